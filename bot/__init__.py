@@ -1,0 +1,1 @@
+"""taskbot's service side: store, reminders, conversation, chat adapters, dashboard."""

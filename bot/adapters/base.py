@@ -1,0 +1,85 @@
+"""The one seam between the core and a chat platform.
+
+An adapter is built by the composition root (`bot/app.py`) with everything it
+needs injected: its own settings section, the process-wide `ClientSession`, and
+the core's message handler. The core only ever sees `IncomingMessage` and
+`Outgoing`; it never imports a platform module.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
+
+import aiohttp
+from aiohttp import web
+
+from bot.events import IncomingMessage, Outgoing
+
+# The core's answer to one message: the reply text, or None to stay silent.
+MessageHandler = Callable[[IncomingMessage], Awaitable[str | None]]
+
+
+class AdapterError(Exception):
+    """A send failed; the outbox retries it with backoff."""
+
+
+class AdapterAuthError(AdapterError):
+    """Credentials were refused (bad secret, expired token that cannot be refreshed)."""
+
+
+class AdapterRateLimited(AdapterError):
+    """The platform asked us to slow down; retry no sooner than `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: float = 60.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AdapterPermanentError(AdapterError):
+    """Retrying cannot help (unknown user, message rejected): goes to dead letters at once."""
+
+
+class ChatAdapter(abc.ABC):
+    """Base class of every platform adapter.
+
+    Subclasses set `name` (the platform id used in contacts and config) and
+    implement `send`; webhook platforms add `routes`, long-polling ones
+    `start`/`close`.
+    """
+
+    name: ClassVar[str]
+
+    def __init__(
+        self, settings: Any, http: aiohttp.ClientSession, handler: MessageHandler
+    ) -> None:
+        self.settings = settings
+        self.http = http
+        self.handler = handler
+
+    def routes(self) -> list[web.AbstractRouteDef]:
+        """HTTP routes this adapter serves (webhooks); none by default."""
+        return []
+
+    async def start(self) -> None:
+        """Begin background work (a sync loop); called once the app is up."""
+
+    async def close(self) -> None:
+        """Stop background work and release resources; called on shutdown."""
+
+    @abc.abstractmethod
+    async def send(self, msg: Outgoing) -> None:
+        """Deliver one message or raise an `AdapterError` subclass."""
+
+    async def reply(self, incoming: IncomingMessage, text: str) -> None:
+        """Answer a message in place; by default a plain send to its sender."""
+        await self.send(
+            Outgoing(
+                platform=self.name,
+                user_id=incoming.user_id,
+                text=text,
+                key=f"reply:{incoming.message_id}",
+                reply_context=incoming.reply_context,
+            )
+        )

@@ -1,0 +1,140 @@
+"""The `taskbot` command line (typer + rich).
+
+Each command is a thin shell: it reads options, calls the parser, the store or
+the bot, and prints. Errors become one line on stderr and an exit code
+(2 bad input, 1 anything else); `--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from bot.errors import ServiceError, UserError
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+app = typer.Typer(
+    name="taskbot",
+    help="Turn a city's implementation plan (实施方案) into tracked, reminded tasks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@dataclass
+class CliState:
+    """Global options; settings are loaded on first use so `parse` stays fast."""
+
+    db: str | None = None
+    config: Path | None = None
+    debug: bool = False
+    _settings: Settings | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from bot.config import ConfigError, load_settings
+
+            try:
+                self._settings = load_settings(self.config, database_url=self.db)
+            except ConfigError as exc:
+                raise UserError(str(exc)) from None
+        return self._settings
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None, typer.Option("--db", help="Database URL (else TASKBOT_DB, DATABASE_URL).")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Config file (else ./taskbot.toml).")
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    ctx.obj = CliState(db=db, config=config, debug=debug)
+
+
+def state(ctx: typer.Context) -> CliState:
+    obj = ctx.obj
+    assert isinstance(obj, CliState)
+    return obj
+
+
+class OutputFormat:
+    """Shared choices for --format."""
+
+    JSON = "json"
+    TABLE = "table"
+    GRAPHML = "graphml"
+
+
+@app.command()
+def parse(
+    file: Annotated[Path, typer.Argument(help="The plan: .txt, .docx or .pdf.")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="json | table | graphml")
+    ] = OutputFormat.TABLE,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here, not stdout.")] = None,
+) -> None:
+    """Parse a plan and show its measures, leads, cooperators, milestones and goals."""
+    from bot import parse_output
+    from parser import parse_document
+
+    if fmt not in (OutputFormat.JSON, OutputFormat.TABLE, OutputFormat.GRAPHML):
+        raise UserError(f"unknown --format {fmt!r}; use json, table or graphml")
+    plan = parse_document(file)
+    parse_output.emit(plan, fmt, out)
+
+
+def _register_subcommands() -> None:
+    """Attach the command groups that live in their own modules."""
+    from bot import cli_commands
+
+    cli_commands.register(app)
+
+
+def main() -> None:
+    """Console entry point: run the app, turn known errors into one line and an exit code."""
+    from parser.errors import ParseError
+
+    _register_subcommands()
+    debug = "--debug" in sys.argv
+    try:
+        app(standalone_mode=False)
+    except (UserError, ParseError) as exc:
+        if debug:
+            raise
+        print(f"taskbot: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except ServiceError as exc:
+        if debug:
+            raise
+        print(f"taskbot: error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # the last line of defence: no traceback to users
+        import click
+
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if debug:
+            raise
+        print(f"taskbot: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,13 @@
+"""Command groups beyond `parse`, each registered here by one line.
+
+Keep each group in its own module (bot/cli_store.py, bot/cli_bot.py, …) and add
+one `register` call below, so no two features edit the same lines.
+"""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Attach every command group to the root app."""

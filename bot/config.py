@@ -1,0 +1,180 @@
+"""One typed settings object, loaded once from `taskbot.toml` and the environment.
+
+Every key can be set by an environment variable `TASKBOT_<SECTION>_<KEY>` (top
+level keys: `TASKBOT_<KEY>`); the environment wins over the file. A platform is
+on when its section is present (in the file, or by any of its variables).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_DB = "sqlite:///tasks.db"
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says which key and why."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServerSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = "http://127.0.0.1:8080"
+
+
+class ReminderSettings(_Section):
+    before_days: list[int] = Field(default_factory=lambda: [30, 7, 1])
+    overdue_every_days: int = 3
+    escalate_after_days: int = 5
+    send_window: str = "09:00-17:30"
+    calendar: str = "cn"
+    progress_every_days: int = 30
+    max_attempts: int = 6
+
+    @field_validator("send_window")
+    @classmethod
+    def _window(cls, v: str) -> str:
+        try:
+            start, end = v.split("-")
+            for part in (start, end):
+                h, m = part.split(":")
+                if not (0 <= int(h) < 24 and 0 <= int(m) < 60):
+                    raise ValueError
+        except ValueError:
+            raise ValueError(f"send_window must look like 09:00-17:30, not {v!r}") from None
+        return v
+
+
+class WebchatSettings(_Section):
+    enabled: bool = True
+
+
+class MatrixSettings(_Section):
+    homeserver: str = "http://127.0.0.1:8008"
+    user_id: str = "@taskbot:localhost"
+    password: str = ""
+    access_token: str = ""
+
+
+class WecomSettings(_Section):
+    corp_id: str
+    agent_id: int
+    secret: str
+    token: str
+    encoding_aes_key: str
+    api_base: str = "https://qyapi.weixin.qq.com"
+
+
+class DingtalkSettings(_Section):
+    app_key: str
+    app_secret: str
+    robot_code: str
+    api_base: str = "https://api.dingtalk.com"
+    oapi_base: str = "https://oapi.dingtalk.com"
+
+
+class FeishuSettings(_Section):
+    app_id: str
+    app_secret: str
+    verification_token: str = ""
+    encrypt_key: str = ""
+    api_base: str = "https://open.feishu.cn"
+
+
+class Settings(BaseModel):
+    """Everything configurable. Build with `load_settings`, then pass it down."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = "Asia/Shanghai"
+    database_url: str = DEFAULT_DB
+    secret_key: str = ""
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
+    webchat: WebchatSettings = Field(default_factory=WebchatSettings)
+    matrix: MatrixSettings | None = None
+    wecom: WecomSettings | None = None
+    dingtalk: DingtalkSettings | None = None
+    feishu: FeishuSettings | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except Exception:
+            raise ValueError(f"unknown timezone {v!r}") from None
+        return v
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+_SECTIONS = ("server", "reminders", "webchat", "matrix", "wecom", "dingtalk", "feishu")
+
+
+def _env_value(raw: str) -> Any:
+    # Lists and numbers arrive as JSON ("[30, 7, 1]", "8080"); anything else is a string.
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _merge_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
+    for name, raw in env.items():
+        if not name.startswith("TASKBOT_"):
+            continue
+        rest = name[len("TASKBOT_") :].lower()
+        section = next((s for s in _SECTIONS if rest.startswith(s + "_")), None)
+        if section is not None:
+            key = rest[len(section) + 1 :]
+            data.setdefault(section, {})[key] = _env_value(raw)
+        elif rest in Settings.model_fields and rest not in _SECTIONS:
+            data[rest] = raw if rest in ("timezone", "secret_key") else _env_value(raw)
+
+
+def load_settings(
+    path: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    database_url: str | None = None,
+) -> Settings:
+    """Read the TOML file (if any), overlay the environment, validate once.
+
+    The database URL is, in order: `database_url` (the `--db` option),
+    `TASKBOT_DB`, `DATABASE_URL`, the file's `database_url`, `sqlite:///tasks.db`.
+    """
+    env = os.environ if env is None else env
+    data: dict[str, Any] = {}
+    if path is None and Path("taskbot.toml").is_file():
+        path = Path("taskbot.toml")
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {path}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    _merge_env(data, {k: v for k, v in env.items() if k not in ("TASKBOT_DB",)})
+    url = database_url or env.get("TASKBOT_DB") or env.get("DATABASE_URL")
+    if url:
+        data["database_url"] = url
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"bad configuration at {where}: {first['msg']}") from None
