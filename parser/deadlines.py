@@ -1,0 +1,151 @@
+"""Chinese time expressions -> due dates, and which of them are commitments.
+
+An ordered chain of strategies, most specific first ("2024年6月30日" before
+"2024年6月" before "2024年"). `find_times` returns every expression in a
+string; `commitments` keeps those that date a commitment: at the start of a
+clause ("到2025年，…", "2023年力争…", "力争2023年底前…") or an explicit
+deadline anywhere ("…于2025年底前全部安装到位").
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+_CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_YEAR = r"((?:19|20|21)\d{2})"
+_Y = _YEAR + r"\s*年"
+_DEADLINE_SUFFIX = re.compile(r"(?:之前|以前|前|内)")
+
+
+@dataclass(frozen=True, slots=True)
+class TimeExpr:
+    start: int
+    end: int
+    due: date
+    deadline: bool  # followed by 前/之前: an explicit "by" date
+
+
+def _month_end(y: int, m: int) -> date:
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def _exact(m: re.Match[str], _pe: date | None) -> date | None:
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    try:
+        return date(y, mo, d)
+    except ValueError:
+        return None
+
+
+def _month(m: re.Match[str], _pe: date | None) -> date | None:
+    y, mo = int(m.group(1)), int(m.group(2))
+    if not 1 <= mo <= 12:
+        return None
+    part = m.group(3) or ""
+    if part == "上旬":
+        return date(y, mo, 10)
+    if part == "中旬":
+        return date(y, mo, 20)
+    return _month_end(y, mo)
+
+
+def _quarter(m: re.Match[str], _pe: date | None) -> date | None:
+    q = m.group(2)
+    n = int(q) if q.isdigit() else _CN_NUM[q]
+    return _month_end(int(m.group(1)), 3 * n) if 1 <= n <= 4 else None
+
+
+def _half(m: re.Match[str], _pe: date | None) -> date | None:
+    y = int(m.group(1))
+    return date(y, 6, 30) if m.group(2) in ("上半年", "年中") else date(y, 12, 31)
+
+
+def _range(m: re.Match[str], _pe: date | None) -> date | None:
+    return date(int(m.group(2)), 12, 31)
+
+
+def _year(m: re.Match[str], _pe: date | None) -> date | None:
+    return date(int(m.group(1)), 12, 31)
+
+
+def _five_year(m: re.Match[str], pe: date | None) -> date | None:
+    n = 10 + _CN_NUM[m.group(1)]
+    # 十四五 = 2021–2025: plan n ends in 1955 + 5n.
+    return date(1955 + 5 * n, 12, 31)
+
+
+Strategy = tuple[re.Pattern[str], Callable[[re.Match[str], date | None], date | None]]
+
+STRATEGIES: tuple[Strategy, ...] = (
+    (re.compile(_YEAR + r"\s*年?\s*[—\-~至到]\s*" + _Y), _range),
+    (re.compile(_Y + r"(\d{1,2})\s*月(\d{1,2})\s*[日号]"), _exact),
+    (re.compile(_Y + r"(\d{1,2})\s*月份?(底|末|上旬|中旬|下旬)?"), _month),
+    (re.compile(_Y + r"(?:第)?([一二三四1-4])季度(?:末|底)?"), _quarter),
+    (re.compile(_Y + r"(上半年|下半年|年中|年底|年末|底|末)"), _half),
+    (re.compile(_Y + r"(?:度)?"), _year),
+    (re.compile(r"[“\"‘]?十([一二三四五六七八九])五[”\"’]?(?:期末|末期|末|期间|时期|期内)"), _five_year),
+)
+
+
+def find_times(s: str, period_end: date | None = None) -> list[TimeExpr]:
+    """Every time expression in `s`, left to right, longest match first, no overlaps."""
+    found: list[TimeExpr] = []
+    taken = [False] * (len(s) + 1)
+    for pattern, resolve in STRATEGIES:
+        for m in pattern.finditer(s):
+            if any(taken[m.start() : m.end()]):
+                continue
+            due = resolve(m, period_end)
+            if due is None:
+                continue
+            end = m.end()
+            suffix = _DEADLINE_SUFFIX.match(s, end)
+            deadline = suffix is not None
+            if suffix:
+                end = suffix.end()
+            for i in range(m.start(), end):
+                taken[i] = True
+            found.append(TimeExpr(m.start(), end, due, deadline))
+    found.sort(key=lambda t: t.start)
+    return found
+
+
+_CLAUSE_BREAK = "，,。；;：:！？!?\n"
+# Words that may stand between a clause start and its date: "力争到2025年", "1.到2025年".
+_LEAD_IN = re.compile(
+    r"^(?:（?\d{1,2}[.．、）]|（[一二三四五六七八九十]）)?"
+    r"(?:其中|同时|并|力争|确保|争取|计划|预计|截至|截止|最迟|力争在|确保在|力争到|确保到|到|至|于|在|从|自)*$"
+)
+
+
+def clause_start(s: str, pos: int) -> int:
+    """Index where the clause holding `pos` begins."""
+    i = pos
+    while i > 0 and s[i - 1] not in _CLAUSE_BREAK:
+        i -= 1
+    return i
+
+
+def commitments(s: str, period_end: date | None = None) -> list[TimeExpr]:
+    """Time expressions that date a commitment (see module docstring)."""
+    out: list[TimeExpr] = []
+    for t in find_times(s, period_end):
+        head = s[clause_start(s, t.start) : t.start].strip()
+        if _LEAD_IN.match(head) or t.deadline or head.endswith("于"):
+            # Not a commitment: a date inside a title 《…2022年…》.
+            if s.rfind("《", 0, t.start) > s.rfind("》", 0, t.start):
+                continue
+            out.append(t)
+    return out
+
+
+def five_year_end(text: str) -> date | None:
+    """End of the five-year plan a text names ("十四五" -> 2025-12-31), if any."""
+    m = re.search(r"十([一二三四五六七八九])五", text)
+    if not m:
+        return None
+    return date(1955 + 5 * (10 + _CN_NUM[m.group(1)]), 12, 31)

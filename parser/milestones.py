@@ -1,0 +1,92 @@
+"""Dated commitments inside a measure's text -> milestones."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from parser.deadlines import clause_start, commitments, find_times
+from parser.model import Milestone
+from parser.quantities import first_quantity
+
+_SENTENCE = re.compile(r"[^。！？；!?;\n]+")
+_MARKER = re.compile(r"^(?:（?\d{1,2}[.．、）]|（[一二三四五六七八九十]+）)")
+_TRIM = "，,、：:；; "
+
+
+def extract_milestones(
+    text: str,
+    start: int,
+    end: int,
+    masked: list[tuple[int, int]],
+    measure_id: str,
+    period_end: date | None,
+    first_ordinal: int = 1,
+) -> list[Milestone]:
+    """Milestones in text[start:end]; `masked` ranges (responsibility clauses) are skipped."""
+    body = list(text[start:end])
+    for a, b in masked:
+        for i in range(max(a, start), min(b, end)):
+            body[i - start] = "。"
+    chunk = "".join(body)
+    out: list[Milestone] = []
+    for sm in _SENTENCE.finditer(chunk):
+        sentence = sm.group(0)
+        anchors = commitments(sentence, period_end)
+        for k, t in enumerate(anchors):
+            s = clause_start(sentence, t.start)
+            if k + 1 < len(anchors):
+                nxt = clause_start(sentence, anchors[k + 1].start)
+                e = nxt if nxt > t.end else anchors[k + 1].start
+            else:
+                e = len(sentence)
+            piece = sentence[s:e]
+            lead = len(piece) - len(piece.lstrip(" "))
+            marker = _MARKER.match(piece[lead:])
+            if marker:
+                lead += marker.end()
+            trail = len(piece.rstrip(_TRIM))
+            a = sm.start() + s + lead
+            b = sm.start() + s + trail
+            if b <= a:
+                continue
+            mtext = chunk[a:b]
+            after = mtext[t.end - s - lead :] if t.end - s - lead > 0 else mtext
+            out.append(
+                Milestone(
+                    id=f"{measure_id}.{first_ordinal + len(out)}",
+                    text=mtext,
+                    due=t.due,
+                    value=first_quantity(after),
+                    span=(start + a, start + b),
+                )
+            )
+    return out
+
+
+def deadline_cell_milestones(
+    cell: str,
+    cell_start: int,
+    task_text: str,
+    measure_id: str,
+    period_end: date | None,
+    first_ordinal: int,
+) -> list[Milestone]:
+    """Milestones from a table's 完成时限 cell ("2024年6月底前完成方案；2025年底前全面完成")."""
+    out: list[Milestone] = []
+    times = find_times(cell, period_end)
+    for k, t in enumerate(times):
+        nxt = times[k + 1].start if k + 1 < len(times) else len(cell)
+        part = cell[t.start : nxt].rstrip(_TRIM)
+        # A bare date cell carries no sentence of its own: pair it with the task.
+        label = part if len(part) > (t.end - t.start) + 1 else f"{part}{task_text}"
+        out.append(
+            Milestone(
+                id=f"{measure_id}.{first_ordinal + len(out)}",
+                text=label,
+                due=t.due,
+                value=first_quantity(task_text) if label.endswith(task_text) else first_quantity(part),
+                span=(cell_start + t.start, cell_start + t.start + len(part)),
+            )
+        )
+    return out

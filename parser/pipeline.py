@@ -1,0 +1,191 @@
+"""The parser's pipeline: read -> normalize -> outline -> measures, milestones, goals."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from datetime import date
+from pathlib import Path
+
+from parser.clauses import Clause, find_clauses
+from parser.deadlines import find_times, five_year_end
+from parser.errors import ParseError
+from parser.goals import extract_goals
+from parser.milestones import extract_milestones
+from parser.model import DocumentInfo, Goal, Measure, Plan
+from parser.normalize import Normalized, normalize
+from parser.reading import Paragraph, read_blocks
+from parser.structure import Node, Outline, build_outline
+from parser.tables import table_measures
+from parser.units import UnitParser, _default_names
+
+_GOAL_TITLE = re.compile(r"(主要目标|总体目标|工作目标|发展目标|目标任务|行动目标|^目标)")
+
+
+def parse_document(path: str | os.PathLike[str]) -> Plan:
+    """Read a .txt/.docx/.pdf plan and parse it."""
+    blocks = read_blocks(path)
+    return _build(normalize(blocks), Path(path).name)
+
+
+def parse_text(text: str, source: str = "<text>") -> Plan:
+    """Parse plan text that is already decoded."""
+    blocks = [Paragraph(line) for line in text.replace("\r\n", "\n").split("\n")]
+    return _build(normalize(blocks), source)
+
+
+def _period_end(title: str, text: str, goal_ranges: list[tuple[int, int]]) -> date | None:
+    m = re.search(r"(\d{4})\s*[—\-~至到]\s*(\d{4})\s*年", title)
+    if m:
+        return date(int(m.group(2)), 12, 31)
+    five = five_year_end(title) or five_year_end(text[:3000])
+    if five:
+        return five
+    years = [t.due for a, b in goal_ranges for t in find_times(text[a:b])]
+    return max(years) if years else None
+
+
+def _goal_ranges(outline: Outline) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for ch in outline.chapters:
+        if _GOAL_TITLE.search(ch.title):
+            out.append((ch.start, ch.end))
+            continue
+        out.extend((it.start, it.end) for it in ch.children if _GOAL_TITLE.search(it.title))
+    return out
+
+
+def _build(norm: Normalized, source: str) -> Plan:
+    text = norm.text
+    if not text.strip():
+        raise ParseError(f"{source}: the document has no text")
+    outline = build_outline(text, norm.tables)
+    goal_ranges = _goal_ranges(outline)
+    period_end = _period_end(outline.title, text, goal_ranges)
+    units = UnitParser(_default_names())
+    warnings: list[str] = []
+    county, county_at = _county_declaration(text, units)
+
+    measures: list[Measure] = []
+    taken: set[str] = set()
+    for table in norm.tables:
+        chapter = _chapter_before(outline, table.start) or "重点任务分工"
+        cty = county if county_at is not None and county_at < table.start else ()
+        measures += table_measures(
+            text, table, chapter, units, cty, period_end, warnings, taken
+        )
+    if not measures:
+        measures = _body_measures(text, outline, units, county, county_at, period_end, warnings)
+    if not measures:
+        raise ParseError(
+            f"{source}: no measures found (expected numbered items such as （一） with "
+            "responsible units, or a task table with 牵头单位/责任单位 columns)"
+        )
+    goals: list[Goal] = []
+    for a, b in goal_ranges:
+        for g in extract_goals(text, a, b, period_end):
+            goals.append(Goal(f"G{len(goals) + 1}", g.text, g.due, g.value, g.span))
+    info = DocumentInfo(
+        title=outline.title,
+        source=source,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        period_end=period_end,
+    )
+    return Plan(info, county, tuple(goals), tuple(measures), text, tuple(warnings))
+
+
+def _chapter_before(outline: Outline, pos: int) -> str | None:
+    title = None
+    for ch in outline.chapters:
+        if ch.start <= pos:
+            title = ch.title
+    return title
+
+
+def _county_declaration(text: str, units: UnitParser) -> tuple[tuple[str, ...], int | None]:
+    """Units that "以下均需…配合落实，名单不再一一列出" adds to every later measure."""
+    m = re.search(r"（([^（）]*(?:（[^（）]*）[^（）]*)*以下(?:各项)?均需[^（）]*(?:（[^（）]*）[^（）]*)*)）", text)
+    if not m:
+        return (), None
+    return units.county_units(m.group(1)), m.start()
+
+
+def _measure_nodes(chapter: Node, text: str) -> list[tuple[str, Node]]:
+    """(id, node) of the nodes that are measures in one chapter."""
+    out: list[tuple[str, Node]] = []
+    if chapter.children and all(c.level == 3 for c in chapter.children):
+        return [(f"{chapter.number}.{c.number}", c) for c in chapter.children]
+    for item in chapter.children:
+        subs_with_clause = [s for s in item.children if find_clauses(text, s.start, s.end)]
+        if len(subs_with_clause) >= 2:
+            out += [(f"{chapter.number}.{item.number}.{s.number}", s) for s in item.children]
+        else:
+            out.append((f"{chapter.number}.{item.number}", item))
+    return out
+
+
+def _body_measures(
+    text: str,
+    outline: Outline,
+    units: UnitParser,
+    county: tuple[str, ...],
+    county_at: int | None,
+    period_end: date | None,
+    warnings: list[str],
+) -> list[Measure]:
+    measures: list[Measure] = []
+    for chapter in outline.chapters:
+        if _GOAL_TITLE.search(chapter.title) or not find_clauses(text, chapter.start, chapter.end):
+            continue  # chapters without any responsible unit hold no measures
+        for mid, node in _measure_nodes(chapter, text):
+            clauses = find_clauses(text, node.start, node.end)
+            end = _trim_end(text, node, clauses)
+            lead, coop = _responsibility(clauses, units, mid, warnings)
+            if county_at is not None and county_at < end:
+                coop += [u for u in county if u not in coop and u != lead]
+            masked = [(c.start, c.end) for c in clauses]
+            milestones = extract_milestones(text, node.start, end, masked, mid, period_end)
+            measures.append(
+                Measure(
+                    id=mid,
+                    chapter=chapter.title,
+                    title=node.title,
+                    lead=lead,
+                    cooperating=tuple(coop),
+                    milestones=tuple(milestones),
+                    span=(node.start, end),
+                    text=text[node.start : end],
+                )
+            )
+    return measures
+
+
+def _trim_end(text: str, node: Node, clauses: list[Clause]) -> int:
+    """A measure ends with its last clause when only new paragraphs follow it."""
+    end = node.end
+    while end > node.start and text[end - 1] in "\n ":
+        end -= 1
+    if clauses and "\n" in text[clauses[-1].end : end]:
+        return clauses[-1].end
+    return end
+
+
+def _responsibility(
+    clauses: list[Clause], units: UnitParser, mid: str, warnings: list[str]
+) -> tuple[str | None, list[str]]:
+    lead: str | None = None
+    coop: list[str] = []
+    for clause in clauses:
+        r = units.parse(clause.content)
+        warnings.extend(f"measure {mid}: {w}" for w in r.warnings)
+        if r.lead is None:
+            continue
+        if lead is None:
+            lead = r.lead
+        elif r.lead != lead and r.lead not in coop:
+            coop.append(r.lead)
+        coop += [u for u in r.cooperating if u not in coop and u != lead]
+    if lead is None:
+        warnings.append(f"measure {mid}: no lead unit found")
+    return lead, coop

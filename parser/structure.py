@@ -1,0 +1,136 @@
+"""Outline of a plan: chapters 一、, items （一）, sub-items 1./（1）, with spans.
+
+Works on the normalized text line by line. Every node knows its character
+range in that text, so measures and milestones can point back to it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from parser.normalize import TableAt
+
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CHAPTER = re.compile(
+    r"^(?:第([一二三四五六七八九十百]+)(?:章|部分)\s*|([一二三四五六七八九十]+)[、.．]\s*)(.*)$"
+)
+_ITEM = re.compile(r"^（([一二三四五六七八九十]+)）\s*(.*)$")
+_SUB = re.compile(r"^(?:(\d{1,2})[.．、](?!\d)|（(\d{1,2})）)\s*(.*)$")
+_TITLE_WORDS = re.compile(r"(方案|计划|意见|要点|规划|办法|清单|通知|纲要|措施|细则)$")
+
+
+def cn_to_int(s: str) -> int:
+    """一 -> 1, 十 -> 10, 十二 -> 12, 二十三 -> 23 (enough for plan outlines)."""
+    if s.isdigit():
+        return int(s)
+    if "百" in s:
+        h, _, rest = s.partition("百")
+        return (_CN_DIGITS.get(h, 1) * 100) + (cn_to_int(rest) if rest else 0)
+    if "十" in s:
+        t, _, u = s.partition("十")
+        return (_CN_DIGITS[t] if t else 1) * 10 + (_CN_DIGITS[u] if u else 0)
+    return _CN_DIGITS[s]
+
+
+@dataclass
+class Node:
+    """A chapter, item or sub-item: its number, heading title and text range."""
+
+    level: int  # 1 chapter, 2 item, 3 sub-item
+    number: int
+    title: str
+    start: int
+    end: int = 0
+    children: list[Node] = field(default_factory=list)
+
+
+@dataclass
+class Outline:
+    title: str
+    title_span: tuple[int, int]
+    chapters: list[Node]
+    preamble_end: int
+
+
+def heading_title(rest: str) -> str:
+    """The title part of a heading line: up to the first 。/；, without trailing punctuation."""
+    head = re.split(r"[。；;！!]", rest, maxsplit=1)[0]
+    if len(head) > 60:
+        head = re.split(r"[，,：:]", head, maxsplit=1)[0][:60]
+    return head.strip(" ：:，,")
+
+
+def find_title(lines: list[tuple[int, str]]) -> tuple[str, tuple[int, int]]:
+    """The plan's title: a short early line ending like a document name."""
+    candidates = lines[:15]
+    for start, line in candidates:
+        inner = re.search(r"印发《(.+?)》", line)
+        if inner:
+            continue  # a cover note; the plan's own title line follows
+        if len(line) <= 60 and _TITLE_WORDS.search(line.strip("《》")) and "。" not in line:
+            t = line.strip("《》")
+            return t, (start + line.find(t), start + line.find(t) + len(t))
+    for start, line in candidates:
+        m = re.search(r"印发《(.+?)》", line)
+        if m:
+            return m.group(1), (start + m.start(1), start + m.end(1))
+    start, line = candidates[0] if candidates else (0, "")
+    return line[:60], (start, start + min(len(line), 60))
+
+
+def build_outline(text: str, tables: tuple[TableAt, ...]) -> Outline:
+    """Parse headings into a tree; lines inside tables are left to the table reader."""
+    lines: list[tuple[int, str]] = []
+    pos = 0
+    for line in text.split("\n"):
+        if not any(t.start <= pos < t.end for t in tables):
+            lines.append((pos, line))
+        pos += len(line) + 1
+    title, title_span = find_title(lines)
+    chapters: list[Node] = []
+    stack: list[Node] = []
+    preamble_end = len(text)
+    for start, line in lines:
+        node = _heading(line, start, bool(chapters))
+        if node is None:
+            continue
+        if node.level == 1:
+            if not chapters:
+                preamble_end = start
+            chapters.append(node)
+            stack = [node]
+            continue
+        while stack and stack[-1].level >= node.level:
+            stack.pop()
+        if not stack:
+            # An item before any chapter: give it an implicit chapter 0.
+            implicit = Node(1, 0, "", start)
+            chapters.append(implicit)
+            stack = [implicit]
+            preamble_end = min(preamble_end, start)
+        stack[-1].children.append(node)
+        stack.append(node)
+    _close(chapters, len(text))
+    return Outline(title, title_span, chapters, preamble_end)
+
+
+def _heading(line: str, start: int, in_chapters: bool) -> Node | None:
+    m = _CHAPTER.match(line)
+    if m and (m.group(1) or m.group(2)):
+        num = cn_to_int(m.group(1) or m.group(2))
+        return Node(1, num, heading_title(m.group(3)), start)
+    m = _ITEM.match(line)
+    if m:
+        return Node(2, cn_to_int(m.group(1)), heading_title(m.group(2)), start)
+    m = _SUB.match(line)
+    if m and in_chapters:
+        return Node(3, int(m.group(1) or m.group(2)), heading_title(m.group(3)), start)
+    return None
+
+
+def _close(nodes: list[Node], end: int) -> None:
+    """Set each node's end to the next sibling's start (or the parent's end)."""
+    for i, node in enumerate(nodes):
+        node.end = nodes[i + 1].start - 1 if i + 1 < len(nodes) else end
+        _close(node.children, node.end)

@@ -1,0 +1,138 @@
+"""Task allocation tables (重点任务分工表) -> measures.
+
+Columns are recognised by their headers: 序号/编号, 重点任务/工作任务/主要内容,
+牵头单位, 配合单位, 责任单位, 完成时限/时限要求/完成时间.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from parser.milestones import deadline_cell_milestones, extract_milestones
+from parser.model import Measure
+from parser.normalize import TableAt
+from parser.structure import heading_title
+from parser.units import UnitParser
+
+_COLUMNS = {
+    "id": re.compile(r"^(序号|编号|序)$"),
+    "task": re.compile(r"(重点任务|工作任务|任务名称|主要任务|任务内容|主要内容|工作内容|具体措施|工作措施|措施|任务)"),
+    "lead": re.compile(r"(牵头单位|牵头部门|主责单位|牵头)"),
+    "coop": re.compile(r"(配合单位|配合部门|协办单位|参与单位|配合)"),
+    "resp": re.compile(r"(责任单位|责任部门)"),
+    "due": re.compile(r"(完成时限|时限要求|完成时间|时间节点|时限|进度安排|完成期限)"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TaskColumns:
+    id: int | None
+    task: int
+    lead: int | None
+    coop: int | None
+    resp: int | None
+    due: int | None
+
+
+def recognise(header: tuple[str, ...]) -> TaskColumns | None:
+    """Column positions if this row heads a task table, else None."""
+    found: dict[str, int] = {}
+    for i, cell in enumerate(header):
+        name = cell.replace(" ", "")
+        for key in ("id", "lead", "coop", "resp", "due", "task"):
+            if key not in found and _COLUMNS[key].search(name):
+                found[key] = i
+                break
+    if "task" not in found or not ({"lead", "resp"} & found.keys()):
+        return None
+    return TaskColumns(
+        found.get("id"),
+        found["task"],
+        found.get("lead"),
+        found.get("coop"),
+        found.get("resp"),
+        found.get("due"),
+    )
+
+
+def table_measures(
+    text: str,
+    table: TableAt,
+    chapter: str,
+    units: UnitParser,
+    county: tuple[str, ...],
+    period_end: date | None,
+    warnings: list[str],
+    taken_ids: set[str],
+) -> list[Measure]:
+    """Measures from one table, or [] when it is not a task table."""
+    for h, header in enumerate(table.rows[:3]):
+        cols = recognise(tuple(c.text for c in header))
+        if cols is not None:
+            break
+    else:
+        return []
+    measures: list[Measure] = []
+    section = chapter
+    for row in table.rows[h + 1 :]:
+        cells = [c.text for c in row]
+        if not any(cells):
+            continue
+        if len(set(cells)) == 1:
+            section = heading_title(re.sub(r"^[一二三四五六七八九十]+[、.．]", "", cells[0]))
+            continue
+        if cols.task >= len(row) or not row[cols.task].text:
+            continue
+        raw_id = row[cols.id].text if cols.id is not None and cols.id < len(row) else ""
+        mid = raw_id.strip("．. ") if re.fullmatch(r"\d+(?:[.．]\d+)*[.．]?", raw_id) else ""
+        if not mid or mid in taken_ids:
+            mid = str(len(taken_ids) + 1)
+        taken_ids.add(mid)
+        task = row[cols.task]
+        clause = _clause(row, cols)
+        resp = units.parse(clause) if clause else None
+        if resp is None or resp.lead is None:
+            warnings.append(f"measure {mid}: no lead unit found")
+        else:
+            warnings.extend(f"measure {mid}: {w}" for w in resp.warnings)
+        coop = list(resp.cooperating) if resp else []
+        coop += [u for u in county if u not in coop and (resp is None or u != resp.lead)]
+        milestones = extract_milestones(text, task.start, task.end, [], mid, period_end)
+        if cols.due is not None and cols.due < len(row):
+            dcell = row[cols.due]
+            known = {m.due for m in milestones}
+            extra = deadline_cell_milestones(
+                dcell.text, dcell.start, heading_title(task.text), mid, period_end,
+                len(milestones) + 1,
+            )
+            milestones += [m for m in extra if m.due not in known]
+        start, end = row[0].start, row[-1].end
+        measures.append(
+            Measure(
+                id=mid,
+                chapter=section,
+                title=heading_title(task.text),
+                lead=resp.lead if resp else None,
+                cooperating=tuple(coop),
+                milestones=tuple(milestones),
+                span=(start, end),
+                text=task.text,
+            )
+        )
+    return measures
+
+
+def _clause(row: tuple, cols: TaskColumns) -> str:  # type: ignore[type-arg]
+    def cell(i: int | None) -> str:
+        return row[i].text if i is not None and i < len(row) else ""
+
+    parts = []
+    if cell(cols.lead):
+        parts.append(f"牵头单位：{cell(cols.lead)}")
+    if cell(cols.resp):
+        parts.append(f"责任单位：{cell(cols.resp)}")
+    if cell(cols.coop):
+        parts.append(f"配合单位：{cell(cols.coop)}")
+    return "；".join(parts)

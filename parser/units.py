@@ -1,0 +1,270 @@
+"""Responsibility clauses -> lead and cooperating units, with canonical names.
+
+Clause styles handled (all seen in real plans):
+  （A、B、C等按职责分工负责）      first unit leads
+  （A牵头，B、C配合）              marked lead, marked cooperators
+  牵头单位：A；配合单位：B、C      labelled lists (also 责任单位/主责单位/参与单位)
+  责任单位：A（牵头）、B           lead marked inside the list
+  （A负责）                         a single responsible unit
+  各县（市、区）政府配合落实        trailing cooperators
+  以下均需…配合落实，名单不再一一列出   cooperators of every later measure
+
+Names go through the alias table in `data/bureaus.txt` (also a jieba user
+dictionary, used to split lists written without separators). Unknown units are
+kept verbatim and reported as warnings, never dropped.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from typing import Any
+
+_DATA = "bureaus.txt"
+_LEVELS = "省市县区州盟旗"
+_UNIT_SUFFIX = re.compile(
+    r"(局|委|办|厅|部|院|会|府|中心|公司|集团|室|处|队|站|所|行|社|馆|台|团|联|署|"
+    r"委员会|管委会|办公室|法院|检察院|银行|大学|学校|医院|协会|街道|乡镇|政府|党委|支队|分局)$"
+)
+_ROLE_SUFFIX = re.compile(
+    r"(?:等)?(?:按照?职责分工|按照?职责|按职能|分别|共同|等单位|等部门)?"
+    r"(?:牵头负责|牵头抓总|牵头落实|牵头|具体负责|负责落实|负总责|负责|配合落实|配合|参与|协助|协办|落实)$"
+)
+_LABEL = re.compile(
+    r"^(牵头单位|牵头部门|主责单位|主办单位|责任单位|责任部门|配合单位|配合部门|协办单位|参与单位|协同单位)[：:]"
+)
+_LEAD_MARK = re.compile(r"（(?:牵头|主责|牵头单位)）$")
+_COUNTY_DECL = re.compile(r"以下(?:各项)?均需|名单不再一一列出|以下不再一一列出")
+_SEPARATORS = "、，,；;/ \t"
+
+
+@dataclass(frozen=True, slots=True)
+class Responsibility:
+    lead: str | None
+    cooperating: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class UnitNames:
+    """The alias table and a private jieba tokenizer over it (built lazily, once)."""
+
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> UnitNames:
+        table: dict[str, str] = {}
+        text = resources.files("parser").joinpath("data", _DATA).read_text(encoding="utf-8")
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            word, _freq, canonical = line.split(" ", 2)
+            table[word] = canonical.strip()
+        return cls(table)
+
+    @cached_property
+    def tokenizer(self) -> Any:
+        """A jieba Tokenizer whose main dictionary is only our bureau names.
+
+        Loading jieba's 20 MB general dictionary costs ~0.5 s and adds nothing
+        here: unit lists are runs of bureau names, so a bureau-only DAG splits
+        "市发改委市工信局" exactly and leaves anything else as single characters.
+        """
+        import jieba
+
+        logging.getLogger("jieba").setLevel(logging.WARNING)
+        path = resources.files("parser").joinpath("data", _DATA)
+        tk = jieba.Tokenizer(dictionary=str(path))
+        tk.initialize()
+        # Derived level spellings (县发改委…) so concatenations at any level split too.
+        for word in list(self.aliases):
+            if word.startswith("市"):
+                for level in "省县区":
+                    tk.add_word(level + word[1:], 1000)
+        return tk
+
+    def canonical(self, name: str) -> str | None:
+        """Canonical spelling of a known unit, else None."""
+        if name in self.aliases:
+            return self.aliases[name]
+        if name and name[0] in _LEVELS and "市" + name[1:] in self.aliases:
+            return name[0] + self.aliases["市" + name[1:]][1:]
+        # "太原市生态环境局", "山西省能源局" -> strip the place name.
+        m = re.match(r"^[\u4e00-\u9fff]{2,4}?([市省县区])(.+)$", name)
+        if m and "市" + m.group(2) in self.aliases and len(m.group(2)) >= 2:
+            return m.group(1) + self.aliases["市" + m.group(2)][1:]
+        return None
+
+    def split_unknown(self, piece: str) -> list[tuple[str, bool]]:
+        """Split a run like "市发改委和市工信局" with the tokenizer; (name, known) pairs."""
+        out: list[tuple[str, bool]] = []
+        buf = ""
+        for tok in self.tokenizer.lcut(piece, HMM=False):
+            canon = self.canonical(tok)
+            if canon is not None and len(tok) > 1:
+                rest = buf.strip("和及与、等")
+                # "太原" + "市生态环境局": a place name in front of a known unit.
+                placed = self.canonical(rest + tok) if rest else None
+                if placed is not None:
+                    canon = placed
+                elif rest:
+                    out.append((rest, False))
+                buf = ""
+                out.append((canon, True))
+            else:
+                buf += tok
+        if buf.strip("和及与、等"):
+            out.append((buf.strip("和及与、等"), False))
+        return out
+
+
+def clean_unit(raw: str) -> str:
+    """Strip list noise around a unit name: 各 prefix, trailing 等, quotes, spaces."""
+    s = raw.strip(" \t\n“”\"'。：:")
+    s = re.sub(r"^(?:由|请|各|以及|及|和|与)", "", s)
+    s = re.sub(r"(?:等)+$", "", s)
+    if s.startswith("各") and len(s) > 2:
+        s = s[1:]
+    return s.strip()
+
+
+def split_top(s: str, seps: str = _SEPARATORS) -> list[str]:
+    """Split at separators outside brackets, so "县（市、区）政府" stays whole."""
+    parts: list[str] = []
+    depth = 0
+    cur = ""
+    for ch in s:
+        if ch in "（(【":
+            depth += 1
+        elif ch in "）)】":
+            depth = max(0, depth - 1)
+        if ch in seps and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    return [p for p in parts if p.strip()]
+
+
+def looks_like_clause(content: str) -> bool:
+    """Whether bracket content is a responsibility clause and not an aside like （含炼焦工序）."""
+    if _COUNTY_DECL.search(content):
+        return True
+    if _LABEL.search(content):
+        return True
+    first = split_top(content, "，,；;。")
+    if not first:
+        return False
+    head = _ROLE_SUFFIX.sub("", first[0].strip())
+    if head == first[0].strip() and not re.search(r"牵头|配合|负责", content):
+        return False
+    units = [clean_unit(u) for u in split_top(head, "、 ")]
+    return bool(units) and all(_UNIT_SUFFIX.search(_LEAD_MARK.sub("", u)) for u in units if u)
+
+
+class UnitParser:
+    """Parses responsibility clauses against one `UnitNames` table."""
+
+    def __init__(self, names: UnitNames | None = None) -> None:
+        self.names = names or UnitNames.load()
+
+    def normalize_name(self, raw: str, warnings: list[str]) -> list[str]:
+        """One raw list item -> canonical unit names (several if it was a concatenation)."""
+        name = clean_unit(raw)
+        if not name:
+            return []
+        canon = self.names.canonical(name)
+        if canon is not None:
+            return [canon]
+        if len(name) >= 6:
+            parts = self.names.split_unknown(name)
+            if any(known for _, known in parts) and len(parts) > 1:
+                for part, known in parts:
+                    if not known:
+                        warnings.append(f"unknown unit kept verbatim: {part}")
+                return [p for p, _ in parts]
+        warnings.append(f"unknown unit kept verbatim: {name}")
+        return [name]
+
+    def county_units(self, content: str) -> tuple[str, ...]:
+        """Units of an "以下均需…配合落实，名单不再一一列出" declaration."""
+        m = re.search(r"(?:均需|均由)(.+?)(?:配合落实|配合|参与|落实)", content)
+        if not m:
+            return ()
+        warnings: list[str] = []
+        out: list[str] = []
+        for item in split_top(m.group(1), "、，,"):
+            out.extend(self.normalize_name(item, warnings))
+        return tuple(dict.fromkeys(out))
+
+    def parse(self, content: str) -> Responsibility:
+        """Parse one clause's content (without its outer brackets)."""
+        warnings: list[str] = []
+        leads: list[str] = []
+        listed: list[str] = []  # 负责/责任单位 lists: first one leads
+        coop: list[str] = []
+        for seg in split_top(content, "，,；;。"):
+            seg = seg.strip()
+            if not seg or _COUNTY_DECL.search(seg):
+                continue
+            role = "list"
+            label = _LABEL.match(seg)
+            if label:
+                tag = label.group(1)
+                seg = seg[label.end() :]
+                if tag.startswith(("牵头", "主")):
+                    role = "lead"
+                elif tag.startswith("责任"):
+                    role = "list"
+                else:
+                    role = "coop"
+            else:
+                m = _ROLE_SUFFIX.search(seg)
+                if m:
+                    verb = m.group(0)
+                    seg = seg[: m.start()]
+                    if "牵头" in verb:
+                        role = "lead"
+                    elif re.search(r"配合|参与|协助|协办", verb) or verb == "落实":
+                        role = "coop"
+            for item in split_top(seg, "、 /"):
+                marked = _LEAD_MARK.search(item.strip())
+                names = self.normalize_name(_LEAD_MARK.sub("", item.strip()), warnings)
+                if marked:
+                    leads.extend(names)
+                elif role == "lead":
+                    leads.extend(names)
+                elif role == "coop":
+                    coop.extend(names)
+                else:
+                    listed.extend(names)
+        ordered = leads + listed + coop
+        if not ordered:
+            return Responsibility(None, (), tuple(warnings))
+        lead = ordered[0]
+        rest = [u for u in dict.fromkeys(ordered) if u != lead]
+        return Responsibility(lead, tuple(rest), tuple(warnings))
+
+
+def canonicalize(name: str, names: UnitNames | None = None) -> str:
+    """Canonical spelling of a department name; unknown names come back cleaned, verbatim."""
+    table = names or _default_names()
+    cleaned = clean_unit(name)
+    return table.canonical(cleaned) or cleaned
+
+
+def is_known(name: str, names: UnitNames | None = None) -> bool:
+    """Whether `name` is in the alias table (at any level)."""
+    table = names or _default_names()
+    return table.canonical(clean_unit(name)) is not None
+
+
+@functools.cache
+def _default_names() -> UnitNames:
+    """The bundled table, loaded once; it is never mutated after loading."""
+    return UnitNames.load()
