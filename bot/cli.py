@@ -103,13 +103,17 @@ def _register_subcommands() -> None:
 
 
 def main() -> None:
-    """Console entry point: run the app, turn known errors into one line and an exit code."""
+    """Console entry point: run the app, turn known errors into one line and an exit code.
+
+    Usage errors are handled by click itself (exit 2); our own errors propagate
+    out of the app and are reported here.
+    """
     from parser.errors import ParseError
 
     _register_subcommands()
     debug = "--debug" in sys.argv
     try:
-        app(standalone_mode=False)
+        app()
     except (UserError, ParseError) as exc:
         if debug:
             raise
@@ -120,20 +124,7 @@ def main() -> None:
             raise
         print(f"taskbot: error: {exc}", file=sys.stderr)
         sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except SystemExit:
-        raise
     except Exception as exc:  # the last line of defence: no traceback to users
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
         if debug:
             raise
         print(f"taskbot: error: {type(exc).__name__}: {exc}", file=sys.stderr)
