@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import typer
 
+from bot import cli_store
+
 
 def register(app: typer.Typer) -> None:
     """Attach every command group to the root app."""
+    cli_store.register(app)

@@ -75,6 +75,9 @@ class WecomSettings(_Section):
     token: str
     encoding_aes_key: str
     api_base: str = "https://qyapi.weixin.qq.com"
+    # WeCom drops a repeat of the same text to the same member within this many
+    # seconds (guards against resending after a crash); 0 turns it off.
+    duplicate_check_interval: int = 1800
 
 
 class DingtalkSettings(_Section):
@@ -83,6 +86,8 @@ class DingtalkSettings(_Section):
     robot_code: str
     api_base: str = "https://api.dingtalk.com"
     oapi_base: str = "https://oapi.dingtalk.com"
+    # When set, callbacks from any other organisation (chatbotCorpId) are refused.
+    corp_id: str = ""
 
 
 class FeishuSettings(_Section):

@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from parser.units import looks_like_clause
 
 _LABELLED = re.compile(
-    r"(?:^|(?<=[。；\n]))\s*((?:牵头单位|牵头部门|主责单位|责任单位|责任部门)[：:][^\n]*)"
+    r"(?:^|(?<=[。；\n]))\s*((?:牵头单位|牵头部门|主责单位|主办单位|责任单位|责任部门"
+    r"|配合单位|配合部门|协办单位|参与单位|协同单位)[：:][^\n]*)"
 )
+# "各县（市、区）政府配合落实。" after a measure's text or its bracketed clause.
 _TRAILING_COOP = re.compile(
-    r"(?:^|(?<=[。；\n]))((?:各|由)?[^。；\n（）]{2,40}(?:配合落实|配合实施|抓好落实))。?(?=\n|$)"
+    r"(?:^|(?<=[。；\n）]))((?:各|由)?(?:[^。；\n（）]|（[^（）\n]{1,8}）){2,40}"
+    r"(?:配合落实|配合实施|抓好落实))。?(?=\n|$)"
 )
 
 

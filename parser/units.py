@@ -39,6 +39,8 @@ _LABEL = re.compile(
 )
 _LEAD_MARK = re.compile(r"（(?:牵头|主责|牵头单位)）$")
 _COUNTY_DECL = re.compile(r"以下(?:各项)?均需|名单不再一一列出|以下不再一一列出")
+# Characters that end unit names and never occur in a place name ("太原", "呼和浩特").
+_NOT_PLACE = re.compile(r"[局委办厅部院会府心司队站所处室组]|^[市省县区]")
 _SEPARATORS = "、，,；;/ \t"
 
 
@@ -94,9 +96,15 @@ class UnitNames:
         if name and name[0] in _LEVELS and "市" + name[1:] in self.aliases:
             return name[0] + self.aliases["市" + name[1:]][1:]
         # "太原市生态环境局", "山西省能源局" -> strip the place name.
-        m = re.match(r"^[\u4e00-\u9fff]{2,4}?([市省县区])(.+)$", name)
-        if m and "市" + m.group(2) in self.aliases and len(m.group(2)) >= 2:
-            return m.group(1) + self.aliases["市" + m.group(2)][1:]
+        # The place name itself must not look like a unit: "市发改委市工信局" is two units.
+        m = re.match(r"^([\u4e00-\u9fff]{2,4}?)([市省县区])(.+)$", name)
+        if (
+            m
+            and not _NOT_PLACE.search(m.group(1))
+            and "市" + m.group(3) in self.aliases
+            and len(m.group(3)) >= 2
+        ):
+            return m.group(2) + self.aliases["市" + m.group(3)][1:]
         return None
 
     def split_unknown(self, piece: str) -> list[tuple[str, bool]]:
@@ -208,6 +216,7 @@ class UnitParser:
         leads: list[str] = []
         listed: list[str] = []  # 负责/责任单位 lists: first one leads
         coop: list[str] = []
+        label_role: str | None = None
         for seg in split_top(content, "，,；;。"):
             seg = seg.strip()
             if not seg or _COUNTY_DECL.search(seg):
@@ -223,6 +232,7 @@ class UnitParser:
                     role = "list"
                 else:
                     role = "coop"
+                label_role = role
             else:
                 m = _ROLE_SUFFIX.search(seg)
                 if m:
@@ -232,6 +242,9 @@ class UnitParser:
                         role = "lead"
                     elif re.search(r"配合|参与|协助|协办", verb) or verb == "落实":
                         role = "coop"
+                elif label_role is not None:
+                    # "配合单位：A、B，各区人民政府": the label governs the whole list.
+                    role = label_role
             for item in split_top(seg, "、 /"):
                 marked = _LEAD_MARK.search(item.strip())
                 names = self.normalize_name(_LEAD_MARK.sub("", item.strip()), warnings)

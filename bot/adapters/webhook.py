@@ -1,0 +1,121 @@
+"""What the webhook adapters (WeCom, DingTalk, Feishu) share.
+
+A platform wants its callback answered within seconds, so the adapter checks
+and decodes the request, answers at once, and runs the core's handler (and
+the reply) in a background task it owns: strong references, errors logged,
+everything cancelled and awaited in `close()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.adapters.base import AdapterError, ChatAdapter, MessageHandler
+from bot.adapters.replay import ReplayGuard
+from bot.events import IncomingMessage
+
+log = logging.getLogger(__name__)
+
+# Callbacks are small; anything bigger is refused before parsing.
+MAX_BODY = 256 * 1024
+
+
+class Rejected(Exception):
+    """A callback is refused with `status` (4xx); the reason goes to the log only."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+class WebhookAdapter(ChatAdapter):
+    """A `ChatAdapter` that receives callbacks and answers them in the background."""
+
+    def __init__(
+        self,
+        settings: Any,
+        http: aiohttp.ClientSession,
+        handler: MessageHandler,
+        *,
+        clock: Callable[[], float] = time.time,
+        replay: ReplayGuard | None = None,
+    ) -> None:
+        super().__init__(settings, http, handler)
+        self.clock = clock
+        self.replay = replay if replay is not None else ReplayGuard(clock=clock)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.rejected = 0  # callbacks refused (for logs and tests)
+
+    def dispatch(self, incoming: IncomingMessage) -> None:
+        """Run the handler for `incoming` after the callback has been answered."""
+        task = asyncio.create_task(
+            self._answer(incoming), name=f"{self.name}:{incoming.message_id}"
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _answer(self, incoming: IncomingMessage) -> None:
+        try:
+            text = await self.handler(incoming)
+            if text:
+                await self.reply(incoming, text)
+        except asyncio.CancelledError:
+            raise
+        except AdapterError as exc:
+            log.warning("%s: reply to %s failed: %r", self.name, incoming.user_id, exc)
+        except Exception:
+            log.exception("%s: handler failed on message %s", self.name, incoming.message_id)
+
+    async def drain(self) -> None:
+        """Wait until every handler started so far has finished (tests, benchmarks)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    def refuse(self, exc: Rejected, request: web.Request) -> web.Response:
+        """Log and answer a refused callback; the body never says why."""
+        self.rejected += 1
+        log.warning("%s: refused callback from %s: %s", self.name, request.remote, exc.args[0])
+        return web.Response(status=exc.status, text="refused")
+
+
+async def read_body(request: web.Request, limit: int = MAX_BODY) -> bytes:
+    """The request body, or `Rejected(413)` when it is larger than `limit`."""
+    if request.content_length is not None and request.content_length > limit:
+        raise Rejected(413, "body too large")
+    body = await request.read()
+    if len(body) > limit:
+        raise Rejected(413, "body too large")
+    return body
+
+
+def split_utf8(text: str, limit: int) -> list[str]:
+    """Cut `text` into pieces of at most `limit` UTF-8 bytes, never inside a character."""
+    if len(text.encode("utf-8")) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    for ch in text:
+        n = len(ch.encode("utf-8"))
+        if size + n > limit and current:
+            pieces.append("".join(current))
+            current, size = [], 0
+        current.append(ch)
+        size += n
+    if current or not pieces:
+        pieces.append("".join(current))
+    return pieces

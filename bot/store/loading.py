@@ -1,0 +1,205 @@
+"""Putting parsed plans into the store: a first load, and revisions (preview or apply).
+
+Both take an already parsed `Plan` (the CLI parses) and run inside the caller's
+transaction, so `regenerate --apply` is all-or-nothing: a crash or kill -9 midway leaves the
+database exactly as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.errors import UserError
+from bot.store import repo
+from bot.store.models import PlanVersion
+from bot.store.regenerate import PlanDiff, diff_tasks
+from bot.store.specs import TaskSpec, plan_specs, text_sha256
+from parser.model import Plan
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    plan_id: int
+    version: PlanVersion
+    created: bool  # False: this exact text was stored already, nothing changed
+    tasks: int
+
+
+def _check_is_plan(parsed: Plan) -> list[TaskSpec]:
+    specs = plan_specs(parsed)
+    if not any(s.kind == "measure" for s in specs):
+        raise UserError(
+            f"{parsed.document.source or 'the document'} is not a plan: no measures found"
+        )
+    return specs
+
+
+def load_plan(
+    session: Session, parsed: Plan, *, actor: str = "cli", now: datetime | None = None
+) -> LoadResult:
+    """Store `parsed` as a new plan, or do nothing if this exact text is stored already."""
+    existing = repo.find_version_by_text(session, parsed.text)
+    if existing is not None:
+        return LoadResult(existing.plan_id, existing, created=False, tasks=0)
+    specs = _check_is_plan(parsed)
+    plan = repo.create_plan(session, parsed.document.title or parsed.document.source, now=now)
+    assert plan.id is not None
+    version = repo.add_version(session, plan.id, parsed, now=now)
+    assert version.id is not None
+    depts = repo.department_ids(session, _names(specs))
+    pks: dict[str, int] = {}
+    for spec in specs:
+        parent = pks.get(spec.parent_key) if spec.parent_key else None
+        task = repo.insert_task(
+            session,
+            plan_id=plan.id,
+            version_id=version.id,
+            spec=spec,
+            parent_id=parent,
+            departments=depts,
+            now=now,
+        )
+        assert task.id is not None
+        pks[spec.key] = task.id
+    repo.audit(
+        session,
+        actor=actor,
+        action="load",
+        detail={"source": parsed.document.source, "sha256": version.sha256, "tasks": len(specs)},
+        version_id=version.id,
+        now=now,
+    )
+    session.flush()
+    return LoadResult(plan.id, version, created=True, tasks=len(specs))
+
+
+def _names(specs: list[TaskSpec]) -> set[str]:
+    names: set[str] = set()
+    for s in specs:
+        if s.lead:
+            names.add(s.lead)
+        names.update(s.cooperating)
+    return names
+
+
+def choose_plan(session: Session, parsed: Plan, plan_id: int | None) -> int:
+    """The plan a revision belongs to: --plan, the only plan, or the one with this title."""
+    if plan_id is not None:
+        return repo.get_plan(session, plan_id).id or plan_id
+    plans = repo.list_plans(session)
+    if not plans:
+        raise UserError("no plan is stored yet; use `taskbot load FILE` first")
+    if len(plans) == 1:
+        assert plans[0].id is not None
+        return plans[0].id
+    same = [p for p in plans if p.title == parsed.document.title]
+    if len(same) == 1:
+        assert same[0].id is not None
+        return same[0].id
+    listed = ", ".join(f"{p.id}: {p.title}" for p in plans)
+    raise UserError(f"several plans are stored; say which with --plan ({listed})")
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    plan_id: int
+    diff: PlanDiff
+    identical: bool  # the text equals the current version's: nothing to do
+    version: PlanVersion | None = None  # set once applied
+
+
+def preview_revision(session: Session, parsed: Plan, *, plan_id: int | None = None) -> Revision:
+    """What a revised document would change, without changing anything."""
+    pid = choose_plan(session, parsed, plan_id)
+    current = repo.current_version(session, pid)
+    identical = current.sha256 == text_sha256(parsed.text)
+    specs = _check_is_plan(parsed)
+    diff = diff_tasks(repo.stored_tasks(session, pid), specs)
+    return Revision(pid, diff, identical)
+
+
+def apply_revision(
+    session: Session,
+    parsed: Plan,
+    *,
+    plan_id: int | None = None,
+    actor: str = "cli",
+    now: datetime | None = None,
+) -> Revision:
+    """Make `parsed` the plan's current version, updating tasks in place (one transaction).
+
+    Matched tasks keep their row (and so their events, reminders and outbox rows); new ones
+    start `pending`; unmatched old ones become `withdrawn`. Each change is audited with the
+    version that caused it. Identical text is a no-op.
+    """
+    rev = preview_revision(session, parsed, plan_id=plan_id)
+    if rev.identical:
+        return rev
+    version = repo.add_version(session, rev.plan_id, parsed, now=now)
+    assert version.id is not None
+    specs = [c.new for c in rev.diff.changes if c.new is not None]
+    depts = repo.department_ids(session, _names(specs))
+    pks: dict[str, int] = {}
+    for change in rev.diff.changes:
+        spec = change.new
+        if spec is None:
+            continue
+        parent = pks.get(spec.parent_key) if spec.parent_key else None
+        if change.old is None:
+            task = repo.insert_task(
+                session,
+                plan_id=rev.plan_id,
+                version_id=version.id,
+                spec=spec,
+                parent_id=parent,
+                departments=depts,
+                now=now,
+            )
+            assert task.id is not None
+            pks[spec.key] = task.id
+            repo.audit(
+                session,
+                actor=actor,
+                action="add",
+                detail={"key": spec.key, "text": spec.text},
+                task_id=task.id,
+                version_id=version.id,
+                now=now,
+            )
+            continue
+        stored = repo.get_task(session, change.old.pk)
+        repo.update_task(
+            session,
+            stored,
+            version_id=version.id,
+            spec=spec,
+            parent_id=parent,
+            departments=depts,
+        )
+        pks[spec.key] = change.old.pk
+        if change.fields:
+            repo.audit(
+                session,
+                actor=actor,
+                action="revise",
+                detail=change.to_json()["fields"],
+                task_id=change.old.pk,
+                version_id=version.id,
+                now=now,
+            )
+    for change in rev.diff.of("withdrawn"):
+        assert change.old is not None
+        repo.withdraw_task(session, change.old.pk, version_id=version.id, actor=actor, now=now)
+    repo.audit(
+        session,
+        actor=actor,
+        action="regenerate",
+        detail={"source": parsed.document.source, **rev.diff.counts()},
+        version_id=version.id,
+        now=now,
+    )
+    session.flush()
+    return Revision(rev.plan_id, rev.diff, identical=False, version=version)

@@ -1,0 +1,247 @@
+"""The tables (SQLModel). Schema changes go through a numbered migration in migrations/versions.
+
+Times are timezone-aware UTC (`UTCDateTime`); presentation converts to the configured zone.
+Overdue is never stored: it is computed from `due`, `status` and the caller's clock.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.store.types import UTCDateTime
+
+
+class Platform(StrEnum):
+    WEBCHAT = "webchat"
+    MATRIX = "matrix"
+    WECOM = "wecom"
+    DINGTALK = "dingtalk"
+    FEISHU = "feishu"
+
+
+class Role(StrEnum):
+    CONTACT = "contact"
+    LEADER = "leader"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class TaskKind(StrEnum):
+    MEASURE = "measure"
+    MILESTONE = "milestone"
+
+
+class TaskStatus(StrEnum):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    REPORTED = "reported"
+    CLOSED = "closed"
+    RETURNED = "returned"
+    EXTENSION_REQUESTED = "extension_requested"
+    WITHDRAWN = "withdrawn"
+
+
+# The statuses in which the department still owes work: only these can be overdue.
+OPEN_STATUSES: tuple[str, ...] = (
+    TaskStatus.PENDING,
+    TaskStatus.IN_PROGRESS,
+    TaskStatus.RETURNED,
+    TaskStatus.EXTENSION_REQUESTED,
+)
+
+STATUS_LABELS: dict[str, str] = {
+    "pending": "未开始",
+    "in_progress": "推进中",
+    "reported": "已报完成",
+    "closed": "已销号",
+    "returned": "已退回",
+    "extension_requested": "延期申请中",
+    "withdrawn": "已撤销",
+}
+
+
+class AssignmentRole(StrEnum):
+    LEAD = "lead"
+    COOPERATING = "cooperating"
+
+
+class OutboxState(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+def _ts(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+class Department(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Contact(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("platform", "user_id", "department_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    department_id: int = Field(foreign_key="department.id", index=True)
+    name: str = Field(max_length=100)
+    platform: str = Field(max_length=20)
+    user_id: str = Field(max_length=200)
+    role: str = Field(default=Role.CONTACT, max_length=20)
+    password_hash: str | None = Field(default=None, max_length=300)
+    created_at: datetime = _ts()
+
+
+class PlanRow(SQLModel, table=True):
+    __tablename__ = "plan"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=500)
+    created_at: datetime = _ts()
+
+
+class PlanVersion(SQLModel, table=True):
+    __tablename__ = "plan_version"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    number: int
+    title: str = Field(max_length=500)
+    source: str = Field(max_length=500)
+    sha256: str = Field(max_length=64, index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    period_end: date | None = None
+    is_current: bool = True
+    loaded_at: datetime = _ts()
+
+
+class Task(SQLModel, table=True):
+    """A measure or milestone. Updated in place by revisions, never deleted, so its history stays.
+
+    `key` is the id people type ("3.4", "3.4.2"); a revision may renumber it. `version_id`
+    and the span point at the sentence in the version that last defined the task.
+    """
+
+    __table_args__ = (
+        Index("ix_task_plan_key", "plan_id", "key"),
+        # The overdue queries: open statuses with a due date before the clock.
+        Index("ix_task_status_due", "status", "due"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    key: str = Field(max_length=40)
+    kind: str = Field(max_length=20)
+    parent_id: int | None = Field(default=None, foreign_key="task.id", index=True)
+    chapter: str = Field(default="", max_length=200)
+    title: str = Field(default="", max_length=500)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    value: str | None = Field(default=None, max_length=200)
+    due: date | None = None
+    status: str = Field(default=TaskStatus.PENDING, max_length=30)
+    span_start: int = 0
+    span_end: int = 0
+    version_id: int = Field(foreign_key="plan_version.id")
+    created_version_id: int = Field(foreign_key="plan_version.id")
+    position: int = 0
+    status_changed_at: datetime = _ts()
+
+
+class Assignment(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("task_id", "department_id"),
+        Index("ix_assignment_dept_task", "department_id", "task_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    department_id: int = Field(foreign_key="department.id")
+    role: str = Field(max_length=20)
+    position: int = 0
+
+
+class StatusEvent(SQLModel, table=True):
+    __tablename__ = "status_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    actor: str = Field(max_length=200)
+    at: datetime = _ts()
+    action: str = Field(max_length=30)
+    from_status: str = Field(max_length=30)
+    to_status: str = Field(max_length=30)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    raw_message: str = Field(default="", sa_column=Column(Text, nullable=False))
+    channel: str = Field(default="", max_length=30)
+    requested_due: date | None = None
+
+
+class ReminderSent(SQLModel, table=True):
+    __tablename__ = "reminder_sent"
+    __table_args__ = (UniqueConstraint("task_id", "contact_id", "kind", "sent_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    kind: str = Field(max_length=40)
+    sent_on: date
+    at: datetime = _ts()
+
+
+class Outbox(SQLModel, table=True):
+    """The bot's durable send queue; `key` makes enqueueing idempotent."""
+
+    __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=300)
+    platform: str = Field(max_length=20)
+    user_id: str = Field(max_length=200)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    task_id: int | None = Field(default=None, foreign_key="task.id", index=True)
+    kind: str = Field(default="", max_length=40)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    reply_context: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    state: str = Field(default=OutboxState.QUEUED, max_length=20)
+    attempts: int = 0
+    next_attempt_at: datetime = _ts()
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claimed_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = _ts()
+    sent_at: datetime | None = _ts(nullable=True)
+
+
+class LoginToken(SQLModel, table=True):
+    __tablename__ = "login_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts()
+    used_at: datetime | None = _ts(nullable=True)
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts()
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=60)
+    task_id: int | None = Field(default=None, foreign_key="task.id", index=True)
+    version_id: int | None = Field(default=None, foreign_key="plan_version.id")
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,173 @@
+"""Match a revised plan's tasks to the stored ones and describe the difference (pure, no SQL).
+
+Revisions insert measures and renumber the rest, reword sentences, move deadlines and change
+leads. A task is recognised by its id AND its words (rapidfuzz similarity), so a renumbered
+measure is the same task and keeps its history; what matches nothing is added or withdrawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from bot.store.specs import StoredTask, TaskSpec
+
+# Similarity (0-100) above which two tasks are the same whatever their ids.
+SAME_TEXT = 75.0
+# With the same id (or the same ordinal under matched measures) a weaker likeness suffices:
+# a reworded sentence that kept its place.
+SAME_PLACE = 50.0
+
+COMPARED = ("key", "title", "text", "due", "lead", "cooperating", "value")
+
+
+@dataclass(slots=True)
+class Change:
+    """One task's fate: added, withdrawn, changed (with the fields) or unchanged."""
+
+    kind: str
+    old: StoredTask | None = None
+    new: TaskSpec | None = None
+    fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    similarity: float = 100.0
+
+    @property
+    def key(self) -> str:
+        spec = self.new or (self.old.spec if self.old else None)
+        return spec.key if spec else ""
+
+    def to_json(self) -> dict[str, Any]:
+        def plain(v: Any) -> Any:
+            if isinstance(v, tuple):
+                return list(v)
+            return v.isoformat() if hasattr(v, "isoformat") else v
+
+        return {
+            "change": self.kind,
+            "id": self.key,
+            "old_id": self.old.spec.key if self.old else None,
+            "kind": (self.new or self.old.spec).kind if (self.new or self.old) else None,  # type: ignore[union-attr]
+            "text": (self.new.text if self.new else self.old.spec.text if self.old else ""),
+            "task_pk": self.old.pk if self.old else None,
+            "similarity": round(self.similarity, 1),
+            "fields": {k: [plain(a), plain(b)] for k, (a, b) in self.fields.items()},
+        }
+
+
+@dataclass(slots=True)
+class PlanDiff:
+    changes: list[Change]
+
+    def of(self, kind: str) -> list[Change]:
+        return [c for c in self.changes if c.kind == kind]
+
+    def counts(self) -> dict[str, int]:
+        out = {"added": 0, "withdrawn": 0, "changed": 0, "unchanged": 0}
+        for c in self.changes:
+            out[c.kind] += 1
+        return out
+
+    @property
+    def is_empty(self) -> bool:
+        return all(c.kind == "unchanged" for c in self.changes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"summary": self.counts(), "changes": [c.to_json() for c in self.changes]}
+
+
+def _ordinal(key: str) -> str:
+    return key.rsplit(".", 1)[-1]
+
+
+def _greedy(
+    new: Sequence[TaskSpec],
+    old: Sequence[StoredTask],
+    place_bonus: Any,
+) -> dict[int, tuple[int, float]]:
+    """Pair new[i] with old[j], best first; returns {i: (j, similarity)}."""
+    if not new or not old:
+        return {}
+    sims = process.cdist(
+        [s.match_text for s in new],
+        [o.spec.match_text for o in old],
+        scorer=fuzz.ratio,
+        workers=1,
+    )
+    scored: list[tuple[float, int, int, float]] = []
+    for i, spec in enumerate(new):
+        for j, stored in enumerate(old):
+            sim = float(sims[i][j])
+            same_place = place_bonus(spec, stored)
+            if sim >= 99.999:
+                score = 300.0 + (50.0 if same_place else 0.0)
+            elif same_place and sim >= SAME_PLACE:
+                score = 200.0 + sim
+            elif sim >= SAME_TEXT:
+                score = 100.0 + sim
+            else:
+                continue
+            scored.append((score, i, j, sim))
+    scored.sort(key=lambda t: (-t[0], t[1], t[2]))
+    taken_new: dict[int, tuple[int, float]] = {}
+    taken_old: set[int] = set()
+    for _score, i, j, sim in scored:
+        if i in taken_new or j in taken_old:
+            continue
+        taken_new[i] = (j, sim)
+        taken_old.add(j)
+    return taken_new
+
+
+def match(old: Sequence[StoredTask], new: Sequence[TaskSpec]) -> dict[int, tuple[int, float]]:
+    """{index in new: (index in old, similarity)} for tasks that are the same task."""
+    new_m = [i for i, s in enumerate(new) if s.kind == "measure"]
+    old_m = [j for j, o in enumerate(old) if o.spec.kind == "measure"]
+    got = _greedy(
+        [new[i] for i in new_m],
+        [old[j] for j in old_m],
+        lambda s, o: s.key == o.spec.key,
+    )
+    result = {new_m[i]: (old_m[j], sim) for i, (j, sim) in got.items()}
+    # New measure key -> old measure key, so milestones can ask "are our parents the same?".
+    parent_map = {new[i].key: old[j].spec.key for i, (j, _sim) in result.items()}
+
+    def same_place(s: TaskSpec, o: StoredTask) -> bool:
+        return (
+            s.parent_key is not None
+            and parent_map.get(s.parent_key) == o.spec.parent_key
+            and _ordinal(s.key) == _ordinal(o.spec.key)
+        )
+
+    new_s = [i for i, s in enumerate(new) if s.kind != "measure"]
+    old_s = [j for j, o in enumerate(old) if o.spec.kind != "measure"]
+    got = _greedy([new[i] for i in new_s], [old[j] for j in old_s], same_place)
+    result.update({new_s[i]: (old_s[j], sim) for i, (j, sim) in got.items()})
+    return result
+
+
+def diff_tasks(old: Sequence[StoredTask], new: Sequence[TaskSpec]) -> PlanDiff:
+    """Every new task as added/changed/unchanged (in new order), then the withdrawn ones."""
+    pairs = match(old, new)
+    changes: list[Change] = []
+    used: set[int] = set()
+    for i, spec in enumerate(new):
+        if i not in pairs:
+            changes.append(Change(kind="added", new=spec))
+            continue
+        j, sim = pairs[i]
+        used.add(j)
+        before = old[j]
+        fields = {
+            name: (getattr(before.spec, name), getattr(spec, name))
+            for name in COMPARED
+            if getattr(before.spec, name) != getattr(spec, name)
+        }
+        kind = "changed" if fields else "unchanged"
+        changes.append(Change(kind=kind, old=before, new=spec, fields=fields, similarity=sim))
+    for j, stored in enumerate(old):
+        if j not in used:
+            changes.append(Change(kind="withdrawn", old=stored, similarity=0.0))
+    return PlanDiff(changes)

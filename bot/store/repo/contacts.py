@@ -1,0 +1,173 @@
+"""Who is reached where: contacts per department and platform."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from bot.store.errors import NotFound
+from bot.store.models import Assignment, Contact, Department, Role
+from bot.store.repo.plans import department_ids, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class ContactView:
+    """A contact row with its department's name."""
+
+    id: int
+    name: str
+    platform: str
+    user_id: str
+    role: str
+    department_id: int
+    department: str
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role in (Role.COORDINATOR, Role.ADMIN)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactSpec:
+    """A validated contact to store (department already canonical)."""
+
+    department: str
+    name: str
+    platform: str
+    user_id: str
+    role: str
+
+
+def _views(session: Session, stmt: object) -> list[ContactView]:
+    out = []
+    for c, dept_name in session.exec(stmt):  # type: ignore[call-overload]
+        assert c.id is not None
+        out.append(
+            ContactView(
+                id=c.id,
+                name=c.name,
+                platform=c.platform,
+                user_id=c.user_id,
+                role=c.role,
+                department_id=c.department_id,
+                department=dept_name,
+            )
+        )
+    return out
+
+
+def _base() -> object:
+    return (
+        select(Contact, Department.name)
+        .join(Department, col(Department.id) == Contact.department_id)
+        .order_by(col(Department.name), col(Contact.name), col(Contact.id))
+    )
+
+
+def find_contacts(session: Session, platform: str, user_id: str) -> list[ContactView]:
+    """Every row for this platform account (one person may serve several departments)."""
+    stmt = _base().where(Contact.platform == platform, Contact.user_id == user_id)  # type: ignore[attr-defined]
+    return _views(session, stmt)
+
+
+def get_contact(session: Session, contact_id: int) -> ContactView:
+    found = _views(session, _base().where(Contact.id == contact_id))  # type: ignore[attr-defined]
+    if not found:
+        raise NotFound(f"no contact with id {contact_id}")
+    return found[0]
+
+
+def find_contacts_by_name(session: Session, name: str) -> list[ContactView]:
+    return _views(session, _base().where(Contact.name == name))  # type: ignore[attr-defined]
+
+
+def list_contacts(session: Session, *, department: str | None = None) -> list[ContactView]:
+    stmt = _base()
+    if department is not None:
+        stmt = stmt.where(Department.name == department)  # type: ignore[attr-defined]
+    return _views(session, stmt)
+
+
+def coordinators(session: Session) -> list[ContactView]:
+    """Contacts who confirm, return and decide on extensions (coordinators and admins)."""
+    stmt = _base().where(col(Contact.role).in_([Role.COORDINATOR, Role.ADMIN]))  # type: ignore[attr-defined]
+    return _views(session, stmt)
+
+
+def contacts_for_task(session: Session, task_pk: int) -> list[tuple[ContactView, str]]:
+    """The contacts of the task's departments with the department's role (lead/cooperating).
+
+    Reminders route through this, so a revision that changes the lead re-routes them.
+    """
+    stmt = (
+        select(Contact, Department.name, Assignment.role)
+        .join(Department, col(Department.id) == Contact.department_id)
+        .join(Assignment, col(Assignment.department_id) == Contact.department_id)
+        .where(Assignment.task_id == task_pk)
+        .order_by(col(Assignment.position), col(Contact.id))
+    )
+    out = []
+    for c, dept_name, role in session.exec(stmt):
+        assert c.id is not None
+        view = ContactView(c.id, c.name, c.platform, c.user_id, c.role, c.department_id, dept_name)
+        out.append((view, role))
+    return out
+
+
+def existing_contact_keys(session: Session) -> set[tuple[str, str, str]]:
+    """(platform, user_id, department name) of every stored contact."""
+    stmt = select(Contact.platform, Contact.user_id, Department.name).join(
+        Department, col(Department.id) == Contact.department_id
+    )
+    return {(p, u, d) for p, u, d in session.exec(stmt)}
+
+
+def upsert_contacts(
+    session: Session, specs: Sequence[ContactSpec], *, now: datetime | None = None
+) -> tuple[int, int]:
+    """Insert new contacts, update name/role of known ones. Returns (created, updated)."""
+    depts = department_ids(session, {s.department for s in specs})
+    created = updated = 0
+    for s in specs:
+        row = session.exec(
+            select(Contact).where(
+                Contact.platform == s.platform,
+                Contact.user_id == s.user_id,
+                Contact.department_id == depts[s.department],
+            )
+        ).first()
+        if row is None:
+            session.add(
+                Contact(
+                    department_id=depts[s.department],
+                    name=s.name,
+                    platform=s.platform,
+                    user_id=s.user_id,
+                    role=s.role,
+                    created_at=utcnow(now),
+                )
+            )
+            created += 1
+        elif (row.name, row.role) != (s.name, s.role):
+            row.name, row.role = s.name, s.role
+            session.add(row)
+            updated += 1
+    session.flush()
+    return created, updated
+
+
+def set_password_hash(session: Session, contact_id: int, password_hash: str | None) -> None:
+    """Store a dashboard password hash (hashing is the caller's job, e.g. argon2)."""
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(f"no contact with id {contact_id}")
+    contact.password_hash = password_hash
+    session.add(contact)
+
+
+def password_hash(session: Session, contact_id: int) -> str | None:
+    contact = session.get(Contact, contact_id)
+    return contact.password_hash if contact is not None else None

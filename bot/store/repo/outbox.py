@@ -1,0 +1,301 @@
+"""The durable send queue, one-time login links and the record of reminders sent.
+
+Outbox life cycle: `enqueue_outbox` (idempotent on `key`) -> `claim_outbox` (queued ->
+sending, owned by one worker) -> `mark_sent` | `mark_failed` (back to queued with backoff,
+or dead after `max_attempts`) ; `list_dead` + `resend` for the dead letters;
+`requeue_stale` returns rows whose worker died mid-send.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.store.models import LoginToken, Outbox, OutboxState, ReminderSent
+from bot.store.repo.plans import utcnow
+
+
+def _insert_ignore(session: Session, table: Any, values: dict[str, Any], key: Sequence[str]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING on either backend; True if a row was inserted."""
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        mod = sqlite if dialect == "sqlite" else postgresql
+        stmt = (
+            mod.insert(table)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=key)
+            .returning(table.c.id)
+        )
+        # RETURNING, not rowcount: drivers disagree on rowcount for a skipped insert.
+        return session.exec(stmt).first() is not None
+    try:  # other databases: a savepoint keeps the caller's transaction usable
+        with session.begin_nested():
+            session.exec(table.insert().values(**values))
+        return True
+    except IntegrityError:
+        return False
+
+
+def enqueue_outbox(
+    session: Session,
+    *,
+    key: str,
+    platform: str,
+    user_id: str,
+    text: str,
+    kind: str = "",
+    contact_id: int | None = None,
+    task_id: int | None = None,
+    reply_context: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Queue a message once: a second call with the same `key` does nothing (returns False).
+
+    Build `key` from what makes the message unique, e.g. f"remind:{contact}:{task}:{kind}:{day}".
+    """
+    at = utcnow(now)
+    values = {
+        "key": key,
+        "platform": platform,
+        "user_id": user_id,
+        "text": text,
+        "kind": kind,
+        "contact_id": contact_id,
+        "task_id": task_id,
+        "reply_context": reply_context or {},
+        "state": OutboxState.QUEUED.value,
+        "attempts": 0,
+        "next_attempt_at": at,
+        "created_at": at,
+    }
+    return _insert_ignore(session, Outbox.__table__, values, ["key"])
+
+
+def claim_outbox(
+    session: Session, *, worker: str, now: datetime | None = None, limit: int = 20
+) -> list[Outbox]:
+    """Take up to `limit` due messages for `worker` (state -> sending); no two workers share one.
+
+    PostgreSQL: the candidate rows are locked FOR UPDATE SKIP LOCKED, so concurrent workers
+    pass each other by. SQLite ignores that clause, but it runs one writer at a time and the
+    claim is a single UPDATE re-checking `state`, so a row is still claimed once. Commit
+    soon after claiming: the claim is only visible to others once committed.
+    """
+    at = utcnow(now)
+    candidates = (
+        select(Outbox.id)
+        .where(Outbox.state == OutboxState.QUEUED, col(Outbox.next_attempt_at) <= at)
+        .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        update(Outbox)
+        .where(col(Outbox.id).in_(candidates), col(Outbox.state) == OutboxState.QUEUED)
+        .values(state=OutboxState.SENDING, claimed_by=worker, claimed_at=at)
+        .returning(col(Outbox.id))
+        .execution_options(synchronize_session=False)
+    )
+    ids = [row[0] for row in session.exec(stmt)]
+    if not ids:
+        return []
+    rows = list(
+        session.exec(
+            select(Outbox).where(col(Outbox.id).in_(ids)).order_by(col(Outbox.id))
+        )
+    )
+    for r in rows:
+        session.refresh(r)
+    return rows
+
+
+def mark_sent(
+    session: Session, outbox_id: int, *, worker: str, now: datetime | None = None
+) -> bool:
+    """Record a delivery. False if the row is no longer this worker's (re-claimed, resent)."""
+    result = session.exec(
+        update(Outbox)
+        .where(
+            col(Outbox.id) == outbox_id,
+            col(Outbox.state) == OutboxState.SENDING,
+            col(Outbox.claimed_by) == worker,
+        )
+        .values(state=OutboxState.SENT, sent_at=utcnow(now), last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
+
+
+def backoff(attempts: int, base: timedelta = timedelta(seconds=30)) -> timedelta:
+    """30 s, 1 min, 2 min, … capped at one hour."""
+    return min(base * (2 ** max(attempts - 1, 0)), timedelta(hours=1))
+
+
+def mark_failed(
+    session: Session,
+    outbox_id: int,
+    *,
+    worker: str,
+    error: str,
+    now: datetime | None = None,
+    max_attempts: int = 6,
+    permanent: bool = False,
+) -> str | None:
+    """Count a failed attempt: back to `queued` with backoff, or `dead` once attempts run out
+    (or at once when `permanent`, e.g. the platform says the user does not exist).
+    Returns the new state, or None if the row is not this worker's claim."""
+    at = utcnow(now)
+    row = session.get(Outbox, outbox_id, populate_existing=True)
+    if row is None or row.state != OutboxState.SENDING or row.claimed_by != worker:
+        return None
+    row.attempts += 1
+    row.last_error = error[:2000]
+    row.claimed_by = None
+    row.claimed_at = None
+    if permanent or row.attempts >= max_attempts:
+        row.state = OutboxState.DEAD
+    else:
+        row.state = OutboxState.QUEUED
+        row.next_attempt_at = at + backoff(row.attempts)
+    session.add(row)
+    session.flush()
+    return row.state
+
+
+def requeue_stale(
+    session: Session, *, older_than: timedelta, now: datetime | None = None
+) -> int:
+    """Rows left `sending` by a worker that died: back to queued. Returns how many."""
+    cutoff = utcnow(now) - older_than
+    result = session.exec(
+        update(Outbox)
+        .where(col(Outbox.state) == OutboxState.SENDING, col(Outbox.claimed_at) < cutoff)
+        .values(state=OutboxState.QUEUED, claimed_by=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
+def list_outbox(session: Session, *, state: str | None = None) -> list[Outbox]:
+    stmt = select(Outbox).order_by(col(Outbox.id))
+    if state is not None:
+        stmt = stmt.where(Outbox.state == state)
+    return list(session.exec(stmt))
+
+
+def list_dead(session: Session) -> list[Outbox]:
+    """Dead letters: messages that will not be retried unless `resend` is called."""
+    return list_outbox(session, state=OutboxState.DEAD)
+
+
+def resend(session: Session, outbox_id: int, *, now: datetime | None = None) -> bool:
+    """Give a dead message a fresh set of attempts. False if it was not dead."""
+    result = session.exec(
+        update(Outbox)
+        .where(col(Outbox.id) == outbox_id, col(Outbox.state) == OutboxState.DEAD)
+        .values(state=OutboxState.QUEUED, attempts=0, next_attempt_at=utcnow(now))
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
+
+
+# --- reminders ---------------------------------------------------------------------------
+
+
+def record_reminder(
+    session: Session,
+    *,
+    task_id: int,
+    contact_id: int,
+    kind: str,
+    sent_on: date,
+    now: datetime | None = None,
+) -> bool:
+    """Note that a reminder of `kind` went to a contact on `sent_on`; False if already noted."""
+    values = {
+        "task_id": task_id,
+        "contact_id": contact_id,
+        "kind": kind,
+        "sent_on": sent_on,
+        "at": utcnow(now),
+    }
+    return _insert_ignore(
+        session, ReminderSent.__table__, values, ["task_id", "contact_id", "kind", "sent_on"]
+    )
+
+
+def reminders_for_task(session: Session, task_id: int) -> list[ReminderSent]:
+    return list(
+        session.exec(
+            select(ReminderSent)
+            .where(ReminderSent.task_id == task_id)
+            .order_by(col(ReminderSent.sent_on), col(ReminderSent.id))
+        )
+    )
+
+
+def last_reminder_on(
+    session: Session, *, task_id: int, contact_id: int, kind: str | None = None
+) -> date | None:
+    stmt = select(ReminderSent.sent_on).where(
+        ReminderSent.task_id == task_id, ReminderSent.contact_id == contact_id
+    )
+    if kind is not None:
+        stmt = stmt.where(ReminderSent.kind == kind)
+    return session.exec(stmt.order_by(col(ReminderSent.sent_on).desc())).first()
+
+
+# --- one-time login links ----------------------------------------------------------------
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def create_login_token(
+    session: Session,
+    contact_id: int,
+    *,
+    ttl: timedelta = timedelta(hours=24),
+    now: datetime | None = None,
+) -> str:
+    """A fresh secret for a web chat link; only its hash is stored."""
+    raw = secrets.token_urlsafe(32)
+    at = utcnow(now)
+    session.add(
+        LoginToken(
+            token_hash=_token_hash(raw), contact_id=contact_id, created_at=at, expires_at=at + ttl
+        )
+    )
+    session.flush()
+    return raw
+
+
+def consume_login_token(
+    session: Session, raw: str, *, now: datetime | None = None
+) -> int | None:
+    """The contact id if `raw` is valid, unused and unexpired — and mark it used (once only)."""
+    at = utcnow(now)
+    h = _token_hash(raw)
+    result = session.exec(
+        update(LoginToken)
+        .where(
+            col(LoginToken.token_hash) == h,
+            col(LoginToken.used_at).is_(None),
+            col(LoginToken.expires_at) > at,
+        )
+        .values(used_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:
+        return None
+    return session.exec(select(LoginToken.contact_id).where(LoginToken.token_hash == h)).one()
+

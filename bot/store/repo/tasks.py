@@ -1,0 +1,296 @@
+"""Reading tasks: the coordinator's queries, a department's open work, statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import String, and_, case, cast, func, literal
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from bot.store.errors import NotFound
+from bot.store.keys import normalize_key
+from bot.store.models import (
+    OPEN_STATUSES,
+    Assignment,
+    AssignmentRole,
+    Department,
+    PlanVersion,
+    StatusEvent,
+    Task,
+    TaskStatus,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    """One task as queries return it; `to_json` gives the fields interfaces.md promises."""
+
+    pk: int
+    plan_id: int
+    id: str
+    kind: str
+    measure_id: str
+    title: str
+    text: str
+    lead: str | None
+    cooperating: list[str]
+    due: date | None
+    status: str
+    overdue_days: int
+    version_id: int = 0
+    span: tuple[int, int] = (0, 0)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "measure_id": self.measure_id,
+            "text": self.text,
+            "title": self.title,
+            "lead": self.lead,
+            "cooperating": list(self.cooperating),
+            "due": self.due.isoformat() if self.due else None,
+            "status": self.status,
+            "overdue_days": self.overdue_days,
+            "plan": self.plan_id,
+            "pk": self.pk,
+        }
+
+
+def overdue_days(due: date | None, status: str, as_of: date) -> int:
+    """Days past due for work still owed; 0 otherwise. Never stored, always computed."""
+    if due is None or status not in OPEN_STATUSES or due >= as_of:
+        return 0
+    return (as_of - due).days
+
+
+_SEP = "\x1f"
+
+
+def list_tasks(
+    session: Session,
+    *,
+    as_of: date,
+    department: str | None = None,
+    status: str | Sequence[str] | None = None,
+    overdue: bool = False,
+    plan_id: int | None = None,
+    kind: str | None = None,
+    lead_only: bool = False,
+    task_ids: Sequence[int] | None = None,
+) -> list[TaskRow]:
+    """Tasks matching every given filter, in plan order.
+
+    `department` matches tasks it leads or cooperates on (`lead_only` narrows to leads);
+    `overdue` keeps open tasks whose due date is before `as_of`. Withdrawn tasks are
+    returned only when `status` asks for them.
+    """
+    parent = aliased(Task)
+    stmt = (
+        select(
+            Task.id,
+            Task.plan_id,
+            Task.key,
+            Task.kind,
+            parent.key,
+            Task.title,
+            Task.text,
+            Task.due,
+            Task.status,
+            Task.version_id,
+            Task.span_start,
+            Task.span_end,
+        )
+        .outerjoin(parent, col(parent.id) == Task.parent_id)
+        .order_by(col(Task.plan_id), col(Task.position), col(Task.id))
+    )
+    conds: list[Any] = []
+    if department is not None:
+        dept = session.exec(select(Department.id).where(Department.name == department)).first()
+        if dept is None:
+            raise NotFound(f"no department named {department}")
+        sub = select(Assignment.task_id).where(Assignment.department_id == dept)
+        if lead_only:
+            sub = sub.where(Assignment.role == AssignmentRole.LEAD)
+        conds.append(col(Task.id).in_(sub))
+    if status is not None:
+        wanted = [status] if isinstance(status, str) else list(status)
+        conds.append(col(Task.status).in_(wanted))
+    else:
+        conds.append(Task.status != TaskStatus.WITHDRAWN)
+    if overdue:
+        conds.append(col(Task.status).in_(OPEN_STATUSES))
+        conds.append(col(Task.due) < as_of)
+    if plan_id is not None:
+        conds.append(Task.plan_id == plan_id)
+    if kind is not None:
+        conds.append(Task.kind == kind)
+    if task_ids is not None:
+        conds.append(col(Task.id).in_(list(task_ids)))
+    stmt = stmt.where(and_(*conds))
+    rows = list(session.exec(stmt))
+    if not rows:
+        return []
+    names = _assignment_names(session, select(Task.id).where(and_(*conds)))
+    out = []
+    for pk, plan, key, kind_, pkey, title, text, due, st, ver, s0, s1 in rows:
+        lead, coop = names.get(pk, (None, []))
+        out.append(
+            TaskRow(
+                pk=pk,
+                plan_id=plan,
+                id=key,
+                kind=kind_,
+                measure_id=pkey or key,
+                title=title,
+                text=text,
+                lead=lead,
+                cooperating=coop,
+                due=due,
+                status=st,
+                overdue_days=overdue_days(due, st, as_of),
+                version_id=ver,
+                span=(s0, s1),
+            )
+        )
+    return out
+
+
+def _assignment_names(session: Session, task_ids: Any) -> dict[int, tuple[str | None, list[str]]]:
+    # One row per task: aggregating in SQL keeps the fetch to as many rows as tasks, which is
+    # what makes the all-departments overdue query fast at 100k tasks.
+    role_key = case((Assignment.role == AssignmentRole.LEAD, literal("L")), else_=literal("C"))
+    item = (
+        role_key
+        + func.substr(cast(1000 + Assignment.position, String), 2)
+        + Department.name
+    )
+    agg = func.aggregate_strings(item, _SEP)
+    stmt = (
+        select(Assignment.task_id, agg)
+        .join(Department, col(Department.id) == Assignment.department_id)
+        .where(col(Assignment.task_id).in_(task_ids))
+        .group_by(col(Assignment.task_id))
+    )
+    out: dict[int, tuple[str | None, list[str]]] = {}
+    for task_id, joined in session.exec(stmt):
+        lead: str | None = None
+        coop: list[str] = []
+        for item_s in sorted(joined.split(_SEP)):
+            if item_s[0] == "L":
+                lead = item_s[4:]
+            else:
+                coop.append(item_s[4:])
+        out[task_id] = (lead, coop)
+    return out
+
+
+def get_task(session: Session, task_pk: int) -> Task:
+    task = session.get(Task, task_pk)
+    if task is None:
+        raise NotFound(f"no task with database id {task_pk}")
+    return task
+
+
+def find_task(session: Session, key: str, *, plan_id: int | None = None) -> Task:
+    """The live task a person means by "3.4.2" (also "3.4-2", "３．４．２", "T3.4.2").
+
+    Prefers the most recent plan's task that is not withdrawn.
+    """
+    norm = normalize_key(key)
+    stmt = select(Task).where(Task.key == norm)
+    if plan_id is not None:
+        stmt = stmt.where(Task.plan_id == plan_id)
+    tasks = list(session.exec(stmt))
+    if not tasks:
+        raise NotFound(f"no task {key}")
+    tasks.sort(key=lambda t: (t.status != TaskStatus.WITHDRAWN, t.plan_id, t.id or 0))
+    return tasks[-1]
+
+
+def task_row(session: Session, task_pk: int, *, as_of: date) -> TaskRow:
+    rows = list_tasks(
+        session, as_of=as_of, status=list(TaskStatus), task_ids=[task_pk]
+    )
+    if not rows:
+        raise NotFound(f"no task with database id {task_pk}")
+    return rows[0]
+
+
+def open_tasks_for_department(
+    session: Session, department_id: int, *, as_of: date, lead_only: bool = False
+) -> list[TaskRow]:
+    """A department's tasks still owing work (pending, in progress, returned, extension asked)."""
+    dept = session.get(Department, department_id)
+    if dept is None:
+        raise NotFound(f"no department with id {department_id}")
+    return list_tasks(
+        session, as_of=as_of, department=dept.name, status=OPEN_STATUSES, lead_only=lead_only
+    )
+
+
+def source_sentence(session: Session, task_pk: int) -> str:
+    """The text the task came from, in the version that last defined it."""
+    task = get_task(session, task_pk)
+    version = session.get(PlanVersion, task.version_id)
+    assert version is not None
+    return version.text[task.span_start : task.span_end]
+
+
+def status_events(session: Session, task_pk: int) -> list[StatusEvent]:
+    return list(
+        session.exec(
+            select(StatusEvent)
+            .where(StatusEvent.task_id == task_pk)
+            .order_by(col(StatusEvent.at), col(StatusEvent.id))
+        )
+    )
+
+
+@dataclass(slots=True)
+class DepartmentStats:
+    """Counts of the tasks a department leads, by status, plus how many are overdue."""
+
+    department: str
+    total: int = 0
+    overdue: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    cooperating: int = 0
+
+
+def department_stats(
+    session: Session, *, as_of: date, plan_id: int | None = None
+) -> list[DepartmentStats]:
+    """Per department: led tasks by status, overdue led tasks, cooperating tasks (live only)."""
+    is_overdue = case(
+        (and_(col(Task.status).in_(OPEN_STATUSES), col(Task.due) < as_of), 1), else_=0
+    )
+    stmt = (
+        select(
+            Department.name,
+            Assignment.role,
+            Task.status,
+            func.count(),
+            func.sum(is_overdue),
+        )
+        .join(Assignment, col(Assignment.department_id) == Department.id)
+        .join(Task, col(Task.id) == Assignment.task_id)
+        .where(Task.status != TaskStatus.WITHDRAWN)
+        .group_by(col(Department.name), col(Assignment.role), col(Task.status))
+    )
+    if plan_id is not None:
+        stmt = stmt.where(Task.plan_id == plan_id)
+    stats: dict[str, DepartmentStats] = {}
+    for name, role, status, n, late in session.exec(stmt):
+        s = stats.setdefault(name, DepartmentStats(department=name))
+        if role == AssignmentRole.LEAD:
+            s.total += n
+            s.overdue += int(late or 0)
+            s.by_status[status] = s.by_status.get(status, 0) + n
+        else:
+            s.cooperating += n
+    return sorted(stats.values(), key=lambda s: s.department)

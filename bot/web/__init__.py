@@ -1,0 +1,1 @@
+"""HTTP faces of the bot: the built-in web chat and the coordinators' dashboard."""

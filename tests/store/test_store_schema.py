@@ -1,0 +1,61 @@
+"""Schema and connection behaviour, the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import Engine, inspect, text
+
+from bot.store.db import make_engine, migrate, session_scope
+from bot.store.models import AuditLog
+
+TABLES = {
+    "department", "contact", "plan", "plan_version", "task", "assignment", "status_event",
+    "reminder_sent", "outbox", "login_token", "audit_log",
+}  # fmt: skip
+
+
+def test_migrations_create_every_table_and_are_idempotent(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        migrate(engine)
+        migrate(engine)  # a second run is a no-op, not an error
+        names = set(inspect(engine).get_table_names())
+        assert names >= TABLES
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        indexes = {i["name"] for i in inspect(engine).get_indexes("task")}
+        assert "ix_task_status_due" in indexes
+    finally:
+        engine.dispose()
+
+
+def test_timestamps_come_back_timezone_aware_utc(engine: Engine) -> None:
+    shanghai = timezone(timedelta(hours=8))
+    at = datetime(2024, 1, 5, 9, 30, tzinfo=shanghai)
+    with session_scope(engine) as s:
+        s.add(AuditLog(at=at, actor="t", action="x", detail={"k": "值"}))
+    with session_scope(engine) as s:
+        row = s.get(AuditLog, 1)
+        assert row is not None
+        assert row.at.tzinfo is not None
+        assert row.at == at
+        assert row.at.astimezone(UTC).hour == 1
+        assert row.detail == {"k": "值"}
+
+
+def test_naive_datetimes_are_refused(engine: Engine) -> None:
+    with pytest.raises(Exception, match="naive datetime"), session_scope(engine) as s:
+        s.add(AuditLog(at=datetime(2024, 1, 5), actor="t", action="x", detail={}))  # noqa: DTZ001
+        s.flush()
+
+
+def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path: object) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/x.db")
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        engine.dispose()
