@@ -2,7 +2,9 @@
 
 The target for the whole pass including delivery (issue 5) is ≤ 5 s; this measures only
 planning + merging + rendering, so the outbox and adapters have the rest of the budget.
-Every task is built to be due for a reminder today (before_N, due today or an overdue
+People: 1,000 departments with 2 contacts each (the 2,000 contacts), plus one leader
+per department (escalations) and a coordinator (the digest). Every task is built to be
+due for a reminder today (before_N, due today or an overdue
 cadence day), so nothing is skipped cheaply. Run: .venv/bin/python bench/bench_reminders.py
 """
 

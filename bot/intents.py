@@ -16,6 +16,7 @@ import calendar as _calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 
 from bot.matching import Candidate, MatchResult, TaskMatcher
 
@@ -195,7 +196,9 @@ Intent = (
 # ideographic space to a space, as NFKC would; but Chinese punctuation stays, because
 # what follows a command is stored as the note and should read as the sender wrote it.
 _KEEP = "，：；！？（）"
-_FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F) if chr(c) not in _KEEP} | {0x3000: 0x20}
+_FOLD = MappingProxyType(
+    {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F) if chr(c) not in _KEEP} | {0x3000: 0x20}
+)
 # Dot-like marks people type between id or date parts (3。4。2, 3、4、2).
 _DOTS_BETWEEN_DIGITS = re.compile(r"(?<=\d)\s?[。、·・]\s?(?=\d)")
 
@@ -375,6 +378,8 @@ def parse_intent(text: str, today: date | None = None) -> Intent:
     if cmd == "进度":
         if not after:
             return ProgressQuery(task_id)
+        if after.isdigit() and int(after) <= 100:
+            return Progress(task_id, int(after), "")  # "进度 3.4.2 60": the % was forgotten
         pm = _PERCENT_RE.search(after)
         if pm is None:
             return Progress(task_id, None, after)

@@ -104,6 +104,10 @@ class TaskMatcher:
                     self._tokenizer = tok
         return self._tokenizer
 
+    def warm(self) -> None:
+        """Load the dictionary now (at startup) rather than on the first free-text message."""
+        self._tok()
+
     def keywords(self, text: str) -> frozenset[str]:
         """Content words (≥ 2 chars) and CJK character bigrams of `text`, status words removed."""
         cached = self._cache.get(text)

@@ -105,11 +105,12 @@ class ReminderItem:
     task_row_id: int | None = None
 
     @property
-    def rank(self) -> tuple[int, int, int, str]:
+    def rank(self) -> tuple[int, int, int, str, int]:
         base = "before" if self.kind.startswith("before_") else self.kind
         # Overdue longest first, deadlines nearest first, then by id for a stable order.
         days = -self.days if base in ("overdue", "escalation") else self.days
-        return (_KIND_RANK[base], 0 if self.role == "lead" else 1, days, self.task_id)
+        row = -1 if self.task_row_id is None else self.task_row_id
+        return (_KIND_RANK[base], 0 if self.role == "lead" else 1, days, self.task_id, row)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from parser.deadlines import find_times
+from parser.deadlines import TimeExpr, find_times
 from parser.model import Goal
 from parser.quantities import quantities
 
@@ -15,7 +15,8 @@ _CLAUSE = re.compile(r"[^，,。；;！？\n]+")
 def extract_goals(text: str, start: int, end: int, period_end: date | None) -> list[Goal]:
     """Every quantity in text[start:end] becomes a goal with its clause as text.
 
-    "A、B、C分别达到1吨、2吨、3吨" becomes three goals, one per subject.
+    "A、B、C分别达到1吨、2吨、3吨" becomes three goals, one per value; each keeps
+    the clause it came from as its text, so `text[span] == goal.text` always holds.
     """
     chunk = text[start:end]
     times = find_times(chunk, period_end)
@@ -25,33 +26,22 @@ def extract_goals(text: str, start: int, end: int, period_end: date | None) -> l
         qs = quantities(clause)
         if not qs:
             continue
+        stripped = clause.strip()
+        a = start + cm.start() + (len(clause) - len(clause.lstrip()))
         due = _due_before(times, cm.start() + qs[0][0], period_end)
-        texts = _distribute(clause, qs) or [clause.strip()] * len(qs)
-        for (_qs, _qe, value), gtext in zip(qs, texts, strict=True):
+        for _qs, _qe, value in qs:
             goals.append(
                 Goal(
                     id=f"G{len(goals) + 1}",
-                    text=gtext,
+                    text=stripped,
                     due=due,
                     value=value,
-                    span=(start + cm.start(), start + cm.end()),
+                    span=(a, a + len(stripped)),
                 )
             )
     return goals
 
 
-def _due_before(times: list, pos: int, period_end: date | None) -> date | None:  # type: ignore[type-arg]
+def _due_before(times: list[TimeExpr], pos: int, period_end: date | None) -> date | None:
     before = [t for t in times if t.start <= pos]
     return before[-1].due if before else period_end
-
-
-def _distribute(clause: str, qs: list[tuple[int, int, str]]) -> list[str] | None:
-    """Pair subjects before 分别 with the values after it, when the counts agree."""
-    if len(qs) < 2 or "分别" not in clause:
-        return None
-    head, _, tail = clause.partition("分别")
-    subjects = [s for s in re.split(r"[、和及]", head) if s]
-    if len(subjects) != len(qs):
-        return None
-    verb = tail[: tail.find(qs[0][2])] if qs[0][2] in tail else ""
-    return [f"{s}{verb}{value}" for s, (_a, _b, value) in zip(subjects, qs, strict=True)]

@@ -42,6 +42,9 @@ def _period_end(title: str, text: str, goal_ranges: list[tuple[int, int]]) -> da
     five = five_year_end(title) or five_year_end(text[:3000])
     if five:
         return five
+    m = re.search(r"(\d{4})\s*年", title)
+    if m:  # "2024年工作要点"
+        return date(int(m.group(1)), 12, 31)
     years = [t.due for a, b in goal_ranges for t in find_times(text[a:b])]
     return max(years) if years else None
 

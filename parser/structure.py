@@ -17,6 +17,8 @@ _CHAPTER = re.compile(
 )
 _ITEM = re.compile(r"^（([一二三四五六七八九十]+)）\s*(.*)$")
 _SUB = re.compile(r"^(?:(\d{1,2})[.．、](?!\d)|（(\d{1,2})）)\s*(.*)$")
+# "（2023—2025年）", "（试行）", "（征求意见稿）" after a title.
+_TITLE_TAIL = re.compile(r"(?:（[^（）]{1,16}）)+$")
 _TITLE_WORDS = re.compile(r"(方案|计划|意见|要点|规划|办法|清单|通知|纲要|措施|细则)$")
 
 
@@ -68,7 +70,8 @@ def find_title(lines: list[tuple[int, str]]) -> tuple[str, tuple[int, int]]:
         inner = re.search(r"印发《(.+?)》", line)
         if inner:
             continue  # a cover note; the plan's own title line follows
-        if len(line) <= 60 and _TITLE_WORDS.search(line.strip("《》")) and "。" not in line:
+        bare = _TITLE_TAIL.sub("", line.strip("《》"))
+        if len(line) <= 60 and _TITLE_WORDS.search(bare) and "。" not in line:
             t = line.strip("《》")
             return t, (start + line.find(t), start + line.find(t) + len(t))
     for start, line in candidates:

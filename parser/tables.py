@@ -104,7 +104,7 @@ def table_measures(
             dcell = row[cols.due]
             known = {m.due for m in milestones}
             extra = deadline_cell_milestones(
-                dcell.text, dcell.start, heading_title(task.text), mid, period_end,
+                dcell.text, dcell.start, task.text, task.start, mid, period_end,
                 len(milestones) + 1,
             )
             milestones += [m for m in extra if m.due not in known]

@@ -78,6 +78,7 @@ def test_normalize_task_id(raw: str, expected: str | None) -> None:
         ("进度 3.4.2 ６０％ 已签约两家", Progress("3.4.2", 60, "已签约两家")),
         ("进度3.4.2 60 % 已签约", Progress("3.4.2", 60, "已签约")),
         ("进度 3.4.2 已完成60%，剩余在建", Progress("3.4.2", 60, "已完成60%，剩余在建")),
+        ("进度 3.4.2 60", Progress("3.4.2", 60, "")),
         ("进度 3.4.2 已签约两个项目", Progress("3.4.2", None, "已签约两个项目")),
         ("进度 3.4", ProgressQuery("3.4")),
         ("进度 3.4.2", ProgressQuery("3.4.2")),

@@ -404,7 +404,7 @@ def test_keys_name_contact_task_kind_and_day() -> None:
 def test_row_ids_keep_same_display_ids_of_two_plans_apart() -> None:
     a = task("3.4.2", due=DUE, row_id=11)
     b = task("3.4.2", due=DUE, row_id=42)
-    m = next(m for m in plan([a, b], at(DUE)) if m.contact.id == "c-energy")
+    m = next(m for m in plan([b, a], at(DUE)) if m.contact.id == "c-energy")
     assert [(i.task_row_id, i.key) for i in m.items] == [
         (11, "c-energy|#11|due_today|2024-10-08"),
         (42, "c-energy|#42|due_today|2024-10-08"),

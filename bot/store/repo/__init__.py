@@ -15,6 +15,7 @@ Outbox:     enqueue_outbox, claim_outbox, mark_sent, mark_failed, requeue_stale,
 Reminders:  record_reminder, reminders_for_task, last_reminder_on
 Login:      create_login_token, consume_login_token
 Audit:      audit, list_audit
+Dashboard:  department_overview, get_version, last_events
 """
 
 from bot.store.repo.contacts import (
@@ -30,6 +31,12 @@ from bot.store.repo.contacts import (
     password_hash,
     set_password_hash,
     upsert_contacts,
+)
+from bot.store.repo.dashboard import (
+    DepartmentOverview,
+    department_overview,
+    get_version,
+    last_events,
 )
 from bot.store.repo.outbox import (
     backoff,
@@ -93,6 +100,7 @@ __all__ = [
     "Action",
     "ContactSpec",
     "ContactView",
+    "DepartmentOverview",
     "DepartmentStats",
     "TaskRow",
     "add_department_alias",
@@ -107,6 +115,7 @@ __all__ = [
     "create_plan",
     "current_version",
     "department_ids",
+    "department_overview",
     "department_stats",
     "enqueue_outbox",
     "existing_contact_keys",
@@ -118,7 +127,9 @@ __all__ = [
     "get_contact",
     "get_plan",
     "get_task",
+    "get_version",
     "insert_task",
+    "last_events",
     "last_reminder_on",
     "list_audit",
     "list_contacts",

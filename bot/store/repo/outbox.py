@@ -84,10 +84,11 @@ def claim_outbox(
 ) -> list[Outbox]:
     """Take up to `limit` due messages for `worker` (state -> sending); no two workers share one.
 
-    PostgreSQL: the candidate rows are locked FOR UPDATE SKIP LOCKED, so concurrent workers
-    pass each other by. SQLite ignores that clause, but it runs one writer at a time and the
-    claim is a single UPDATE re-checking `state`, so a row is still claimed once. Commit
-    soon after claiming: the claim is only visible to others once committed.
+    PostgreSQL: the candidate rows are first locked FOR UPDATE SKIP LOCKED (a separate
+    SELECT: inside `IN (…)` the planner may re-run the subquery per row and, skipping the
+    rows it just locked, claim more than `limit`), so concurrent workers pass each other by.
+    SQLite runs one writer at a time, so there the claim is one UPDATE whose subquery picks
+    the rows and whose WHERE re-checks `state`. Commit soon: others see the claim then.
     """
     at = utcnow(now)
     candidates = (
@@ -95,11 +96,15 @@ def claim_outbox(
         .where(Outbox.state == OutboxState.QUEUED, col(Outbox.next_attempt_at) <= at)
         .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
         .limit(limit)
-        .with_for_update(skip_locked=True)
     )
+    picked: Any = candidates
+    if session.get_bind().dialect.name != "sqlite":
+        picked = list(session.exec(candidates.with_for_update(skip_locked=True)))
+        if not picked:
+            return []
     stmt = (
         update(Outbox)
-        .where(col(Outbox.id).in_(candidates), col(Outbox.state) == OutboxState.QUEUED)
+        .where(col(Outbox.id).in_(picked), col(Outbox.state) == OutboxState.QUEUED)
         .values(state=OutboxState.SENDING, claimed_by=worker, claimed_at=at)
         .returning(col(Outbox.id))
         .execution_options(synchronize_session=False)

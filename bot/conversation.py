@@ -1,0 +1,355 @@
+"""One chat message in, one reply out: intent -> permission-checked store calls -> template.
+
+Every accepted report is a status event carrying the raw message and channel
+(the store records it); every refusal is a rendered template, never an
+exception to the adapter. Free text is matched against the sender's open tasks
+and only written after the sender confirms (是/否).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from bot import intents as it
+from bot.clock import Clock
+from bot.database import Database
+from bot.events import IncomingMessage
+from bot.matching import TaskMatcher
+from bot.render import Renderer
+from bot.store import repo
+from bot.store.errors import InvalidTransition, NotFound, PermissionDenied
+from bot.store.repo import Action, ContactView, TaskRow
+from parser.units import canonicalize
+
+log = logging.getLogger("taskbot.conversation")
+
+_CONFIRM_TTL = timedelta(minutes=30)
+_COORDINATOR_ONLY = {
+    it.Overdue: "逾期",
+    it.Stats: "统计",
+    it.Close: "销号",
+    it.Return: "退回",
+    it.ApproveExtension: "批准延期",
+    it.RejectExtension: "驳回延期",
+    it.Urge: "催办",
+}
+_PERCENT_NOTE = re.compile(r"^(\d{1,3})%\s*")
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A free-text report waiting for 是/否."""
+
+    task_id: str
+    intent: it.Done | it.Progress
+    raw: str
+    expires: datetime
+
+
+class Conversation:
+    """The core's message handler (bot.adapters.base.MessageHandler)."""
+
+    def __init__(
+        self, db: Database, renderer: Renderer, matcher: TaskMatcher, clock: Clock
+    ) -> None:
+        self.db = db
+        self.render = renderer.render
+        self.matcher = matcher
+        self.clock = clock
+        # Questions asked and not yet answered, per (platform, user id). Lost on restart,
+        # which only means the person is asked again.
+        self._pending: dict[tuple[str, str], Pending] = {}
+
+    async def __call__(self, msg: IncomingMessage) -> str | None:
+        return await self.handle(msg)
+
+    async def handle(self, msg: IncomingMessage) -> str:
+        now = self.clock.now()
+        intent = it.parse_intent(msg.text, now.date())
+        who = (msg.platform, msg.user_id)
+        if isinstance(intent, it.Confirm):
+            pending = self._pending.pop(who, None)
+            if pending is None or pending.expires < now or not intent.yes:
+                return self.render("confirm_cancelled", pending=pending is not None)
+            intent = pending.intent
+            raw = pending.raw
+        else:
+            raw = msg.text
+        if isinstance(intent, it.FreeText):
+            return await self._free_text(msg, intent, now)
+        return await self.db.run(lambda s: self._dispatch(s, msg, intent, raw, now))
+
+    # -- free text ----------------------------------------------------------------------
+
+    async def _free_text(self, msg: IncomingMessage, intent: it.FreeText, now: datetime) -> str:
+        def load(s: Session) -> list[TaskRow] | None:
+            contacts = repo.find_contacts(s, msg.platform, msg.user_id)
+            if not contacts:
+                self._refuse_unknown(s, msg, now)
+                return None
+            rows: list[TaskRow] = []
+            for c in contacts:
+                rows += repo.open_tasks_for_department(s, c.department_id, as_of=now.date())
+            return rows
+
+        rows = await self.db.run(load)
+        if rows is None:
+            return self.render("refuse_unknown_sender")
+        result = self.matcher.match(intent.text, [(r.id, f"{r.title} {r.text}") for r in rows])
+        best = result.best()
+        if best is not None and result.status is not None:
+            row = next(r for r in rows if r.id == best.task_id)
+            action: it.Done | it.Progress
+            if result.status == "reported":
+                action = it.Done(best.task_id, intent.text)
+            else:
+                action = it.Progress(best.task_id, result.percent, intent.text)
+            self._pending[(msg.platform, msg.user_id)] = Pending(
+                best.task_id, action, msg.text, now + _CONFIRM_TTL
+            )
+            return self.render(
+                "confirm_question",
+                task_id=best.task_id,
+                text=row.text,
+                status=result.status,
+                percent=result.percent,
+            )
+        by_id = {r.id: r for r in rows}
+        candidates = [by_id[c.task_id] for c in result.candidates[:5] if c.task_id in by_id]
+        return self.render("choose_task", candidates=candidates)
+
+    # -- commands -------------------------------------------------------------------------
+
+    def _refuse_unknown(self, s: Session, msg: IncomingMessage, now: datetime) -> None:
+        repo.audit(
+            s,
+            actor=f"{msg.platform}:{msg.user_id}",
+            action="refused_unknown_sender",
+            detail={"text": msg.text[:200]},
+            now=now,
+        )
+
+    def _dispatch(
+        self, s: Session, msg: IncomingMessage, intent: it.Intent, raw: str, now: datetime
+    ) -> str:
+        contacts = repo.find_contacts(s, msg.platform, msg.user_id)
+        if not contacts:
+            self._refuse_unknown(s, msg, now)
+            return self.render("refuse_unknown_sender")
+        me = contacts[0]
+        coordinator = any(c.role in ("coordinator", "admin") for c in contacts)
+        today = now.date()
+        if isinstance(intent, it.Help):
+            return self.render("help", is_coordinator=coordinator)
+        if isinstance(intent, it.Malformed):
+            return self.render(
+                "refuse_malformed", command=intent.command, problem=intent.problem,
+                value=intent.value,
+            )
+        if isinstance(intent, it.MyTasks):
+            return self._my_tasks(s, contacts, today)
+        command = _COORDINATOR_ONLY.get(type(intent))
+        if command is not None and not coordinator:
+            return self.render("refuse_not_coordinator", command=command)
+        if isinstance(intent, it.Overdue):
+            return self._overdue(s, intent, today)
+        if isinstance(intent, it.Stats):
+            return self._stats(s, today)
+        if isinstance(intent, it.Urge):
+            return self._urge(s, intent, me, now)
+        if isinstance(intent, it.ProgressQuery):
+            return self._progress_query(s, intent.task_id, today)
+        return self._status_change(s, msg, me, intent, raw, now)
+
+    def _my_tasks(self, s: Session, contacts: list[ContactView], today: date) -> str:
+        items: list[dict[str, Any]] = []
+        for c in contacts:
+            for r in repo.open_tasks_for_department(s, c.department_id, as_of=today):
+                role = "lead" if r.lead == c.department else "cooperating"
+                items.append(_row(r) | {"role": role})
+        depts = "、".join(dict.fromkeys(c.department for c in contacts))
+        return self.render("task_list", department=depts, day=today, tasks=items)
+
+    def _overdue(self, s: Session, intent: it.Overdue, today: date) -> str:
+        dept = canonicalize(intent.department) if intent.department else None
+        rows = repo.list_tasks(s, as_of=today, department=dept, overdue=True)
+        rows.sort(key=lambda r: (-r.overdue_days, r.id))
+        return self.render(
+            "overdue_list", day=today, department=dept, tasks=[_row(r) for r in rows]
+        )
+
+    def _stats(self, s: Session, today: date) -> str:
+        stats = repo.department_stats(s, as_of=today)
+        total = sum(st.total for st in stats)
+        by_status: dict[str, int] = {}
+        for st in stats:
+            for k, v in st.by_status.items():
+                by_status[k] = by_status.get(k, 0) + v
+        departments: list[dict[str, Any]] = [
+            {
+                "department": st.department,
+                "total": st.total,
+                "done": st.by_status.get("closed", 0) + st.by_status.get("reported", 0),
+                "overdue": st.overdue,
+            }
+            for st in stats
+            if st.total
+        ]
+        departments.sort(key=lambda d: (-d["overdue"], d["department"]))
+        return self.render(
+            "stats",
+            day=today,
+            total=total,
+            by_status=sorted(by_status.items()),
+            overdue=sum(st.overdue for st in stats),
+            departments=departments,
+        )
+
+    def _urge(self, s: Session, intent: it.Urge, me: ContactView, now: datetime) -> str:
+        name = canonicalize(intent.department)
+        dept = repo.find_department(s, name)
+        if dept is None or dept.id is None:
+            return self.render("reply_urged", department=name, contacts=0, tasks=0)
+        today = now.date()
+        rows = repo.open_tasks_for_department(s, dept.id, as_of=today)
+        items = [_row(r) | {"role": "lead" if r.lead == dept.name else "cooperating"}
+                 for r in rows]
+        text = self.render("urge", department=dept.name, day=today, tasks=items)
+        targets = [c for c in repo.list_contacts(s, department=dept.name)
+                   if c.role in ("contact", "leader")]
+        for c in targets:
+            repo.enqueue_outbox(
+                s,
+                key=f"urge:{c.id}:{today.isoformat()}:{me.id}",
+                platform=c.platform,
+                user_id=c.user_id,
+                text=text,
+                kind="urge",
+                contact_id=c.id,
+                now=now,
+            )
+        repo.audit(s, actor=me.name, action="urge", detail={"department": dept.name}, now=now)
+        return self.render(
+            "reply_urged", department=dept.name, contacts=len(targets), tasks=len(rows)
+        )
+
+    def _progress_query(self, s: Session, key: str, today: date) -> str:
+        try:
+            task = repo.find_task(s, key)
+        except NotFound:
+            return self.render("refuse_unknown_task", task_id=key)
+        assert task.id is not None
+        row = repo.task_row(s, task.id, as_of=today)
+        children = [
+            self._progress_of(s, r)
+            for r in repo.list_tasks(s, as_of=today, plan_id=task.plan_id)
+            if r.kind == "milestone" and r.measure_id == row.id and row.kind == "measure"
+        ]
+        return self.render("progress_query", task=self._progress_of(s, row), children=children)
+
+    def _progress_of(self, s: Session, row: TaskRow) -> dict[str, Any]:
+        last = [e for e in repo.status_events(s, row.pk) if e.action == Action.PROGRESS.value]
+        note = last[-1].note if last else ""
+        m = _PERCENT_NOTE.match(note)
+        return _row(row) | {
+            "lead": row.lead,
+            "last_progress": last[-1].at.date() if last else None,
+            "percent": int(m.group(1)) if m else None,
+            "note": note[m.end():] if m else note,
+        }
+
+    def _status_change(
+        self,
+        s: Session,
+        msg: IncomingMessage,
+        me: ContactView,
+        intent: it.Intent,
+        raw: str,
+        now: datetime,
+    ) -> str:
+        key = getattr(intent, "task_id", "")
+        try:
+            task = repo.find_task(s, key)
+        except NotFound:
+            return self.render("refuse_unknown_task", task_id=key)
+        assert task.id is not None
+        row = repo.task_row(s, task.id, as_of=now.date())
+        action, note, new_due, word = _action_of(intent)
+        try:
+            repo.record_status(
+                s, task.id, action, contact_id=me.id, note=note, raw_message=raw,
+                channel=msg.platform, new_due=new_due, now=now,
+            )
+        except PermissionDenied:
+            if me.department in row.cooperating:
+                return self.render("refuse_not_lead", task_id=row.id, lead=row.lead)
+            return self.render(
+                "refuse_not_your_task", task_id=row.id, lead=row.lead, department=me.department
+            )
+        except InvalidTransition:
+            return self.render("refuse_status", task_id=row.id, status=row.status, command=word)
+        return self._accepted(intent, row, note)
+
+    def _accepted(self, intent: it.Intent, row: TaskRow, note: str) -> str:
+        dept = row.lead or ""
+        if isinstance(intent, it.Done):
+            return self.render("reply_done", task_id=row.id, text=row.text, note=intent.note)
+        if isinstance(intent, it.Progress):
+            return self.render(
+                "reply_progress", task_id=row.id, text=row.text, percent=intent.percent,
+                note=intent.note,
+            )
+        if isinstance(intent, it.Extend):
+            return self.render(
+                "reply_extension", task_id=row.id, text=row.text, old_due=row.due,
+                new_due=intent.new_due, reason=intent.reason,
+            )
+        if isinstance(intent, it.Close):
+            return self.render("reply_closed", task_id=row.id, text=row.text, department=dept)
+        if isinstance(intent, it.Return):
+            return self.render(
+                "reply_returned", task_id=row.id, department=dept, reason=intent.reason
+            )
+        approved = isinstance(intent, it.ApproveExtension)
+        reason = intent.reason if isinstance(intent, it.RejectExtension) else ""
+        return self.render(
+            "reply_extension_decided", task_id=row.id, department=dept, approved=approved,
+            new_due=None, reason=reason,
+        )
+
+
+def _action_of(intent: it.Intent) -> tuple[Action, str, date | None, str]:
+    """(store action, note, new due date, the command word) of a status-changing intent."""
+    if isinstance(intent, it.Done):
+        return Action.REPORT_DONE, intent.note, None, "完成"
+    if isinstance(intent, it.Progress):
+        pct = f"{intent.percent}% " if intent.percent is not None else ""
+        return Action.PROGRESS, (pct + intent.note).strip(), None, "进度"
+    if isinstance(intent, it.Extend):
+        return Action.REQUEST_EXTENSION, intent.reason, intent.new_due, "延期"
+    if isinstance(intent, it.Close):
+        return Action.CLOSE, "", None, "销号"
+    if isinstance(intent, it.Return):
+        return Action.RETURN, intent.reason, None, "退回"
+    if isinstance(intent, it.ApproveExtension):
+        return Action.APPROVE_EXTENSION, "", None, "批准延期"
+    if isinstance(intent, it.RejectExtension):
+        return Action.REJECT_EXTENSION, intent.reason, None, "驳回延期"
+    raise TypeError(f"not a status change: {intent!r}")
+
+
+def _row(r: TaskRow) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "text": r.title if r.kind == "measure" and r.title else r.text,
+        "due": r.due,
+        "status": r.status,
+        "overdue_days": r.overdue_days,
+        "lead": r.lead,
+    }

@@ -1,0 +1,92 @@
+"""Queries the coordinator dashboard and the reports need beyond the task and plan queries.
+
+The overview must stay fast at 100,000 tasks, so its counts come from one grouped query
+over the lead assignments instead of a row per task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, case, func
+from sqlmodel import Session, col, select
+
+from bot.store.errors import NotFound
+from bot.store.models import (
+    OPEN_STATUSES,
+    Assignment,
+    AssignmentRole,
+    Department,
+    PlanVersion,
+    StatusEvent,
+    Task,
+    TaskStatus,
+)
+
+
+@dataclass(slots=True)
+class DepartmentOverview:
+    """A department's led tasks by status, with what is overdue and what falls due soon."""
+
+    department: str
+    total: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def extension_pending(self) -> int:
+        return self.by_status.get(TaskStatus.EXTENSION_REQUESTED, 0)
+
+    @property
+    def closed(self) -> int:
+        return self.by_status.get(TaskStatus.CLOSED, 0)
+
+
+def department_overview(
+    session: Session, *, as_of: date, soon_until: date, plan_id: int | None = None
+) -> list[DepartmentOverview]:
+    """Per department (led tasks, withdrawn left out): counts by status, how many open tasks
+    are overdue at `as_of`, and how many open tasks fall due in [as_of, soon_until]."""
+    is_open = col(Task.status).in_(OPEN_STATUSES)
+    late = case((and_(is_open, col(Task.due) < as_of), 1), else_=0)
+    soon = case(
+        (and_(is_open, col(Task.due) >= as_of, col(Task.due) <= soon_until), 1), else_=0
+    )
+    stmt = (
+        select(Department.name, Task.status, func.count(), func.sum(late), func.sum(soon))
+        .select_from(Assignment)
+        .join(Department, col(Department.id) == Assignment.department_id)
+        .join(Task, col(Task.id) == Assignment.task_id)
+        .where(Assignment.role == AssignmentRole.LEAD, Task.status != TaskStatus.WITHDRAWN)
+        .group_by(col(Department.name), col(Task.status))
+    )
+    if plan_id is not None:
+        stmt = stmt.where(Task.plan_id == plan_id)
+    out: dict[str, DepartmentOverview] = {}
+    for name, status, n, n_late, n_soon in session.exec(stmt):
+        d = out.setdefault(name, DepartmentOverview(department=name))
+        d.total += n
+        d.overdue += int(n_late or 0)
+        d.due_soon += int(n_soon or 0)
+        d.by_status[status] = d.by_status.get(status, 0) + n
+    return sorted(out.values(), key=lambda d: d.department)
+
+
+def get_version(session: Session, version_id: int) -> PlanVersion:
+    """One stored plan version (its full text is what task spans point into)."""
+    version = session.get(PlanVersion, version_id)
+    if version is None:
+        raise NotFound(f"no plan version with id {version_id}")
+    return version
+
+
+def last_events(session: Session, task_pks: Sequence[int] | None = None) -> dict[int, StatusEvent]:
+    """The latest status event of each task (of the given tasks, or of all)."""
+    latest = select(func.max(StatusEvent.id)).group_by(col(StatusEvent.task_id))
+    if task_pks is not None:
+        latest = latest.where(col(StatusEvent.task_id).in_(list(task_pks)))
+    stmt = select(StatusEvent).where(col(StatusEvent.id).in_(latest))
+    return {e.task_id: e for e in session.exec(stmt)}

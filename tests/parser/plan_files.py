@@ -1,0 +1,139 @@
+"""Build real plan files inside tests: .docx with python-docx, .pdf with reportlab.
+
+Nothing here is checked in as a binary: every document a test parses is made
+from text by the same libraries an office would use.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "examples" / "taiyuan-energy-plan.txt"
+PLANS = ROOT / "tests" / "data" / "plans"
+TASKBOT = ROOT / ".venv" / "bin" / "taskbot"
+
+# A table: header row, then rows; a row of one cell spans the whole width (a section row).
+TableSpec = Sequence[Sequence[str]]
+
+
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+def write_docx(
+    path: Path,
+    paragraphs: Sequence[str],
+    tables: dict[int, TableSpec] | None = None,
+    merge_down: Sequence[tuple[int, int, int, int]] = (),
+) -> Path:
+    """One paragraph per entry; `tables[i]` is inserted before paragraph i.
+
+    `merge_down` holds (table index, column, first row, last row): the cells are
+    merged vertically, the way Word writes a lead unit shared by several rows.
+    """
+    import docx
+
+    document = docx.Document()
+    built = []
+    tables = tables or {}
+    for i, para in enumerate([*paragraphs, None]):
+        if i in tables:
+            built.append(_add_table(document, tables[i]))
+        if para is not None:
+            document.add_paragraph(para)
+    for t, col, first, last in merge_down:
+        table = built[t]
+        top = table.cell(first, col)
+        for r in range(first + 1, last + 1):
+            table.cell(r, col).text = ""
+        text = top.text
+        merged = top.merge(table.cell(last, col))
+        merged.text = text
+    document.save(str(path))
+    return path
+
+
+def _add_table(document: object, spec: TableSpec) -> object:
+    width = max(len(r) for r in spec)
+    table = document.add_table(rows=0, cols=width)  # type: ignore[attr-defined]
+    for row in spec:
+        cells = table.add_row().cells
+        if len(row) == 1 and width > 1:
+            merged = cells[0].merge(cells[width - 1])  # a section row spans the table
+            merged.text = row[0]
+            continue
+        for cell, value in zip(cells, row, strict=False):
+            cell.text = value
+    return table
+
+
+def cjk_ttf() -> Path | None:
+    """A TrueType CJK font on this machine (fontconfig first, then known paths)."""
+    known = [
+        Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+        Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+    ]
+    if shutil.which("fc-list"):
+        out = subprocess.run(
+            ["fc-list", ":lang=zh", "file"], capture_output=True, text=True, check=False
+        ).stdout
+        known += [Path(line.split(":")[0]) for line in out.splitlines() if line.strip()]
+    for p in known:
+        if p.suffix.lower() in (".ttf", ".ttc") and p.exists():
+            return p
+    return None
+
+
+def write_pdf(path: Path, lines: Sequence[str], font_file: Path | None = None) -> Path:
+    """Lay the lines out on A4 pages the way a word processor would: wrapped at
+    the page width, so sentences break mid-word across lines and pages.
+
+    Without `font_file` the text uses reportlab's built-in CID font STSong-Light.
+    """
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    if font_file is None:
+        font = "STSong-Light"
+        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    else:
+        font = "PlanCJK"
+        pdfmetrics.registerFont(TTFont(font, str(font_file)))
+    size, leading, margin = 10.5, 16, 56
+    width, height = A4
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont(font, size)
+    y = height - margin
+    for line in lines:
+        for piece in _wrap(line, font, size, width - 2 * margin):
+            if y < margin:
+                c.showPage()
+                c.setFont(font, size)
+                y = height - margin
+            c.drawString(margin, y, piece)
+            y -= leading
+    c.save()
+    return path
+
+
+def _wrap(line: str, font: str, size: float, room: float) -> list[str]:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    if not line.strip():
+        return []
+    out: list[str] = []
+    cur = ""
+    for ch in line:
+        if cur and stringWidth(cur + ch, font, size) > room:
+            out.append(cur)
+            cur = ""
+        cur += ch
+    out.append(cur)
+    return out
