@@ -1,34 +1,59 @@
 """Composition root: the only place that wires engine, adapters, scheduler and web app.
 
-`init_app` builds an aiohttp Application from settings, a clock and an engine.
-Long-lived resources (the one ClientSession, adapters, background loops) are
-created and closed in `cleanup_ctx`, in order, so shutdown on SIGTERM drains
-cleanly: background loops stop first, then adapters, then the HTTP client.
+`build_app` makes the whole service as one aiohttp Application. Long-lived
+resources live in one cleanup context, created in order and closed in reverse:
+the HTTP client, then the adapters, then the background loops. On SIGTERM
+aiohttp runs the cleanup: loops finish their in-flight batch, adapters close,
+the client closes — nothing half-sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import secrets
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
 
 import aiohttp
 from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import Engine
 
+from bot.adapters import ADAPTERS
+from bot.adapters.base import ChatAdapter
+from bot.adapters.webchat import WebChatAdapter
+from bot.chatstore import DbChatStore
 from bot.clock import Clock
 from bot.config import Settings
+from bot.conversation import Conversation
 from bot.database import Database
+from bot.matching import TaskMatcher
+from bot.outbox import OutboxSender
+from bot.reminding import ReminderService
+from bot.render import Renderer, find_templates_dir
+from bot.scheduler import Scheduler
 from bot.web import dashboard
 from bot.web.sessions import SessionCodec
+from bot.workcalendar import WorkCalendar
 
 log = logging.getLogger("taskbot")
 
 DB_KEY = web.AppKey("db", Database)
 CLOCK_KEY = web.AppKey("clock", Clock)
 SETTINGS_KEY = web.AppKey("settings", Settings)
-HTTP_KEY = web.AppKey("http", aiohttp.ClientSession)
+
+
+@dataclass
+class Core:
+    """The bot's parts that do not depend on HTTP: shared by `serve` and `taskbot remind`."""
+
+    db: Database
+    conversation: Conversation
+    reminders: ReminderService
+    renderer: Renderer
 
 
 def session_secret(settings: Settings) -> bytes:
@@ -38,6 +63,53 @@ def session_secret(settings: Settings) -> bytes:
     return secrets.token_bytes(32)
 
 
+def make_calendar(settings: Settings, overrides: dict[date, bool] | None = None) -> WorkCalendar:
+    kind = "cn" if settings.reminders.calendar == "cn" else "weekdays"
+    return WorkCalendar(overrides or {}, kind=kind, logger=logging.getLogger("taskbot.calendar"))
+
+
+def make_core(settings: Settings, clock: Clock, engine: Engine) -> Core:
+    db = Database(engine)
+    renderer = Renderer()
+    conversation = Conversation(db, renderer, TaskMatcher(), clock)
+    reminders = ReminderService(db, renderer, make_calendar(settings), settings)
+    return Core(db, conversation, reminders, renderer)
+
+
+def make_adapters(
+    settings: Settings,
+    http: aiohttp.ClientSession,
+    core: Core,
+    clock: Clock,
+    chat_codec: SessionCodec,
+) -> dict[str, ChatAdapter]:
+    """One adapter per configured platform, from the explicit registry."""
+    adapters: dict[str, ChatAdapter] = {}
+    for name, cls in ADAPTERS.items():
+        if name == "webchat":
+            if not settings.webchat.enabled:
+                continue
+            pages = Environment(
+                loader=FileSystemLoader(find_templates_dir() / "chat"),
+                autoescape=select_autoescape(default=True),
+                undefined=StrictUndefined,
+            )
+            adapters[name] = WebChatAdapter(
+                settings.webchat,
+                http,
+                core.conversation,
+                store=DbChatStore(core.db, clock),
+                codec=chat_codec,
+                clock=clock,
+                pages=pages,
+            )
+            continue
+        section = getattr(settings, name, None)
+        if section is not None:
+            adapters[name] = cls(section, http, core.conversation)
+    return adapters
+
+
 async def healthz(request: web.Request) -> web.Response:
     ok = await request.app[DB_KEY].ping()
     if ok:
@@ -45,25 +117,52 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "database unavailable"}, status=503)
 
 
-def init_app(settings: Settings, clock: Clock, engine: Engine) -> web.Application:
-    """The whole service as one aiohttp Application (not started)."""
+async def build_app(
+    settings: Settings,
+    clock: Clock,
+    engine: Engine,
+    *,
+    run_scheduler: bool = True,
+    remind_every: float = 60.0,
+) -> web.Application:
+    """The whole service (not started). Must run inside the event loop that will serve it."""
     app = web.Application(client_max_size=20 * 1024 * 1024)
-    db = Database(engine)
-    app[DB_KEY] = db
+    core = make_core(settings, clock, engine)
+    app[DB_KEY] = core.db
     app[CLOCK_KEY] = clock
     app[SETTINGS_KEY] = settings
     secret = session_secret(settings)
     secure = settings.server.public_url.startswith("https://")
+    chat_codec = SessionCodec(secret, "taskbot_chat", max_age=30 * 24 * 3600, secure=secure)
     dash_codec = SessionCodec(secret, "taskbot_dash", max_age=8 * 3600, secure=secure)
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+    adapters = make_adapters(settings, http, core, clock, chat_codec)
     app.router.add_get("/healthz", healthz)
+    for adapter in adapters.values():
+        app.router.add_routes(adapter.routes())
+    dashboard.setup(app, db=core.db, clock=clock, settings=settings, codec=dash_codec)
+    sender = OutboxSender(core.db, adapters, clock, max_attempts=settings.reminders.max_attempts)
+    scheduler = Scheduler(core.reminders, sender, clock, remind_every=remind_every)
 
-    dashboard.setup(app, db=db, clock=clock, settings=settings, codec=dash_codec)
-
-    async def http_client(app: web.Application) -> AsyncIterator[None]:
-        timeout = aiohttp.ClientTimeout(total=30)
-        async with aiohttp.ClientSession(timeout=timeout) as http:
-            app[HTTP_KEY] = http
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        # The matcher's tokenizer takes ~0.5 s to load: do it before the first message.
+        await asyncio.to_thread(core.conversation.matcher.warm)
+        started: list[ChatAdapter] = []
+        try:
+            for adapter in adapters.values():
+                await adapter.start()
+                started.append(adapter)
+            if run_scheduler:
+                scheduler.start()
             yield
+        finally:
+            await scheduler.stop()
+            for adapter in reversed(started):
+                try:
+                    await adapter.close()
+                except Exception:
+                    log.exception("closing adapter %s failed", adapter.name)
+            await http.close()
 
-    app.cleanup_ctx.append(http_client)
+    app.cleanup_ctx.append(lifecycle)
     return app

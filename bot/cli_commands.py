@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import typer
 
-from bot import cli_store
+from bot import cli_bot, cli_dashboard, cli_store
 
 
 def register(app: typer.Typer) -> None:
     """Attach every command group to the root app."""
     cli_store.register(app)
+    cli_dashboard.register(app)
+    cli_bot.register(app)

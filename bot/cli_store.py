@@ -283,4 +283,3 @@ def register(app: typer.Typer) -> None:
     for command in _COMMANDS:
         app.command()(command)
     app.add_typer(contacts_app, name="contacts")
-

@@ -101,7 +101,10 @@ class Conversation:
         rows = await self.db.run(load)
         if rows is None:
             return self.render("refuse_unknown_sender")
-        result = self.matcher.match(intent.text, [(r.id, f"{r.title} {r.text}") for r in rows])
+        # A measure is matched by its title only: its body holds its milestones' sentences,
+        # and the milestone is the more specific answer.
+        texts = [(r.id, r.title if r.kind == "measure" and r.title else r.text) for r in rows]
+        result = self.matcher.match(intent.text, texts)
         best = result.best()
         if best is not None and result.status is not None:
             row = next(r for r in rows if r.id == best.task_id)
@@ -149,7 +152,9 @@ class Conversation:
             return self.render("help", is_coordinator=coordinator)
         if isinstance(intent, it.Malformed):
             return self.render(
-                "refuse_malformed", command=intent.command, problem=intent.problem,
+                "refuse_malformed",
+                command=intent.command,
+                problem=intent.problem,
                 value=intent.value,
             )
         if isinstance(intent, it.MyTasks):
@@ -218,11 +223,15 @@ class Conversation:
             return self.render("reply_urged", department=name, contacts=0, tasks=0)
         today = now.date()
         rows = repo.open_tasks_for_department(s, dept.id, as_of=today)
-        items = [_row(r) | {"role": "lead" if r.lead == dept.name else "cooperating"}
-                 for r in rows]
+        items = [
+            _row(r) | {"role": "lead" if r.lead == dept.name else "cooperating"} for r in rows
+        ]
         text = self.render("urge", department=dept.name, day=today, tasks=items)
-        targets = [c for c in repo.list_contacts(s, department=dept.name)
-                   if c.role in ("contact", "leader")]
+        targets = [
+            c
+            for c in repo.list_contacts(s, department=dept.name)
+            if c.role in ("contact", "leader")
+        ]
         for c in targets:
             repo.enqueue_outbox(
                 s,
@@ -261,7 +270,7 @@ class Conversation:
             "lead": row.lead,
             "last_progress": last[-1].at.date() if last else None,
             "percent": int(m.group(1)) if m else None,
-            "note": note[m.end():] if m else note,
+            "note": note[m.end() :] if m else note,
         }
 
     def _status_change(
@@ -283,8 +292,15 @@ class Conversation:
         action, note, new_due, word = _action_of(intent)
         try:
             repo.record_status(
-                s, task.id, action, contact_id=me.id, note=note, raw_message=raw,
-                channel=msg.platform, new_due=new_due, now=now,
+                s,
+                task.id,
+                action,
+                contact_id=me.id,
+                note=note,
+                raw_message=raw,
+                channel=msg.platform,
+                new_due=new_due,
+                now=now,
             )
         except PermissionDenied:
             if me.department in row.cooperating:
@@ -302,13 +318,20 @@ class Conversation:
             return self.render("reply_done", task_id=row.id, text=row.text, note=intent.note)
         if isinstance(intent, it.Progress):
             return self.render(
-                "reply_progress", task_id=row.id, text=row.text, percent=intent.percent,
+                "reply_progress",
+                task_id=row.id,
+                text=row.text,
+                percent=intent.percent,
                 note=intent.note,
             )
         if isinstance(intent, it.Extend):
             return self.render(
-                "reply_extension", task_id=row.id, text=row.text, old_due=row.due,
-                new_due=intent.new_due, reason=intent.reason,
+                "reply_extension",
+                task_id=row.id,
+                text=row.text,
+                old_due=row.due,
+                new_due=intent.new_due,
+                reason=intent.reason,
             )
         if isinstance(intent, it.Close):
             return self.render("reply_closed", task_id=row.id, text=row.text, department=dept)
@@ -319,8 +342,12 @@ class Conversation:
         approved = isinstance(intent, it.ApproveExtension)
         reason = intent.reason if isinstance(intent, it.RejectExtension) else ""
         return self.render(
-            "reply_extension_decided", task_id=row.id, department=dept, approved=approved,
-            new_due=None, reason=reason,
+            "reply_extension_decided",
+            task_id=row.id,
+            department=dept,
+            approved=approved,
+            new_due=None,
+            reason=reason,
         )
 
 

@@ -94,6 +94,8 @@ def _continues(prev: str, nxt: str, first_line: bool) -> bool:
         return False
     if prev[-1] == "）" and _CLAUSE_END.search(prev):
         return False
+    if prev.count("（") > prev.count("）") or prev[-1] in "、，,":
+        return True  # an open bracket or list: "（市生态环境局、市能源局" + "等按职责分工负责）"
     has_sentence = re.search(r"[，。；]", prev) is not None
     if HEADING.match(prev) and not has_sentence:
         return False  # a heading on its own line ("一、指导思想")

@@ -18,7 +18,7 @@ from parser.normalize import Normalized, normalize
 from parser.reading import Paragraph, read_blocks
 from parser.structure import Node, Outline, build_outline
 from parser.tables import table_measures
-from parser.units import UnitParser, _default_names
+from parser.units import COUNTY_DECL, UnitParser, _default_names
 
 _GOAL_TITLE = re.compile(r"(主要目标|总体目标|工作目标|发展目标|目标任务|行动目标|^目标)")
 
@@ -107,11 +107,33 @@ def _chapter_before(outline: Outline, pos: int) -> str | None:
 
 
 def _county_declaration(text: str, units: UnitParser) -> tuple[tuple[str, ...], int | None]:
-    """Units that "以下均需…配合落实，名单不再一一列出" adds to every later measure."""
-    m = re.search(r"（([^（）]*(?:（[^（）]*）[^（）]*)*以下(?:各项)?均需[^（）]*(?:（[^（）]*）[^（）]*)*)）", text)
+    """Units that "以下均需…配合落实，名单不再一一列出" adds to every later measure.
+
+    The declaration is the bracket group (or else the sentence) holding the marker.
+    """
+    m = COUNTY_DECL.search(text)
     if not m:
         return (), None
-    return units.county_units(m.group(1)), m.start()
+    a, depth = m.start(), 0
+    while a > 0 and text[a - 1] not in "。；\n":
+        ch = text[a - 1]
+        if ch == "）":
+            depth += 1
+        elif ch == "（":
+            if depth == 0:
+                break
+            depth -= 1
+        a -= 1
+    b, depth = m.end(), 0
+    while b < len(text) and text[b] not in "。；\n":
+        if text[b] == "（":
+            depth += 1
+        elif text[b] == "）":
+            if depth == 0:
+                break
+            depth -= 1
+        b += 1
+    return units.county_units(text[a:b]), a
 
 
 def _measure_nodes(chapter: Node, text: str) -> list[tuple[str, Node]]:

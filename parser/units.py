@@ -21,10 +21,12 @@ import logging
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
-_DATA = "bureaus.txt"
+# Next to this module, not via importlib.resources("parser"): a tests/parser folder on
+# sys.path can make the name `parser` a namespace package during test runs.
+_DATA = Path(__file__).resolve().parent / "data" / "bureaus.txt"
 _LEVELS = "省市县区州盟旗"
 _UNIT_SUFFIX = re.compile(
     r"(局|委|办|厅|部|院|会|府|中心|公司|集团|室|处|队|站|所|行|社|馆|台|团|联|署|"
@@ -38,7 +40,8 @@ _LABEL = re.compile(
     r"^(牵头单位|牵头部门|主责单位|主办单位|责任单位|责任部门|配合单位|配合部门|协办单位|参与单位|协同单位)[：:]"
 )
 _LEAD_MARK = re.compile(r"（(?:牵头|主责|牵头单位)）$")
-_COUNTY_DECL = re.compile(r"以下(?:各项)?均需|名单不再一一列出|以下不再一一列出")
+# "以下均需…配合落实，名单不再一一列出", "以下各项任务均由…配合", "…配合落实，以下不再一一列出".
+COUNTY_DECL = re.compile(r"以下[^，。；（）\n]{0,10}?均(?:需|由|要|请)|不再(?:一一|逐一|逐项)列[出明举]")
 # Characters that end unit names and never occur in a place name ("太原", "呼和浩特").
 _NOT_PLACE = re.compile(r"[局委办厅部院会府心司队站所处室组]|^[市省县区]")
 _SEPARATORS = "、，,；;/ \t"
@@ -60,7 +63,7 @@ class UnitNames:
     @classmethod
     def load(cls) -> UnitNames:
         table: dict[str, str] = {}
-        text = resources.files("parser").joinpath("data", _DATA).read_text(encoding="utf-8")
+        text = _DATA.read_text(encoding="utf-8")
         for line in text.splitlines():
             if not line.strip():
                 continue
@@ -79,8 +82,7 @@ class UnitNames:
         import jieba
 
         logging.getLogger("jieba").setLevel(logging.WARNING)
-        path = resources.files("parser").joinpath("data", _DATA)
-        tk = jieba.Tokenizer(dictionary=str(path))
+        tk = jieba.Tokenizer(dictionary=str(_DATA))
         tk.initialize()
         # Derived level spellings (县发改委…) so concatenations at any level split too.
         for word in list(self.aliases):
@@ -159,9 +161,23 @@ def split_top(s: str, seps: str = _SEPARATORS) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
+_BARE_LEVEL = re.compile(r"^各?(?:[市县区旗]|县（市）|区（市）|市（县）|乡镇|街道)$")
+_SHARED_SUFFIX = re.compile(r"(?:人民政府|党委和政府|党委|政府|管委会)$")
+
+
+def split_units(s: str, seps: str = "、 /") -> list[str]:
+    """Split a unit list; "各区、县（市）政府" shares its suffix: 区政府, 县（市）政府."""
+    items = split_top(s, seps)
+    for i in range(len(items) - 2, -1, -1):
+        nxt = _SHARED_SUFFIX.search(items[i + 1].strip())
+        if nxt and _BARE_LEVEL.match(items[i].strip()):
+            items[i] = items[i].strip() + nxt.group(0)
+    return items
+
+
 def looks_like_clause(content: str) -> bool:
     """Whether bracket content is a responsibility clause and not an aside like （含炼焦工序）."""
-    if _COUNTY_DECL.search(content):
+    if COUNTY_DECL.search(content):
         return True
     if _LABEL.search(content):
         return True
@@ -171,7 +187,7 @@ def looks_like_clause(content: str) -> bool:
     head = _ROLE_SUFFIX.sub("", first[0].strip())
     if head == first[0].strip() and not re.search(r"牵头|配合|负责", content):
         return False
-    units = [clean_unit(u) for u in split_top(head, "、 ")]
+    units = [clean_unit(u) for u in split_units(head, "、 ")]
     return bool(units) and all(_UNIT_SUFFIX.search(_LEAD_MARK.sub("", u)) for u in units if u)
 
 
@@ -201,12 +217,14 @@ class UnitParser:
 
     def county_units(self, content: str) -> tuple[str, ...]:
         """Units of an "以下均需…配合落实，名单不再一一列出" declaration."""
-        m = re.search(r"(?:均需|均由)(.+?)(?:配合落实|配合|参与|落实)", content)
+        m = re.search(r"均(?:需|由|要|请)(.+?)(?:配合落实|配合|参与|落实)", content) or re.search(
+            r"^(?:由)?([^，,；;]+?)(?:配合落实|配合|参与|落实)", content
+        )
         if not m:
             return ()
         warnings: list[str] = []
         out: list[str] = []
-        for item in split_top(m.group(1), "、，,"):
+        for item in split_units(m.group(1), "、，,"):
             out.extend(self.normalize_name(item, warnings))
         return tuple(dict.fromkeys(out))
 
@@ -219,7 +237,7 @@ class UnitParser:
         label_role: str | None = None
         for seg in split_top(content, "，,；;。"):
             seg = seg.strip()
-            if not seg or _COUNTY_DECL.search(seg):
+            if not seg or COUNTY_DECL.search(seg):
                 continue
             role = "list"
             label = _LABEL.match(seg)
@@ -245,7 +263,7 @@ class UnitParser:
                 elif label_role is not None:
                     # "配合单位：A、B，各区人民政府": the label governs the whole list.
                     role = label_role
-            for item in split_top(seg, "、 /"):
+            for item in split_units(seg):
                 marked = _LEAD_MARK.search(item.strip())
                 names = self.normalize_name(_LEAD_MARK.sub("", item.strip()), warnings)
                 if marked:

@@ -62,10 +62,10 @@ class ChatAdapter(abc.ABC):
         """HTTP routes this adapter serves (webhooks); none by default."""
         return []
 
-    async def start(self) -> None:
+    async def start(self) -> None:  # noqa: B027 (optional hook, deliberately empty)
         """Begin background work (a sync loop); called once the app is up."""
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 (optional hook, deliberately empty)
         """Stop background work and release resources; called on shutdown."""
 
     @abc.abstractmethod

@@ -36,7 +36,7 @@ from bot.adapters.base import (
 )
 from bot.adapters.replay import ReplayGuard
 from bot.adapters.tokens import TokenCache
-from bot.adapters.webhook import Rejected, WebhookAdapter, read_body
+from bot.adapters.webhook import API_TIMEOUT, Rejected, WebhookAdapter, read_body
 from bot.config import DingtalkSettings
 from bot.events import IncomingMessage, Outgoing
 
@@ -67,9 +67,10 @@ class DingTalkAdapter(WebhookAdapter):
         *,
         clock: Callable[[], float] = time.time,
         replay: ReplayGuard | None = None,
+        seen: ReplayGuard | None = None,
     ) -> None:
         replay = replay if replay is not None else ReplayGuard(SIGN_WINDOW, clock=clock)
-        super().__init__(settings, http, handler, clock=clock, replay=replay)
+        super().__init__(settings, http, handler, clock=clock, replay=replay, seen=seen)
         self.tokens = TokenCache(self._fetch_token, clock=clock)
         webhook_base = urlsplit(settings.oapi_base)
         self._webhook_origin = (webhook_base.scheme, webhook_base.netloc)
@@ -84,8 +85,8 @@ class DingTalkAdapter(WebhookAdapter):
             incoming = await self._receive(request)
         except Rejected as exc:
             return self.refuse(exc, request)
-        if incoming is not None:
-            self.dispatch(incoming)
+        if incoming is not None and not self.dispatch(incoming):
+            return web.Response(status=503, text="shutting down")
         return web.json_response({})
 
     async def _receive(self, request: web.Request) -> IncomingMessage | None:
@@ -114,7 +115,7 @@ class DingTalkAdapter(WebhookAdapter):
         corp = self.settings.corp_id
         if corp and body.get("chatbotCorpId") != corp:
             raise Rejected(403, "message from another organisation")
-        if not self.replay.first_time(f"msg:{msg_id}"):
+        if not self.seen.first_time(f"msg:{msg_id}"):
             log.info("dingtalk: dropped a retry of msgId %s", msg_id)
             return None
         # The sign depends on the timestamp only: the same headers on a new
@@ -224,7 +225,9 @@ class DingTalkAdapter(WebhookAdapter):
         self, url: str, body: dict[str, Any], headers: dict[str, str]
     ) -> dict[str, Any]:
         try:
-            async with self.http.post(url, json=body, headers=headers) as resp:
+            async with self.http.post(
+                url, json=body, headers=headers, timeout=API_TIMEOUT
+            ) as resp:
                 status, retry_after = resp.status, resp.headers.get("Retry-After", "")
                 try:
                     data = await resp.json(content_type=None)

@@ -41,7 +41,7 @@ from bot.adapters.base import (
 )
 from bot.adapters.replay import ReplayGuard
 from bot.adapters.tokens import TokenCache
-from bot.adapters.webhook import Rejected, WebhookAdapter, read_body
+from bot.adapters.webhook import API_TIMEOUT, Rejected, WebhookAdapter, read_body
 from bot.config import FeishuSettings
 from bot.events import IncomingMessage, Outgoing
 
@@ -77,8 +77,9 @@ class FeishuAdapter(WebhookAdapter):
         *,
         clock: Callable[[], float] = time.time,
         replay: ReplayGuard | None = None,
+        seen: ReplayGuard | None = None,
     ) -> None:
-        super().__init__(settings, http, handler, clock=clock, replay=replay)
+        super().__init__(settings, http, handler, clock=clock, replay=replay, seen=seen)
         self._key = hashlib.sha256(settings.encrypt_key.encode()).digest()
         self.tokens = TokenCache(self._fetch_token, clock=clock)
         if not (settings.encrypt_key or settings.verification_token):
@@ -100,8 +101,8 @@ class FeishuAdapter(WebhookAdapter):
             return web.json_response({})
         if event.get("type") == "url_verification":
             return web.json_response({"challenge": event.get("challenge", "")})
-        if incoming is not None:
-            self.dispatch(incoming)
+        if incoming is not None and not self.dispatch(incoming):
+            return web.Response(status=503, text="shutting down")
         return web.json_response({})
 
     async def _receive(
@@ -132,7 +133,7 @@ class FeishuAdapter(WebhookAdapter):
         event_id = header.get("event_id")
         if not isinstance(event_id, str) or not event_id:
             raise Rejected(400, "no event_id")
-        if not self.replay.first_time(f"event:{event_id}"):
+        if not self.seen.first_time(f"event:{event_id}"):
             raise Duplicate(f"event {event_id}")
         if header.get("event_type") != "im.message.receive_v1":
             return event, None
@@ -251,7 +252,9 @@ class FeishuAdapter(WebhookAdapter):
     ) -> tuple[int, dict[str, Any], float]:
         """POST; (code, body, retry-after seconds). HTTP errors carry a code too."""
         try:
-            async with self.http.post(url, json=body, headers=headers, params=params) as resp:
+            async with self.http.post(
+                url, json=body, headers=headers, params=params, timeout=API_TIMEOUT
+            ) as resp:
                 status = resp.status
                 reset = resp.headers.get("x-ogw-ratelimit-reset", "")
                 try:

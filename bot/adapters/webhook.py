@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 # Callbacks are small; anything bigger is refused before parsing.
 MAX_BODY = 256 * 1024
+SEEN_TTL = 24 * 3600.0
+# One platform API call; a hung call would hold an outbox worker.
+API_TIMEOUT = aiohttp.ClientTimeout(total=15)
 
 
 class Rejected(Exception):
@@ -46,20 +49,32 @@ class WebhookAdapter(ChatAdapter):
         *,
         clock: Callable[[], float] = time.time,
         replay: ReplayGuard | None = None,
+        seen: ReplayGuard | None = None,
     ) -> None:
         super().__init__(settings, http, handler)
         self.clock = clock
+        # `replay`: timestamp window and nonces, kept as long as the window needs.
+        # `seen`: message/event ids, kept a day, since platforms retry for hours.
         self.replay = replay if replay is not None else ReplayGuard(clock=clock)
+        self.seen = seen if seen is not None else ReplayGuard(ttl=SEEN_TTL, clock=clock)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
         self.rejected = 0  # callbacks refused (for logs and tests)
 
-    def dispatch(self, incoming: IncomingMessage) -> None:
-        """Run the handler for `incoming` after the callback has been answered."""
+    def dispatch(self, incoming: IncomingMessage) -> bool:
+        """Run the handler for `incoming` after the callback has been answered.
+
+        False once the adapter is closing: the callback should then answer 503 so
+        the platform delivers the message again to the next process.
+        """
+        if self._closed:
+            return False
         task = asyncio.create_task(
             self._answer(incoming), name=f"{self.name}:{incoming.message_id}"
         )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return True
 
     async def _answer(self, incoming: IncomingMessage) -> None:
         try:
@@ -79,6 +94,7 @@ class WebhookAdapter(ChatAdapter):
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def close(self) -> None:
+        self._closed = True
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

@@ -42,8 +42,8 @@ from bot.adapters.base import (
 from bot.adapters.limits import MemberRateLimiter
 from bot.adapters.replay import ReplayGuard
 from bot.adapters.tokens import TokenCache
-from bot.adapters.webhook import Rejected, WebhookAdapter, read_body, split_utf8
-from bot.config import WecomSettings
+from bot.adapters.webhook import API_TIMEOUT, Rejected, WebhookAdapter, read_body, split_utf8
+from bot.config import ConfigError, WecomSettings
 from bot.events import IncomingMessage, Outgoing
 
 log = logging.getLogger(__name__)
@@ -83,15 +83,16 @@ class WeComAdapter(WebhookAdapter):
         *,
         clock: Callable[[], float] = time.time,
         replay: ReplayGuard | None = None,
+        seen: ReplayGuard | None = None,
         limiter: MemberRateLimiter | None = None,
     ) -> None:
-        super().__init__(settings, http, handler, clock=clock, replay=replay)
+        super().__init__(settings, http, handler, clock=clock, replay=replay, seen=seen)
         try:
             self._key = base64.b64decode(settings.encoding_aes_key + "=", validate=True)
         except binascii.Error:
             self._key = b""
         if len(settings.encoding_aes_key) != 43 or len(self._key) != 32:
-            raise ValueError(
+            raise ConfigError(
                 "wecom.encoding_aes_key must be the 43-character key from the console"
             )
         self.limiter = limiter if limiter is not None else MemberRateLimiter(clock=clock)
@@ -161,8 +162,8 @@ class WeComAdapter(WebhookAdapter):
             incoming = await self._receive(request)
         except Rejected as exc:
             return self.refuse(exc, request)
-        if incoming is not None:
-            self.dispatch(incoming)
+        if incoming is not None and not self.dispatch(incoming):
+            return web.Response(status=503, text="shutting down")
         # An empty 200 tells WeCom "received, no passive reply".
         return web.Response(text="")
 
@@ -188,7 +189,7 @@ class WeComAdapter(WebhookAdapter):
         if msg.findtext("AgentID", "").strip() != str(self.settings.agent_id):
             log.warning("wecom: message for agent %s ignored", msg.findtext("AgentID"))
             return None
-        if not self.replay.first_time(f"msg:{msg_id}"):
+        if not self.seen.first_time(f"msg:{msg_id}"):
             log.info("wecom: dropped a retry of MsgId %s", msg_id)
             return None
         return IncomingMessage(
@@ -277,7 +278,7 @@ class WeComAdapter(WebhookAdapter):
     async def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         url = self.settings.api_base.rstrip("/") + path
         try:
-            async with self.http.request(method, url, **kwargs) as resp:
+            async with self.http.request(method, url, timeout=API_TIMEOUT, **kwargs) as resp:
                 if resp.status != 200:
                     raise AdapterError(f"wecom: HTTP {resp.status} from {path}")
                 data = await resp.json(content_type=None)

@@ -167,7 +167,9 @@ def import_contacts(
     """
     rows = read_rows(path)
     stored = {d.name for d in repo.list_departments(session)}
-    specs = validate(rows, canonicalize=canonicalize, is_known=lambda n: n in stored or is_known(n))
+    specs = validate(
+        rows, canonicalize=canonicalize, is_known=lambda n: n in stored or is_known(n)
+    )
     created, updated = repo.upsert_contacts(session, specs)
     for spec, (_n, values) in zip(specs, rows, strict=True):
         if values["department"] != spec.department:

@@ -245,3 +245,20 @@ class AuditLog(SQLModel, table=True):
     task_id: int | None = Field(default=None, foreign_key="task.id", index=True)
     version_id: int | None = Field(default=None, foreign_key="plan_version.id")
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ChatMessage(SQLModel, table=True):
+    """The built-in web chat's log: what a person wrote and what the bot answered.
+
+    `key` makes a write idempotent (an outbox row delivered twice is one line).
+    """
+
+    __tablename__ = "chat_message"
+    __table_args__ = (Index("ix_chat_user_id", "user_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=300)
+    user_id: str = Field(max_length=200)
+    direction: str = Field(max_length=3)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    at: datetime = _ts()

@@ -278,3 +278,38 @@ async def test_batch_send_splits_by_20(env: Env) -> None:
     assert await env.adapter.send_text(users, "全员通知") == []
     assert env.api.calls == 3
     assert sorted(d["user"] for d in env.api.delivered) == users
+
+
+# -- the stand-in is as strict as DingTalk ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        ({"robotCode": "dingOTHER"}, 400),
+        ({"userIds": []}, 400),
+        ({"userIds": [f"staff{i:02d}" for i in range(21)]}, 400),
+        ({"msgKey": "sampleMarkdown"}, 400),
+        ({"msgParam": {"content": "x"}}, 400),
+        ({"msgParam": '{"text": "x"}'}, 400),
+        ({"extra": 1}, 400),
+    ],
+)
+async def test_stand_in_refuses_what_dingtalk_refuses(
+    env: Env, change: dict[str, Any], status: int
+) -> None:
+    token = await env.adapter.tokens.get()
+    body = {
+        "robotCode": ROBOT,
+        "userIds": [CONTACT],
+        "msgKey": "sampleText",
+        "msgParam": '{"content": "x"}',
+    }
+    url = f"{env.api.url}/v1.0/robot/oToMessages/batchSend"
+    async with aiohttp.ClientSession() as http:
+        headers = {"x-acs-dingtalk-access-token": token}
+        async with http.post(url, headers=headers, json=body | change) as r:
+            assert r.status == status
+        async with http.post(url, headers={"x-acs-dingtalk-access-token": "x"}, json=body) as r:
+            assert r.status == 401
+    assert env.api.delivered == []

@@ -268,6 +268,17 @@ async def test_feishu_retry_with_the_same_event_id_is_dropped(env: Env) -> None:
     assert len(env.api.delivered) == 1
 
 
+async def test_retry_an_hour_later_is_still_dropped(env: Env) -> None:
+    ev = event(event_id="ev-late")
+    body = seal(copy.deepcopy(ev))
+    assert (await post(env, body, signed(body, env.clock(), "n-30")))[0] == 200
+    env.clock.advance(3600)  # Feishu's third retry comes after an hour
+    body = seal(copy.deepcopy(ev))
+    assert await post(env, body, signed(body, env.clock(), "n-31")) == (200, {})
+    await env.adapter.drain()
+    assert len(env.handler.received) == 1
+
+
 async def test_plaintext_event_when_an_encrypt_key_is_set(env: Env) -> None:
     body = json.dumps(event()).encode()
     await assert_refused(env, (await post(env, body, signed(body, env.clock(), "n-19")))[0], 403)
@@ -338,3 +349,34 @@ async def test_wrong_app_secret_is_an_auth_error(env: Env) -> None:
     env.api.app_secret = "rotated"
     with pytest.raises(AdapterAuthError):
         await env.adapter.send(Outgoing("feishu", CONTACT, "提醒"))
+
+
+# -- the stand-in is as strict as Feishu -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"msg_type": "post"}, 230001),
+        ({"content": "plain text"}, 230001),
+        ({"content": '{"content": "x"}'}, 230001),
+        ({"uuid": "x" * 51}, 230001),
+        ({"extra": 1}, 230001),
+        ({"receive_id": "ou_nobody"}, 230013),
+    ],
+)
+async def test_stand_in_refuses_what_feishu_refuses(
+    env: Env, change: dict[str, Any], code: int
+) -> None:
+    token = await env.adapter.tokens.get()
+    body = {"receive_id": CONTACT, "msg_type": "text", "content": '{"text": "x"}'}
+    url = f"{env.api.url}/open-apis/im/v1/messages"
+    params = {"receive_id_type": "open_id"}
+    async with aiohttp.ClientSession() as http:
+        headers = {"Authorization": f"Bearer {token}"}
+        async with http.post(url, params=params, headers=headers, json=body | change) as r:
+            assert (await r.json())["code"] == code
+        headers = {"Authorization": "Bearer t-forged"}
+        async with http.post(url, params=params, headers=headers, json=body) as r:
+            assert (await r.json())["code"] == 99991663
+    assert env.api.delivered == []

@@ -175,6 +175,13 @@ async def test_close_cancels_handlers_still_running(env: Env) -> None:
     assert env.api.delivered == []
 
 
+async def test_callback_during_shutdown_asks_wecom_to_retry(env: Env) -> None:
+    await env.adapter.close()
+    params, body = envelope(env.crypto, text_xml("完成 1.2"), env.clock(), "1609000005")
+    assert (await post(env, params, body))[0] == 503
+    assert env.handler.received == []
+
+
 # -- attacks -------------------------------------------------------------------------
 
 
@@ -391,3 +398,32 @@ async def test_any_entity_declaration_is_refused(env: Env) -> None:
     quadratic = '<!DOCTYPE xml [<!ENTITY a "' + "完成" * 2000 + '">]>' + text_xml("&a;" * 50)
     params, body = envelope(env.crypto, quadratic, env.clock(), "1609000024")
     await assert_refused(env, (await post(env, params, body))[0], 400)
+
+
+# -- the stand-in is as strict as WeCom ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "errcode"),
+    [
+        ({"agentid": str(AGENT)}, 40056),
+        ({"agentid": AGENT + 1}, 40056),
+        ({"msgtype": "markdown"}, 40008),
+        ({"text": {"content": ""}}, 44004),
+        ({"text": {"content": "长" * 700}}, 45002),
+        ({"touser": "|".join(f"u{i:04d}" for i in range(1001))}, 40031),
+        ({"bogus": 1}, 40008),
+    ],
+)
+async def test_stand_in_refuses_what_wecom_refuses(
+    env: Env, change: dict[str, Any], errcode: int
+) -> None:
+    token = await env.adapter.tokens.get()
+    body = {"touser": CONTACT, "msgtype": "text", "agentid": AGENT, "text": {"content": "x"}}
+    async with aiohttp.ClientSession() as http:
+        url = f"{env.api.url}/cgi-bin/message/send"
+        async with http.post(url, params={"access_token": token}, json=body | change) as r:
+            assert (await r.json())["errcode"] == errcode
+        async with http.post(url, params={"access_token": "forged"}, json=body) as r:
+            assert (await r.json())["errcode"] == 40014
+    assert env.api.delivered == []

@@ -20,7 +20,9 @@ def measure(
     return {"id": key, "title": title, "lead": lead, "coop": coop, "milestones": milestones}
 
 
-def make_plan(measures: list[dict[str, Any]], *, source: str = "plan.txt", title: str = "测试方案") -> Plan:
+def make_plan(
+    measures: list[dict[str, Any]], *, source: str = "plan.txt", title: str = "测试方案"
+) -> Plan:
     """A Plan whose text contains every measure and milestone, spans pointing at them."""
     parts: list[str] = [title, "\n\n"]
     pos = len(title) + 2
@@ -58,8 +60,10 @@ BASE = [
         "实施工业领域节能降碳改造工程，推动钢铁焦化行业超低排放改造",
         "市工信局",
         ("市发展改革委", "市生态环境局"),
-        (("2023年底前完成钢铁企业超低排放改造", date(2023, 12, 31)),
-         ("2025年全市焦化企业全部完成超低排放改造", date(2025, 12, 31))),
+        (
+            ("2023年底前完成钢铁企业超低排放改造", date(2023, 12, 31)),
+            ("2025年全市焦化企业全部完成超低排放改造", date(2025, 12, 31)),
+        ),
     ),
     measure(
         "1.2",

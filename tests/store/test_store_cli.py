@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_helpers import SEED, taskbot
+from cli_helpers import SEED, invoke, taskbot
 from seed_revision import revised_seed_text
 from sqlmodel import select
 
@@ -22,14 +22,15 @@ CONTACTS = """部门,姓名,平台,账号,角色
 
 
 def _ok(db: str, *args: str) -> str:
-    proc = taskbot(db, *args)
+    proc = invoke(db, *args)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
 
 def test_load_contacts_query_regenerate_keeps_history(store_url: str, tmp_path: Path) -> None:
     db = store_url
-    assert "45 tasks" in _ok(db, "load", str(SEED))
+    loaded = taskbot(db, "load", str(SEED))  # once as a real process
+    assert loaded.returncode == 0 and "45 tasks" in loaded.stdout, loaded.stderr
     assert "unchanged" in _ok(db, "load", str(SEED))
     contacts = tmp_path / "contacts.csv"
     contacts.write_text(CONTACTS, encoding="utf-8")
@@ -37,19 +38,36 @@ def test_load_contacts_query_regenerate_keeps_history(store_url: str, tmp_path: 
     listed = json.loads(_ok(db, "contacts", "list", "--dept", "市发改委", "--format", "json"))
     assert {c["name"] for c in listed} == {"陈静", "赵督办"}
 
-    assert "未开始 → 推进中" in _ok(db, "update", "3.4.2", "进度", "--by", "陈静", "--note", "已建6000台")
+    assert "未开始 → 推进中" in _ok(
+        db, "update", "3.4.2", "进度", "--by", "陈静", "--note", "已建6000台"
+    )
     assert "→ 已报完成" in _ok(db, "update", "3.8", "完成", "--by", "李娜")
     _ok(db, "update", "3.9", "in_progress", "--by", "周敏")
-    refused = taskbot(db, "update", "3.8", "销号", "--by", "李娜")
+    refused = invoke(db, "update", "3.8", "销号", "--by", "李娜")
     assert refused.returncode == 2 and "not a coordinator" in refused.stderr
     assert refused.stderr.count("\n") == 1 and "Traceback" not in refused.stderr
 
-    late = json.loads(_ok(db, "tasks", "--dept", "市能源局", "--overdue", "--as-of", "2024-01-05",
-                          "--format", "json"))  # fmt: skip
+    late = json.loads(
+        _ok(
+            db,
+            "tasks",
+            "--dept",
+            "市能源局",
+            "--overdue",
+            "--as-of",
+            "2024-01-05",
+            "--format",
+            "json",
+        )
+    )
     assert late and all(r["overdue_days"] > 0 for r in late)
     row = next(r for r in late if r["id"] == "3.4.2")
-    assert row["kind"] == "milestone" and row["measure_id"] == "3.4" and row["lead"] == "市发展改革委"
-    assert row["due"] == "2023-12-31" and row["status"] == "in_progress" and row["overdue_days"] == 5
+    assert (
+        row["kind"] == "milestone" and row["measure_id"] == "3.4" and row["lead"] == "市发展改革委"
+    )
+    assert (
+        row["due"] == "2023-12-31" and row["status"] == "in_progress" and row["overdue_days"] == 5
+    )
     assert "市能源局" in row["cooperating"]
 
     v2 = tmp_path / "plan-v2.txt"
@@ -86,8 +104,9 @@ def test_load_contacts_query_regenerate_keeps_history(store_url: str, tmp_path: 
 
     now_late = json.loads(_ok(db, "tasks", "--status", "withdrawn", "--format", "json"))
     assert {r["id"] for r in now_late} == {"3.9"}
-    moved_row = json.loads(_ok(db, "tasks", "--dept", "市发改委", "--as-of", "2024-01-05",
-                               "--format", "json"))  # fmt: skip
+    moved_row = json.loads(
+        _ok(db, "tasks", "--dept", "市发改委", "--as-of", "2024-01-05", "--format", "json")
+    )
     assert next(r for r in moved_row if r["id"] == "3.5.2")["overdue_days"] == 0
 
 
@@ -99,6 +118,8 @@ def test_bad_input_is_one_line_and_exit_2(store_url: str, tmp_path: Path) -> Non
         (("regenerate", str(SEED)), "no plan is stored yet"),
         (("update", "9.9", "完成"), "no task 9.9"),
     ]:
-        proc = taskbot(store_url, *args)
+        proc = invoke(store_url, *args)
         assert proc.returncode == 2, (args, proc.stderr)
-        assert needle in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+        assert needle in proc.stderr, proc.stderr
+    real = taskbot(store_url, "update", "9.9", "完成")  # the real entry point: one line, exit 2
+    assert real.returncode == 2 and real.stderr == "taskbot: error: no task 9.9\n"

@@ -53,13 +53,17 @@ def test_csv_with_english_headers_and_aliases(engine: Engine, tmp_path: Path) ->
 def test_xlsx_with_chinese_headers(engine: Engine, tmp_path: Path) -> None:
     f = _xlsx(
         tmp_path / "c.xlsx",
-        [["部门", "姓名", "平台", "账号", "角色"],
-         ["市生态环境局", "周敏", "企业微信", "zhoumin", "联络员"],
-         ["市能源局", "李娜", "dingtalk", "1234", "coordinator"]],  # fmt: skip
+        [
+            ["部门", "姓名", "平台", "账号", "角色"],
+            ["市生态环境局", "周敏", "企业微信", "zhoumin", "联络员"],
+            ["市能源局", "李娜", "dingtalk", "1234", "coordinator"],
+        ],
     )
     assert _import(engine, f) == (2, 2, 0)
     with session_scope(engine) as s:
-        assert [(c.platform, c.role) for c in repo.coordinators(s)] == [("dingtalk", "coordinator")]
+        assert [(c.platform, c.role) for c in repo.coordinators(s)] == [
+            ("dingtalk", "coordinator")
+        ]
         assert repo.find_contacts(s, "wecom", "zhoumin")[0].role == "contact"
 
 
@@ -94,7 +98,7 @@ def test_missing_columns_and_wrong_file_types(engine: Engine, tmp_path: Path) ->
         _import(engine, f)
     txt = tmp_path / "c.txt"
     txt.write_text("x", encoding="utf-8")
-    with pytest.raises(UserError, match="must be .csv or .xlsx"):
+    with pytest.raises(UserError, match=r"must be \.csv or \.xlsx"):
         _import(engine, txt)
     with pytest.raises(UserError, match="not found"):
         _import(engine, tmp_path / "missing.csv")
@@ -103,10 +107,10 @@ def test_missing_columns_and_wrong_file_types(engine: Engine, tmp_path: Path) ->
 def test_corrupt_xlsx_is_one_clear_error(engine: Engine, tmp_path: Path) -> None:
     f = tmp_path / "broken.xlsx"
     f.write_bytes(b"PK\x03\x04 this is not really a workbook" * 10)
-    with pytest.raises(UserError, match="not a readable .xlsx"):
+    with pytest.raises(UserError, match=r"not a readable \.xlsx"):
         _import(engine, f)
     good = _xlsx(tmp_path / "g.xlsx", [["department", "name", "platform", "user_id"]])
     truncated = tmp_path / "truncated.xlsx"
     truncated.write_bytes(good.read_bytes()[:300])
-    with pytest.raises(UserError, match="not a readable .xlsx"):
+    with pytest.raises(UserError, match=r"not a readable \.xlsx"):
         _import(engine, truncated)

@@ -27,9 +27,22 @@ def test_load_stores_one_task_per_measure_and_milestone(engine: Engine) -> None:
     _load(engine)
     with session_scope(engine) as s:
         rows = repo.list_tasks(s, as_of=AS_OF)
-        assert [r.id for r in rows] == ["1.1", "1.1.1", "1.1.2", "1.2", "1.2.1", "1.3", "1.3.1", "1.4"]
+        assert [r.id for r in rows] == [
+            "1.1",
+            "1.1.1",
+            "1.1.2",
+            "1.2",
+            "1.2.1",
+            "1.3",
+            "1.3.1",
+            "1.4",
+        ]
         m = rows[0]
-        assert (m.kind, m.lead, m.cooperating) == ("measure", "市工信局", ["市发展改革委", "市生态环境局"])
+        assert (m.kind, m.lead, m.cooperating) == (
+            "measure",
+            "市工信局",
+            ["市发展改革委", "市生态环境局"],
+        )
         assert m.due == date(2025, 12, 31)  # the latest milestone
         ms = rows[1]
         assert (ms.kind, ms.measure_id, ms.lead) == ("milestone", "1.1", "市工信局")
@@ -59,8 +72,12 @@ def test_overdue_and_department_filters(engine: Engine) -> None:
     with session_scope(engine) as s:
         late = repo.list_tasks(s, as_of=AS_OF, overdue=True)
         assert {r.id: r.overdue_days for r in late} == {
-            "1.1.1": 5, "1.2": 189, "1.2.1": 189, "1.3": 5, "1.3.1": 5,
-        }  # fmt: skip
+            "1.1.1": 5,
+            "1.2": 189,
+            "1.2.1": 189,
+            "1.3": 5,
+            "1.3.1": 5,
+        }
         energy = repo.list_tasks(s, as_of=AS_OF, department="市能源局")
         assert [r.id for r in energy] == ["1.3", "1.3.1", "1.4"]  # cooperating counts
         led = repo.list_tasks(s, as_of=AS_OF, department="市能源局", lead_only=True)
@@ -74,8 +91,17 @@ def test_json_rows_have_the_promised_fields(engine: Engine) -> None:
     _load(engine)
     with session_scope(engine) as s:
         row = repo.list_tasks(s, as_of=AS_OF, overdue=True)[0].to_json()
-    assert {"id", "kind", "measure_id", "text", "lead", "cooperating", "due", "status",
-            "overdue_days"} <= set(row)  # fmt: skip
+    assert {
+        "id",
+        "kind",
+        "measure_id",
+        "text",
+        "lead",
+        "cooperating",
+        "due",
+        "status",
+        "overdue_days",
+    } <= set(row)
     assert row["due"] == "2023-12-31" and row["status"] == "pending"
 
 

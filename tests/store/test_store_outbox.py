@@ -17,8 +17,9 @@ T0 = datetime(2024, 1, 5, 1, 0, tzinfo=UTC)
 def _enqueue(engine: Engine, n: int) -> None:
     with session_scope(engine) as s:
         for i in range(n):
-            assert repo.enqueue_outbox(s, key=f"k{i}", platform="wecom", user_id=f"u{i}",
-                                       text=f"提醒{i}", now=T0)  # fmt: skip
+            assert repo.enqueue_outbox(
+                s, key=f"k{i}", platform="wecom", user_id=f"u{i}", text=f"提醒{i}", now=T0
+            )
 
 
 def test_enqueue_is_idempotent_on_key(engine: Engine) -> None:
@@ -62,7 +63,9 @@ def test_failures_back_off_then_die_and_can_be_resent(engine: Engine) -> None:
     for attempt in range(1, 4):
         with session_scope(engine) as s:
             (row,) = repo.claim_outbox(s, worker="w", now=now)
-            state = repo.mark_failed(s, row.id or 0, worker="w", error="503", now=now, max_attempts=3)
+            state = repo.mark_failed(
+                s, row.id or 0, worker="w", error="503", now=now, max_attempts=3
+            )
         with session_scope(engine) as s:
             (row,) = repo.list_outbox(s)
             if attempt < 3:
@@ -85,15 +88,25 @@ def test_stale_claims_are_requeued(engine: Engine) -> None:
     with session_scope(engine) as s:
         repo.claim_outbox(s, worker="dead-worker", now=T0)
     with session_scope(engine) as s:
-        assert repo.requeue_stale(s, older_than=timedelta(minutes=5), now=T0 + timedelta(minutes=1)) == 0
-        assert repo.requeue_stale(s, older_than=timedelta(minutes=5), now=T0 + timedelta(minutes=6)) == 1
+        assert (
+            repo.requeue_stale(s, older_than=timedelta(minutes=5), now=T0 + timedelta(minutes=1))
+            == 0
+        )
+        assert (
+            repo.requeue_stale(s, older_than=timedelta(minutes=5), now=T0 + timedelta(minutes=6))
+            == 1
+        )
     with session_scope(engine) as s:
-        assert [o.key for o in repo.claim_outbox(s, worker="w2", now=T0 + timedelta(minutes=6))] == ["k0"]
+        assert [
+            o.key for o in repo.claim_outbox(s, worker="w2", now=T0 + timedelta(minutes=6))
+        ] == ["k0"]
 
 
 def test_login_tokens_work_once_and_expire(engine: Engine) -> None:
     with session_scope(engine) as s:
-        repo.upsert_contacts(s, [repo.ContactSpec("市能源局", "李娜", "webchat", "lina", "contact")])
+        repo.upsert_contacts(
+            s, [repo.ContactSpec("市能源局", "李娜", "webchat", "lina", "contact")]
+        )
         cid = repo.list_contacts(s)[0].id
         token = repo.create_login_token(s, cid, ttl=timedelta(hours=1), now=T0)
         late = repo.create_login_token(s, cid, ttl=timedelta(hours=1), now=T0)
@@ -117,5 +130,7 @@ def test_reminders_are_recorded_once_per_day(engine: Engine) -> None:
         cid = repo.list_contacts(s)[0].id
         day = T0.date()
         assert repo.record_reminder(s, task_id=task, contact_id=cid, kind="overdue", sent_on=day)
-        assert not repo.record_reminder(s, task_id=task, contact_id=cid, kind="overdue", sent_on=day)
+        assert not repo.record_reminder(
+            s, task_id=task, contact_id=cid, kind="overdue", sent_on=day
+        )
         assert repo.last_reminder_on(s, task_id=task, contact_id=cid) == day

@@ -49,8 +49,10 @@ def _stored(specs: list) -> list[StoredTask]:  # type: ignore[type-arg]
 def test_diff_classifies_every_kind_of_change() -> None:
     old = _stored(plan_specs(make_plan(BASE)))
     diff = diff_tasks(old, plan_specs(make_plan(revised())))
-    kinds = {(c.kind, c.old.spec.key if c.old else None, c.new.key if c.new else None)
-             for c in diff.changes}  # fmt: skip
+    kinds = {
+        (c.kind, c.old.spec.key if c.old else None, c.new.key if c.new else None)
+        for c in diff.changes
+    }
     assert ("added", None, "1.1") in kinds and ("added", None, "1.1.1") in kinds
     assert ("changed", "1.1", "1.2") in kinds  # renumbered, same words
     assert ("changed", "1.2.1", "1.3.1") in kinds  # renumbered and deadline moved
@@ -59,7 +61,10 @@ def test_diff_classifies_every_kind_of_change() -> None:
     by_new = {c.new.key: c for c in diff.changes if c.new}
     assert by_new["1.3.1"].fields["due"] == (date(2023, 6, 30), date(2023, 12, 31))
     assert by_new["1.4"].fields["lead"] == ("市交通局", "市发展改革委")
-    assert by_new["1.4"].fields["cooperating"] == (("市能源局", "市公安局"), ("市交通局", "市能源局"))
+    assert by_new["1.4"].fields["cooperating"] == (
+        ("市能源局", "市公安局"),
+        ("市交通局", "市能源局"),
+    )
     assert diff.counts() == {"added": 2, "withdrawn": 1, "changed": 7, "unchanged": 0}
 
 
@@ -78,17 +83,25 @@ def loaded(engine: Engine) -> dict[str, int]:
         load_plan(s, make_plan(BASE), now=NOW)
         repo.upsert_contacts(
             s,
-            [ContactSpec("市住建局", "王芳", "wecom", "wf", "contact"),
-             ContactSpec("市农业农村局", "刘强", "wecom", "lq", "contact")],  # fmt: skip
+            [
+                ContactSpec("市住建局", "王芳", "wecom", "wf", "contact"),
+                ContactSpec("市农业农村局", "刘强", "wecom", "lq", "contact"),
+            ],
         )
     with session_scope(engine) as s:
         pks = {t: repo.find_task(s, t).id or 0 for t in ("1.1", "1.2.1", "1.3", "1.4")}
         wf = repo.find_contacts(s, "wecom", "wf")[0].id
         lq = repo.find_contacts(s, "wecom", "lq")[0].id
-        repo.record_status(s, pks["1.2.1"], Action.PROGRESS, contact_id=wf, note="完成60%", now=NOW)
+        repo.record_status(
+            s, pks["1.2.1"], Action.PROGRESS, contact_id=wf, note="完成60%", now=NOW
+        )
         repo.record_status(s, pks["1.4"], Action.REPORT_DONE, contact_id=lq, now=NOW)
-        repo.record_reminder(s, task_id=pks["1.2.1"], contact_id=wf, kind="before_7", sent_on=AS_OF)
-        repo.enqueue_outbox(s, key="k1", platform="wecom", user_id="wf", text="提醒", task_id=pks["1.2.1"])
+        repo.record_reminder(
+            s, task_id=pks["1.2.1"], contact_id=wf, kind="before_7", sent_on=AS_OF
+        )
+        repo.enqueue_outbox(
+            s, key="k1", platform="wecom", user_id="wf", text="提醒", task_id=pks["1.2.1"]
+        )
     return pks
 
 
@@ -102,20 +115,35 @@ def test_apply_keeps_every_event_with_its_task(engine: Engine, loaded: dict[str,
         assert [e.note for e in repo.status_events(s, t.id or 0)] == ["完成60%"]
         assert len(repo.reminders_for_task(s, t.id or 0)) == 1
         assert repo.list_outbox(s)[0].task_id == t.id
-        assert repo.source_sentence(s, t.id or 0) == "2023年12月底前完成既有建筑节能改造100万平方米"
+        assert (
+            repo.source_sentence(s, t.id or 0) == "2023年12月底前完成既有建筑节能改造100万平方米"
+        )
         gone = repo.get_task(s, loaded["1.4"])
         assert gone.status == "withdrawn"
-        assert [e.to_status for e in repo.status_events(s, loaded["1.4"])] == ["reported", "withdrawn"]
+        assert [e.to_status for e in repo.status_events(s, loaded["1.4"])] == [
+            "reported",
+            "withdrawn",
+        ]
         assert repo.find_task(s, "1.1").text.startswith("开展重点用能单位")
         assert repo.find_task(s, "1.1").status == "pending"
         moved = repo.task_row(s, loaded["1.3"], as_of=AS_OF)
         assert (moved.id, moved.lead) == ("1.4", "市发展改革委")
         assert [r.id for r in repo.list_tasks(s, as_of=AS_OF)] == [
-            "1.1", "1.1.1", "1.2", "1.2.1", "1.2.2", "1.3", "1.3.1", "1.4", "1.4.1",
-        ]  # fmt: skip
+            "1.1",
+            "1.1.1",
+            "1.2",
+            "1.2.1",
+            "1.2.2",
+            "1.3",
+            "1.3.1",
+            "1.4",
+            "1.4.1",
+        ]
         audits = repo.list_audit(s)
         v2 = rev.version.id
-        revised_audit = [a for a in audits if a.task_id == loaded["1.2.1"] and a.action == "revise"]
+        revised_audit = [
+            a for a in audits if a.task_id == loaded["1.2.1"] and a.action == "revise"
+        ]
         assert revised_audit and revised_audit[0].version_id == v2
         assert revised_audit[0].detail["due"] == ["2023-06-30", "2023-12-31"]
         assert {a.action for a in audits if a.version_id == v2} >= {"add", "revise", "withdraw"}
@@ -125,8 +153,10 @@ def test_lead_change_reroutes_to_the_new_lead(engine: Engine, loaded: dict[str, 
     with session_scope(engine) as s:
         repo.upsert_contacts(
             s,
-            [ContactSpec("市交通局", "张伟", "wecom", "zw", "contact"),
-             ContactSpec("市发展改革委", "陈静", "feishu", "ou_cj", "contact")],  # fmt: skip
+            [
+                ContactSpec("市交通局", "张伟", "wecom", "zw", "contact"),
+                ContactSpec("市发展改革委", "陈静", "feishu", "ou_cj", "contact"),
+            ],
         )
     with session_scope(engine) as s:
         before = {c.name: role for c, role in repo.contacts_for_task(s, loaded["1.3"])}

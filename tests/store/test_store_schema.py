@@ -7,13 +7,22 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Engine, inspect, text
 
-from bot.store.db import make_engine, migrate, session_scope
+from bot.store.db import head_revision, make_engine, migrate, session_scope
 from bot.store.models import AuditLog
 
 TABLES = {
-    "department", "contact", "plan", "plan_version", "task", "assignment", "status_event",
-    "reminder_sent", "outbox", "login_token", "audit_log",
-}  # fmt: skip
+    "department",
+    "contact",
+    "plan",
+    "plan_version",
+    "task",
+    "assignment",
+    "status_event",
+    "reminder_sent",
+    "outbox",
+    "login_token",
+    "audit_log",
+}
 
 
 def test_migrations_create_every_table_and_are_idempotent(db_url: str) -> None:
@@ -24,7 +33,8 @@ def test_migrations_create_every_table_and_are_idempotent(db_url: str) -> None:
         names = set(inspect(engine).get_table_names())
         assert names >= TABLES
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+            version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            assert version == head_revision()
         indexes = {i["name"] for i in inspect(engine).get_indexes("task")}
         assert "ix_task_status_due" in indexes
     finally:
@@ -59,3 +69,14 @@ def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path: object) -> None:
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_head_revision_from_file_names_matches_alembic() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from bot.store.db import MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == head_revision()

@@ -37,7 +37,12 @@ def ids(engine: Engine) -> dict[str, int]:
 def _do(engine: Engine, ids: dict[str, int], who: str | None, action: Action, **kw: object) -> str:
     with session_scope(engine) as s:
         event = repo.record_status(
-            s, ids["task"], action, contact_id=ids[who] if who else None, now=NOW, **kw  # type: ignore[arg-type]
+            s,
+            ids["task"],
+            action,
+            contact_id=ids[who] if who else None,
+            now=NOW,
+            **kw,  # type: ignore[arg-type]
         )
         return event.to_status
 
@@ -49,8 +54,10 @@ def test_lead_reports_done_and_coordinator_closes(engine: Engine, ids: dict[str,
     with session_scope(engine) as s:
         events = repo.status_events(s, ids["task"])
         assert [(e.from_status, e.to_status) for e in events] == [
-            ("pending", "in_progress"), ("in_progress", "reported"), ("reported", "closed"),
-        ]  # fmt: skip
+            ("pending", "in_progress"),
+            ("in_progress", "reported"),
+            ("reported", "closed"),
+        ]
         assert events[0].note == "已建成6000台" and events[1].raw_message == "完成 1.3.1"
         assert events[0].at == NOW
         audits = repo.list_audit(s, task_id=ids["task"])

@@ -157,6 +157,7 @@ __all__ = [
     "stored_tasks",
     "task_row",
     "update_task",
+    "upsert_contacts",
     "utcnow",
     "withdraw_task",
 ]

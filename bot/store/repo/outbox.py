@@ -23,7 +23,9 @@ from bot.store.models import LoginToken, Outbox, OutboxState, ReminderSent
 from bot.store.repo.plans import utcnow
 
 
-def _insert_ignore(session: Session, table: Any, values: dict[str, Any], key: Sequence[str]) -> bool:
+def _insert_ignore(
+    session: Session, table: Any, values: dict[str, Any], key: Sequence[str]
+) -> bool:
     """INSERT … ON CONFLICT DO NOTHING on either backend; True if a row was inserted."""
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
@@ -76,7 +78,7 @@ def enqueue_outbox(
         "next_attempt_at": at,
         "created_at": at,
     }
-    return _insert_ignore(session, Outbox.__table__, values, ["key"])
+    return _insert_ignore(session, Outbox.__table__, values, ["key"])  # type: ignore[attr-defined]
 
 
 def claim_outbox(
@@ -113,9 +115,7 @@ def claim_outbox(
     if not ids:
         return []
     rows = list(
-        session.exec(
-            select(Outbox).where(col(Outbox.id).in_(ids)).order_by(col(Outbox.id))
-        )
+        session.exec(select(Outbox).where(col(Outbox.id).in_(ids)).order_by(col(Outbox.id)))
     )
     for r in rows:
         session.refresh(r)
@@ -175,9 +175,7 @@ def mark_failed(
     return row.state
 
 
-def requeue_stale(
-    session: Session, *, older_than: timedelta, now: datetime | None = None
-) -> int:
+def requeue_stale(session: Session, *, older_than: timedelta, now: datetime | None = None) -> int:
     """Rows left `sending` by a worker that died: back to queued. Returns how many."""
     cutoff = utcnow(now) - older_than
     result = session.exec(
@@ -233,7 +231,10 @@ def record_reminder(
         "at": utcnow(now),
     }
     return _insert_ignore(
-        session, ReminderSent.__table__, values, ["task_id", "contact_id", "kind", "sent_on"]
+        session,
+        ReminderSent.__table__,  # type: ignore[attr-defined]
+        values,
+        ["task_id", "contact_id", "kind", "sent_on"],
     )
 
 
@@ -250,7 +251,7 @@ def reminders_for_task(session: Session, task_id: int) -> list[ReminderSent]:
 def last_reminder_on(
     session: Session, *, task_id: int, contact_id: int, kind: str | None = None
 ) -> date | None:
-    stmt = select(ReminderSent.sent_on).where(
+    stmt = select(col(ReminderSent.sent_on)).where(
         ReminderSent.task_id == task_id, ReminderSent.contact_id == contact_id
     )
     if kind is not None:
@@ -284,9 +285,7 @@ def create_login_token(
     return raw
 
 
-def consume_login_token(
-    session: Session, raw: str, *, now: datetime | None = None
-) -> int | None:
+def consume_login_token(session: Session, raw: str, *, now: datetime | None = None) -> int | None:
     """The contact id if `raw` is valid, unused and unexpired — and mark it used (once only)."""
     at = utcnow(now)
     h = _token_hash(raw)
@@ -303,4 +302,3 @@ def consume_login_token(
     if not result.rowcount:
         return None
     return session.exec(select(LoginToken.contact_id).where(LoginToken.token_hash == h)).one()
-

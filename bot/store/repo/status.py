@@ -83,7 +83,9 @@ def parse_action(word: str) -> Action:
         return Action(w)
     except ValueError:
         choices = ", ".join([*ACTION_WORDS, *STATUS_ACTIONS, *(a.value for a in Action)])
-        raise InvalidTransition(f"unknown status or action {word!r}; use one of {choices}")
+        raise InvalidTransition(
+            f"unknown status or action {word!r}; use one of {choices}"
+        ) from None
 
 
 def _task_roles(session: Session, task_pk: int) -> dict[int, str]:
@@ -97,7 +99,9 @@ def _authorise(session: Session, task: Task, rule: Rule, who: ContactView) -> No
         return
     if rule.who == "coordinator":
         if not who.is_coordinator:
-            raise PermissionDenied(f"{who.name} is not a coordinator; only coordinators may do this")
+            raise PermissionDenied(
+                f"{who.name} is not a coordinator; only coordinators may do this"
+            )
         return
     # A person may have rows in several departments; any of them can qualify.
     depts = {c.department_id for c in find_contacts(session, who.platform, who.user_id)}
@@ -195,7 +199,7 @@ def record_status(
 
 def _requested_due(session: Session, task_pk: int) -> date | None:
     stmt = (
-        select(StatusEvent.requested_due)
+        select(col(StatusEvent.requested_due))
         .where(
             StatusEvent.task_id == task_pk,
             StatusEvent.action == Action.REQUEST_EXTENSION.value,

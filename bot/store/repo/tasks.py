@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, literal
+from sqlalchemy import Executable, String, and_, case, cast, func, literal
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -71,6 +72,13 @@ def overdue_days(due: date | None, status: str, as_of: date) -> int:
 _SEP = "\x1f"
 
 
+def _core(session: Session, stmt: Executable) -> list[Any]:
+    """Run a Core statement wider than sqlmodel's typed `exec` overloads, in the session's
+    transaction (flushing first, as `exec` would)."""
+    session.flush()
+    return list(session.connection().execute(stmt))
+
+
 def list_tasks(
     session: Session,
     *,
@@ -90,20 +98,21 @@ def list_tasks(
     returned only when `status` asks for them.
     """
     parent = aliased(Task)
+    # sqlalchemy's select: sqlmodel's typed overloads stop at four columns.
     stmt = (
-        select(
-            Task.id,
-            Task.plan_id,
-            Task.key,
-            Task.kind,
-            parent.key,
-            Task.title,
-            Task.text,
-            Task.due,
-            Task.status,
-            Task.version_id,
-            Task.span_start,
-            Task.span_end,
+        sa_select(
+            col(Task.id),
+            col(Task.plan_id),
+            col(Task.key),
+            col(Task.kind),
+            col(parent.key),
+            col(Task.title),
+            col(Task.text),
+            col(Task.due),
+            col(Task.status),
+            col(Task.version_id),
+            col(Task.span_start),
+            col(Task.span_end),
         )
         .outerjoin(parent, col(parent.id) == Task.parent_id)
         .order_by(col(Task.plan_id), col(Task.position), col(Task.id))
@@ -132,7 +141,7 @@ def list_tasks(
     if task_ids is not None:
         conds.append(col(Task.id).in_(list(task_ids)))
     stmt = stmt.where(and_(*conds))
-    rows = list(session.exec(stmt))
+    rows = _core(session, stmt)
     if not rows:
         return []
     names = _assignment_names(session, select(Task.id).where(and_(*conds)))
@@ -163,12 +172,10 @@ def list_tasks(
 def _assignment_names(session: Session, task_ids: Any) -> dict[int, tuple[str | None, list[str]]]:
     # One row per task: aggregating in SQL keeps the fetch to as many rows as tasks, which is
     # what makes the all-departments overdue query fast at 100k tasks.
-    role_key = case((Assignment.role == AssignmentRole.LEAD, literal("L")), else_=literal("C"))
-    item = (
-        role_key
-        + func.substr(cast(1000 + Assignment.position, String), 2)
-        + Department.name
+    role_key = case(
+        (col(Assignment.role) == AssignmentRole.LEAD, literal("L")), else_=literal("C")
     )
+    item = role_key + func.substr(cast(1000 + Assignment.position, String), 2) + Department.name
     agg = func.aggregate_strings(item, _SEP)
     stmt = (
         select(Assignment.task_id, agg)
@@ -213,9 +220,7 @@ def find_task(session: Session, key: str, *, plan_id: int | None = None) -> Task
 
 
 def task_row(session: Session, task_pk: int, *, as_of: date) -> TaskRow:
-    rows = list_tasks(
-        session, as_of=as_of, status=list(TaskStatus), task_ids=[task_pk]
-    )
+    rows = list_tasks(session, as_of=as_of, status=list(TaskStatus), task_ids=[task_pk])
     if not rows:
         raise NotFound(f"no task with database id {task_pk}")
     return rows[0]
@@ -270,22 +275,22 @@ def department_stats(
         (and_(col(Task.status).in_(OPEN_STATUSES), col(Task.due) < as_of), 1), else_=0
     )
     stmt = (
-        select(
-            Department.name,
-            Assignment.role,
-            Task.status,
+        sa_select(
+            col(Department.name),
+            col(Assignment.role),
+            col(Task.status),
             func.count(),
             func.sum(is_overdue),
         )
         .join(Assignment, col(Assignment.department_id) == Department.id)
         .join(Task, col(Task.id) == Assignment.task_id)
-        .where(Task.status != TaskStatus.WITHDRAWN)
+        .where(col(Task.status) != TaskStatus.WITHDRAWN)
         .group_by(col(Department.name), col(Assignment.role), col(Task.status))
     )
     if plan_id is not None:
-        stmt = stmt.where(Task.plan_id == plan_id)
+        stmt = stmt.where(col(Task.plan_id) == plan_id)
     stats: dict[str, DepartmentStats] = {}
-    for name, role, status, n, late in session.exec(stmt):
+    for name, role, status, n, late in _core(session, stmt):
         s = stats.setdefault(name, DepartmentStats(department=name))
         if role == AssignmentRole.LEAD:
             s.total += n

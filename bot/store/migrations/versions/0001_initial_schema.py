@@ -8,7 +8,7 @@ Create Date: 2026-11-25 08:40:21.415993
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import bot.store.types

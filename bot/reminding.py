@@ -1,0 +1,110 @@
+"""One reminder pass: store facts -> pure policy -> rendered messages -> the outbox.
+
+The policy (bot/reminders.py) decides; this module only gathers its inputs and
+queues its outputs. Each planned message is queued under its idempotency key
+(at most one reminder per contact per day), so repeated passes, restarts and
+several workers never queue one twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.database import Database
+from bot.reminders import ContactFact, PlannedMessage, TaskFact, plan_reminders
+from bot.render import Renderer
+from bot.store import repo
+from bot.store.repo.reminding import ReminderRow, reminder_rows
+from bot.workcalendar import WorkCalendar
+
+
+@dataclass(frozen=True, slots=True)
+class PassResult:
+    planned: list[PlannedMessage]
+    queued: int  # newly queued (the rest were queued by an earlier pass)
+
+
+def task_fact(r: ReminderRow) -> TaskFact:
+    t = r.task
+    return TaskFact(
+        id=t.id,
+        kind=t.kind,
+        text=t.title if t.kind == "measure" and t.title else t.text,
+        due=t.due,
+        status=t.status,
+        lead=t.lead,
+        cooperating=tuple(t.cooperating),
+        measure_id=t.measure_id,
+        last_progress=r.last_progress,
+        requested_due=r.requested_due,
+        row_id=t.pk,
+    )
+
+
+class ReminderService:
+    def __init__(
+        self, db: Database, renderer: Renderer, calendar: WorkCalendar, settings: Settings
+    ) -> None:
+        self.db = db
+        self.renderer = renderer
+        self.calendar = calendar
+        self.settings = settings
+
+    def plan(self, s: Session, now: datetime) -> list[PlannedMessage]:
+        """What the policy wants sent at `now` (nothing written)."""
+        rows = reminder_rows(s, as_of=now.astimezone(self.settings.tz).date())
+        contacts = [
+            ContactFact(str(c.id), c.department, c.role, c.platform, c.user_id, c.name)
+            for c in repo.list_contacts(s)
+        ]
+        return plan_reminders(
+            [task_fact(r) for r in rows],
+            contacts,
+            now,
+            self.calendar,
+            self.settings.reminders,
+            tz=self.settings.tz,
+        )
+
+    def enqueue(self, s: Session, planned: list[PlannedMessage], now: datetime) -> int:
+        queued = 0
+        for msg in planned:
+            contact_id = int(msg.contact.id)
+            inserted = repo.enqueue_outbox(
+                s,
+                key=msg.key,
+                platform=msg.contact.platform,
+                user_id=msg.contact.user_id,
+                text=self.renderer.message(msg),
+                kind=msg.kind,
+                contact_id=contact_id,
+                now=now,
+            )
+            if not inserted:
+                continue
+            queued += 1
+            for item in msg.items:
+                if item.task_row_id is not None:
+                    repo.record_reminder(
+                        s,
+                        task_id=item.task_row_id,
+                        contact_id=contact_id,
+                        kind=item.kind,
+                        sent_on=msg.day,
+                        now=now,
+                    )
+        return queued
+
+    async def run_pass(self, now: datetime, *, dry_run: bool = False) -> PassResult:
+        """Plan and (unless `dry_run`) queue, in one transaction."""
+
+        def work(s: Session) -> PassResult:
+            planned = self.plan(s, now)
+            queued = 0 if dry_run else self.enqueue(s, planned, now)
+            return PassResult(planned, queued)
+
+        return await self.db.run(work)

@@ -1,0 +1,91 @@
+"""Background loops the service owns: the reminder pass and the outbox sender.
+
+Tasks are held by strong references, errors are logged and the loop goes on
+(never swallowed silently), `CancelledError` is re-raised, and `stop()` lets an
+in-flight send batch finish before the process exits, so a SIGTERM never leaves
+a message half-sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot.clock import Clock
+from bot.outbox import OutboxSender
+from bot.reminding import ReminderService
+
+log = logging.getLogger("taskbot.scheduler")
+
+
+class Scheduler:
+    def __init__(
+        self,
+        reminders: ReminderService,
+        sender: OutboxSender,
+        clock: Clock,
+        *,
+        remind_every: float = 60.0,
+        send_every: float = 1.0,
+        stale_every: float = 60.0,
+    ) -> None:
+        self.reminders = reminders
+        self.sender = sender
+        self.clock = clock
+        self.remind_every = remind_every
+        self.send_every = send_every
+        self.stale_every = stale_every
+        self._stop = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self) -> None:
+        for name, fn, every in (
+            ("reminders", self._remind, self.remind_every),
+            ("outbox", self._send, self.send_every),
+            ("stale-claims", self._requeue, self.stale_every),
+        ):
+            task = asyncio.create_task(self._loop(name, fn, every), name=f"taskbot-{name}")
+            self._tasks.add(task)
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Ask loops to finish their current round, then wait (cancel after `grace`)."""
+        self._stop.set()
+        if not self._tasks:
+            return
+        _done, pending = await asyncio.wait(self._tasks, timeout=grace)
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    async def _loop(self, name: str, fn: Callable[[], Awaitable[object]], every: float) -> None:
+        while not self._stop.is_set():
+            try:
+                await fn()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s loop failed; retrying in %.0f s", name, every)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=every)
+
+    async def _remind(self) -> None:
+        result = await self.reminders.run_pass(self.clock.now())
+        if result.queued:
+            log.info("reminder pass queued %d message(s)", result.queued)
+
+    async def _send(self) -> None:
+        # Keep draining while there is work, so a large pass is not paced by `send_every`.
+        while not self._stop.is_set():
+            stats = await self.sender.drain_once()
+            if stats.sent + stats.failed + stats.dead == 0:
+                return
+
+    async def _requeue(self) -> None:
+        n = await self.sender.requeue_stale()
+        if n:
+            log.warning("requeued %d message(s) left unsent by a stopped worker", n)

@@ -1,0 +1,37 @@
+"""The coordinator dashboard: overview, tasks, plan versions, task graph, contacts, reports.
+
+`setup` is called once by the composition root (bot/app.py) with everything the pages need;
+handlers close over that `DashContext` rather than reaching into the application.
+
+Routes: GET / (overview), /login, /logout, /tasks, /tasks/{pk}, /versions, /graph,
+/contacts, /reports/ledger.xlsx, /reports/briefing.docx; POST /login, /logout,
+/versions/preview, /versions/apply (admin), /contacts/import (admin), /outbox/{id}/resend.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.database import Database
+from bot.web.dashboard import auth, contacts, graph, pages, versions
+from bot.web.dashboard.context import DashContext, build_context
+from bot.web.sessions import SessionCodec
+
+__all__ = ["DashContext", "setup"]
+
+
+def setup(
+    app: web.Application,
+    *,
+    db: Database,
+    clock: Clock,
+    settings: Settings,
+    codec: SessionCodec,
+) -> DashContext:
+    """Add the dashboard's routes to `app`."""
+    ctx = build_context(db=db, clock=clock, settings=settings, codec=codec)
+    for module in (auth, pages, versions, graph, contacts):
+        app.router.add_routes(module.routes(ctx))
+    return ctx

@@ -1,0 +1,273 @@
+"""Overview (红黄绿灯 per department), the task list with filters, a task's detail page, and
+the report downloads."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+from sqlmodel import Session
+
+from bot.reports import build_briefing, build_ledger, collect
+from bot.reports.data import STATUS_ORDER, completion
+from bot.store import repo
+from bot.store.errors import NotFound
+from bot.store.models import STATUS_LABELS
+from bot.store.repo import DepartmentOverview, TaskRow
+from bot.web.dashboard.context import DashContext
+
+# The task list shows this many rows; more are counted, and filters narrow them down.
+MAX_ROWS = 1000
+SOON_WORKDAYS = 7
+SORTS = ("id", "due", "status", "lead", "overdue")
+
+
+@dataclass(frozen=True, slots=True)
+class Light:
+    """A department's 红黄绿灯 and why."""
+
+    colour: str  # red | yellow | green
+    label: str
+    reason: str
+
+
+def light(d: DepartmentOverview) -> Light:
+    """Red: anything overdue. Yellow: due within 7 working days, or an extension pending."""
+    if d.overdue:
+        return Light("red", "红灯", f"逾期{d.overdue}项")
+    reasons = []
+    if d.due_soon:
+        reasons.append(f"{SOON_WORKDAYS}个工作日内到期{d.due_soon}项")
+    if d.extension_pending:
+        reasons.append(f"延期申请中{d.extension_pending}项")
+    if reasons:
+        return Light("yellow", "黄灯", "；".join(reasons))
+    return Light("green", "绿灯", "按期推进")
+
+
+def _key_order(key: str) -> tuple[Any, ...]:
+    # "3.10" after "3.9": compare the numbered parts as numbers.
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in key.split("."))
+
+
+def sort_rows(rows: list[TaskRow], sort: str, desc: bool) -> list[TaskRow]:
+    keys: dict[str, Any] = {
+        "id": lambda r: _key_order(r.id),
+        "due": lambda r: (r.due is None, r.due or date.max, _key_order(r.id)),
+        "status": lambda r: (r.status, _key_order(r.id)),
+        "lead": lambda r: (r.lead or "", _key_order(r.id)),
+        "overdue": lambda r: (r.overdue_days, _key_order(r.id)),
+    }
+    return sorted(rows, key=keys.get(sort, keys["id"]), reverse=desc)
+
+
+def _date_param(query: Any, name: str) -> date | None:
+    raw = query.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise web.HTTPBadRequest(text=f"{name} must be a date like 2024-01-05") from None
+
+
+def routes(ctx: DashContext) -> list[web.RouteDef]:
+    async def overview(request: web.Request) -> web.StreamResponse:
+        user = await ctx.page_user(request)
+        today = ctx.today()
+        soon_until = ctx.calendar.add_workdays(today, SOON_WORKDAYS)
+
+        def q(s: Session) -> list[DepartmentOverview]:
+            return repo.department_overview(s, as_of=today, soon_until=soon_until)
+
+        depts = await ctx.db.run(q)
+        rows = [
+            {
+                "d": d,
+                "light": light(d),
+                "completion": completion(d.closed, d.total),
+                "url": "/tasks?role=lead&dept=" + quote(d.department),
+            }
+            for d in depts
+        ]
+        order = {"red": 0, "yellow": 1, "green": 2}
+        rows.sort(key=lambda r: (order[r["light"].colour], r["d"].department))
+        totals = {
+            "tasks": sum(d.total for d in depts),
+            "overdue": sum(d.overdue for d in depts),
+            "closed": sum(d.closed for d in depts),
+        }
+        return ctx.render(
+            "overview.html",
+            user=user,
+            rows=rows,
+            totals=totals,
+            statuses=STATUS_ORDER,
+            soon_until=soon_until,
+            completion=completion(totals["closed"], totals["tasks"]),
+        )
+
+    async def task_list(request: web.Request) -> web.StreamResponse:
+        user = await ctx.page_user(request)
+        qs = request.query
+        today = ctx.today()
+        dept = qs.get("dept", "").strip() or None
+        status = qs.get("status", "").strip() or None
+        if status is not None and status not in STATUS_LABELS:
+            raise web.HTTPBadRequest(text=f"unknown status {status}")
+        overdue = qs.get("overdue") in ("1", "on", "true")
+        lead_only = qs.get("role") == "lead"
+        due_from, due_to = _date_param(qs, "due_from"), _date_param(qs, "due_to")
+        sort = qs.get("sort", "id") if qs.get("sort") in SORTS else "id"
+        desc = qs.get("order") == "desc"
+
+        def q(s: Session) -> tuple[list[TaskRow], list[str]]:
+            names = [d.name for d in repo.list_departments(s)]
+            try:
+                found = repo.list_tasks(
+                    s,
+                    as_of=today,
+                    department=dept,
+                    status=status,
+                    overdue=overdue,
+                    lead_only=lead_only,
+                )
+            except NotFound:
+                found = []
+            return found, names
+
+        rows, departments = await ctx.db.run(q)
+        if due_from is not None:
+            rows = [r for r in rows if r.due is not None and r.due >= due_from]
+        if due_to is not None:
+            rows = [r for r in rows if r.due is not None and r.due <= due_to]
+        rows = sort_rows(rows, sort, desc)
+        params = {
+            "dept": dept or "",
+            "status": status or "",
+            "overdue": "1" if overdue else "",
+            "role": "lead" if lead_only else "",
+            "due_from": due_from.isoformat() if due_from else "",
+            "due_to": due_to.isoformat() if due_to else "",
+        }
+        return ctx.render(
+            "tasks.html",
+            user=user,
+            rows=rows[:MAX_ROWS],
+            total=len(rows),
+            max_rows=MAX_ROWS,
+            departments=departments,
+            params=params,
+            sort=sort,
+            desc=desc,
+            sorts=SORTS,
+        )
+
+    async def task_detail(request: web.Request) -> web.StreamResponse:
+        user = await ctx.page_user(request)
+        try:
+            pk = int(request.match_info["pk"])
+        except ValueError:
+            raise web.HTTPNotFound() from None
+        today = ctx.today()
+        tz = ctx.settings.tz
+
+        def q(s: Session) -> dict[str, Any]:
+            row = repo.task_row(s, pk, as_of=today)
+            version = repo.get_version(s, row.version_id)
+            contacts = repo.contacts_for_task(s, pk)
+            names = {c.id: f"{c.name}（{c.department}）" for c, _ in contacts}
+            reminders = [
+                {
+                    "kind": r.kind,
+                    "sent_on": r.sent_on,
+                    "at": r.at.astimezone(tz) if r.at else None,
+                    "to": names.get(r.contact_id) or _contact_name(s, r.contact_id),
+                }
+                for r in repo.reminders_for_task(s, pk)
+            ]
+            events = [
+                {"e": e, "at": e.at.astimezone(tz) if e.at else None}
+                for e in repo.status_events(s, pk)
+            ]
+            return {
+                "row": row,
+                "version": version,
+                "contacts": contacts,
+                "events": events,
+                "reminders": reminders,
+                "source": highlight(version.text, row.span),
+            }
+
+        try:
+            data = await ctx.db.run(q)
+        except NotFound:
+            raise web.HTTPNotFound(text="no such task") from None
+        return ctx.render("task.html", user=user, **data)
+
+    async def download(request: web.Request) -> web.StreamResponse:
+        await ctx.page_user(request)
+        as_of = _date_param(request.query, "as_of") or ctx.today()
+        kind = request.match_info["name"]
+        data = await ctx.db.run(lambda s: collect(s, as_of=as_of, tz_name=ctx.settings.timezone))
+        if kind == "ledger.xlsx":
+            body = await _off_loop(build_ledger, data)
+            ctype, filename = (
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                f"台账-{as_of.isoformat()}.xlsx",
+            )
+        else:
+            body = await _off_loop(build_briefing, data)
+            ctype, filename = (
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                f"督办通报-{as_of.isoformat()}.docx",
+            )
+        disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
+        return web.Response(
+            body=body,
+            content_type=ctype,
+            headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
+        )
+
+    return [
+        web.get("/", overview),
+        web.get("/tasks", task_list),
+        web.get(r"/tasks/{pk:\d+}", task_detail),
+        web.get(r"/reports/{name:(ledger\.xlsx|briefing\.docx)}", download),
+    ]
+
+
+async def _off_loop(fn: Any, data: Any) -> bytes:
+    # Building a .docx with a chart takes a few hundred ms of CPU: not on the event loop.
+    result: bytes = await asyncio.to_thread(fn, data)
+    return result
+
+
+def _contact_name(session: Session, contact_id: int) -> str:
+    try:
+        c = repo.get_contact(session, contact_id)
+    except NotFound:
+        return f"#{contact_id}"
+    return f"{c.name}（{c.department}）"
+
+
+def highlight(text: str, span: tuple[int, int]) -> dict[str, str]:
+    """The version text cut around the task's sentence: the paragraph it sits in (before,
+    sentence, after) and the whole text (before, sentence, after), for <mark>."""
+    start, end = max(0, span[0]), min(len(text), span[1])
+    if end <= start:
+        return {"p_before": "", "mark": "", "p_after": "", "before": text, "after": ""}
+    p_start = text.rfind("\n", 0, start) + 1
+    p_end = text.find("\n", end)
+    p_end = len(text) if p_end < 0 else p_end
+    return {
+        "p_before": text[p_start:start],
+        "mark": text[start:end],
+        "p_after": text[end:p_end],
+        "before": text[:start],
+        "after": text[end:],
+    }

@@ -1,0 +1,145 @@
+"""Plan versions: upload a revised document, see the diff, apply it (admins only).
+
+The diff and the apply are the store's own `preview_revision` / `apply_revision` — exactly
+what `taskbot regenerate [--apply]` runs. The preview page carries the uploaded file back
+(base64 in the apply form) so any worker can apply it without server-side upload state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+from sqlmodel import Session
+
+from bot.errors import UserError
+from bot.store import repo
+from bot.store.loading import Revision, apply_revision, preview_revision
+from bot.web.dashboard.context import DashContext, User
+from parser import parse_document
+from parser.errors import ParseError
+from parser.model import Plan
+
+SUFFIXES = (".docx", ".txt", ".pdf")
+_SAFE_NAME = re.compile(r"^[\w\u4e00-\u9fff（）()《》“”\-. ]{1,120}$")
+
+
+def _parse_upload(filename: str, content: bytes) -> Plan:
+    """Parse uploaded bytes as the parser parses a file (it reads by suffix)."""
+    name = Path(filename.replace("\\", "/")).name
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise UserError(f"请上传 .docx、.txt 或 .pdf 文件（不是 {name or '空文件名'}）")
+    if not _SAFE_NAME.match(name):
+        name = "upload" + suffix
+    with tempfile.TemporaryDirectory(prefix="taskbot-upload-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(content)
+        return parse_document(path)
+
+
+def _changes(rev: Revision) -> list[dict[str, Any]]:
+    out = []
+    for c in rev.diff.changes:
+        j = c.to_json()
+        fields = {k: v for k, v in j["fields"].items() if k != "text"}
+        out.append({**j, "shown_fields": fields, "reworded": "text" in j["fields"]})
+    return out
+
+
+def routes(ctx: DashContext) -> list[web.RouteDef]:
+    def list_data(s: Session) -> list[dict[str, Any]]:
+        plans = []
+        for p in repo.list_plans(s):
+            assert p.id is not None
+            plans.append({"plan": p, "versions": repo.list_versions(s, p.id)})
+        return plans
+
+    async def page(
+        user: User, *, error: str = "", notice: str = "", status: int = 200
+    ) -> web.Response:
+        plans = await ctx.db.run(list_data)
+        return ctx.render(
+            "versions.html", user=user, plans=plans, error=error, notice=notice, status=status
+        )
+
+    async def versions(request: web.Request) -> web.StreamResponse:
+        user = await ctx.page_user(request)
+        notice = request.query.get("notice", "")
+        return await page(user, notice=notice[:200])
+
+    async def preview(request: web.Request) -> web.StreamResponse:
+        user = await ctx.form_user(request)
+        form = await request.post()
+        upload = form.get("plan")
+        if not isinstance(upload, web.FileField):
+            return await page(user, error="请选择修订后的方案文件。", status=400)
+        content = upload.file.read()
+        try:
+            parsed = await asyncio.to_thread(_parse_upload, upload.filename, content)
+            plan_id = _plan_id(form.get("plan_id"))
+            rev = await ctx.db.run(lambda s: preview_revision(s, parsed, plan_id=plan_id))
+        except (UserError, ParseError) as exc:
+            return await page(user, error=str(exc), status=400)
+        return ctx.render(
+            "diff.html",
+            user=user,
+            rev=rev,
+            counts=rev.diff.counts(),
+            changes=_changes(rev),
+            filename=upload.filename,
+            content=base64.b64encode(content).decode("ascii"),
+        )
+
+    async def apply(request: web.Request) -> web.StreamResponse:
+        user = await ctx.form_user(request, admin=True)
+        form = await request.post()
+        filename = str(form.get("filename", ""))
+        try:
+            content = base64.b64decode(str(form.get("content", "")), validate=True)
+        except (binascii.Error, ValueError):
+            raise web.HTTPBadRequest(text="the uploaded document did not come back intact") from None
+        try:
+            parsed = await asyncio.to_thread(_parse_upload, filename, content)
+            plan_id = _plan_id(form.get("plan_id"))
+            actor = f"{user.name} (dashboard)"
+            rev = await ctx.db.run(
+                lambda s: apply_revision(s, parsed, plan_id=plan_id, actor=actor)
+            )
+        except (UserError, ParseError) as exc:
+            return await page(user, error=str(exc), status=400)
+        if rev.version is None:
+            notice = "内容与当前版本相同，未生成新版本。"
+        else:
+            c = rev.diff.counts()
+            notice = (
+                f"已应用：方案{rev.plan_id}现为第{rev.version.number}版"
+                f"（新增{c['added']}、修改{c['changed']}、撤销{c['withdrawn']}）"
+            )
+        raise web.HTTPSeeOther("/versions?notice=" + _quote(notice))
+
+    return [
+        web.get("/versions", versions),
+        web.post("/versions/preview", preview),
+        web.post("/versions/apply", apply),
+    ]
+
+
+def _plan_id(raw: Any) -> int | None:
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        return int(str(raw))
+    except ValueError:
+        raise UserError(f"bad plan id {raw!r}") from None
+
+
+def _quote(text: str) -> str:
+    return quote(text, safe="")

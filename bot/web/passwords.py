@@ -1,0 +1,65 @@
+"""Dashboard passwords: argon2id hashes on coordinator and admin contact rows.
+
+Shared by `taskbot users set-password` and the dashboard's login; no web imports here, so
+the command line stays light.
+"""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session
+
+from bot.errors import UserError
+from bot.store import repo
+from bot.store.models import Role
+from bot.store.repo import ContactView
+
+MIN_LENGTH = 8
+DASHBOARD_ROLES = (Role.COORDINATOR.value, Role.ADMIN.value)
+
+
+def make_hasher() -> PasswordHasher:
+    """argon2id with the library's current defaults (tuned by argon2-cffi, not by us)."""
+    return PasswordHasher()
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise UserError(f"password too short: use at least {MIN_LENGTH} characters")
+
+
+def accounts_named(session: Session, name: str) -> list[ContactView]:
+    """The contact rows that may log in to the dashboard under `name`."""
+    return [c for c in repo.find_contacts_by_name(session, name) if c.role in DASHBOARD_ROLES]
+
+
+def set_password(session: Session, name: str, password: str, hasher: PasswordHasher) -> int:
+    """Hash `password` onto every coordinator/admin row of `name`; returns how many rows.
+
+    A person with rows on several platforms has one dashboard password.
+    """
+    check_new_password(password)
+    rows = accounts_named(session, name)
+    if not rows:
+        others = repo.find_contacts_by_name(session, name)
+        if others:
+            raise UserError(
+                f"{name} is a {others[0].role}; only coordinators and admins use the dashboard"
+            )
+        raise UserError(f"no contact named {name}; import contacts first")
+    digest = hasher.hash(password)
+    for row in rows:
+        repo.set_password_hash(session, row.id, digest)
+    repo.audit(session, actor="cli", action="set_password", detail={"name": name})
+    return len(rows)
+
+
+def verify(hasher: PasswordHasher, digest: str | None, password: str) -> bool:
+    """Whether `password` matches `digest` (False for a missing or malformed hash)."""
+    if not digest:
+        return False
+    try:
+        return hasher.verify(digest, password)
+    except (VerificationError, InvalidHashError):
+        return False

@@ -1,0 +1,209 @@
+"""Responsibility clauses in every common style, each in a small plan of its own.
+
+The plans are other cities and other topics than the seed, written the way
+their offices write them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from parser.model import Measure, Plan
+from parser.pipeline import parse_text
+from parser.units import UnitParser, canonicalize, is_known
+
+COUNTY = "县（市、区）政府"
+
+
+def measures(text: str) -> dict[str, Measure]:
+    return {m.id: m for m in parse_text(text).measures}
+
+
+def units_of(m: Measure) -> tuple[str | None, tuple[str, ...]]:
+    return m.lead, m.cooperating
+
+
+def test_list_with_division_of_duties() -> None:
+    plan = measures(
+        "西宁市生活垃圾分类工作方案\n"
+        "一、重点任务\n"
+        "（一）完善分类投放体系。2024年底前实现城区居民小区分类设施全覆盖。"
+        "（市城管局、市住建局、市商务局等按职责分工负责）\n"
+        "（二）健全收运处置体系。（市城市管理局、市生态环境局按照职责分工负责）\n"
+    )
+    assert units_of(plan["1.1"]) == ("市城市管理局", ("市住建局", "市商务局"))
+    assert units_of(plan["1.2"]) == ("市城市管理局", ("市生态环境局",))
+
+
+def test_lead_then_cooperators() -> None:
+    plan = measures(
+        "合肥市新能源汽车产业发展行动计划\n"
+        "二、主要任务\n"
+        "（一）壮大整车企业。（市发改委牵头，市经信局、市科技局配合）\n"
+        "（二）完善充电网络。（市住建局牵头负责，市供电公司、各县（市）区政府配合）\n"
+    )
+    assert units_of(plan["2.1"]) == ("市发展改革委", ("市经济和信息化局", "市科技局"))
+    assert units_of(plan["2.2"]) == ("市住建局", ("市供电公司", COUNTY))
+
+
+def test_labelled_lines_of_their_own() -> None:
+    plan = measures(
+        "厦门市优化营商环境行动方案\n"
+        "三、重点任务\n"
+        "（一）压缩企业开办时间。2023年6月底前实现企业开办全程网办。\n"
+        "牵头单位：市市场监督管理局；配合单位：市税务局、市人社局\n"
+        "（二）提升纳税便利度。\n"
+        "牵头单位：市税务局\n"
+        "配合单位：市财政局、市大数据管理局，各区人民政府\n"
+    )
+    assert units_of(plan["3.1"]) == ("市市场监管局", ("市税务局", "市人社局"))
+    assert units_of(plan["3.2"]) == ("市税务局", ("市财政局", "市大数据局", COUNTY))
+
+
+def test_labelled_clause_in_brackets() -> None:
+    plan = measures(
+        "长沙市数字经济发展方案\n"
+        "一、主要任务\n"
+        "（一）建设算力中心。(牵头单位：市工业和信息化局；配合单位：市发展和改革委员会)\n"
+    )
+    assert units_of(plan["1.1"]) == ("市工业和信息化局", ("市发展改革委",))
+
+
+def test_lead_marked_inside_a_responsibility_list() -> None:
+    plan = measures(
+        "昆明市文旅融合发展方案\n"
+        "一、重点工作\n"
+        "（一）打造精品旅游线路。到2025年推出精品线路20条。"
+        "责任单位：市文化和旅游局、市交通运输局（牵头）、市商务局\n"
+    )
+    assert units_of(plan["1.1"]) == ("市交通局", ("市文旅局", "市商务局"))
+
+
+def test_single_responsible_unit() -> None:
+    plan = measures(
+        "大连市海洋经济发展方案\n"
+        "一、重点任务\n"
+        "（一）建设现代渔港。（市农业农村局负责）\n"
+        "（二）发展海洋牧场。（市海洋发展局负责）\n"
+    )
+    assert units_of(plan["1.1"]) == ("市农业农村局", ())
+    assert units_of(plan["1.2"]) == ("市海洋发展局", ())
+
+
+def test_trailing_county_cooperation_sentence() -> None:
+    plan = measures(
+        "兰州市农村人居环境整治方案\n"
+        "一、重点任务\n"
+        "（一）推进农村厕所革命。到2025年农村卫生厕所普及率达到75%。"
+        "（市农业农村局、市卫健委负责）各县（市、区）政府配合落实。\n"
+        "（二）治理农村生活污水。（市生态环境局负责）\n"
+        "各区、县（市）政府配合落实。\n"
+    )
+    assert units_of(plan["1.1"]) == ("市农业农村局", ("市卫健委", COUNTY))
+    assert units_of(plan["1.2"]) == ("市生态环境局", (COUNTY,))
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        "（以下均需县（市、区）政府、开发区管委会配合落实，名单不再一一列出）",
+        "（以下各项任务均需各区人民政府、各开发区管委会配合落实，不再一一列出）",
+        "以下各项任务均由各县（市、区）人民政府、开发区管理委员会配合落实，不再逐一列出。",
+    ],
+)
+def test_cooperators_of_every_later_measure(declaration: str) -> None:
+    plan = parse_text(
+        "贵阳市大数据产业提升方案\n"
+        "一、重点任务\n"
+        f"{declaration}\n"
+        "（一）建设数据中心集群。（市大数据局牵头，市发改委配合）\n"
+        "（二）培育数据服务企业。（市工信局负责）\n"
+    )
+    expected = (COUNTY, "开发区管委会")
+    assert plan.county_cooperators == expected
+    ms = {m.id: m for m in plan.measures}
+    assert units_of(ms["1.1"]) == ("市大数据局", ("市发展改革委", *expected))
+    assert units_of(ms["1.2"]) == ("市工业和信息化局", expected)
+
+
+def test_declaration_applies_only_after_it() -> None:
+    plan = measures(
+        "福州市节水型城市建设方案\n"
+        "一、重点任务\n"
+        "（一）完善节水制度。（市水利局负责）\n"
+        "（二）推进管网改造。（市城乡建设局负责）"
+        "（以下均需各县（市）区政府配合落实，名单不再一一列出）\n"
+        "（三）推广节水器具。（市市场监管局负责）\n"
+    )
+    assert plan["1.1"].cooperating == ()
+    assert plan["1.3"].cooperating == (COUNTY,)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["市发改委", "市发展改革委", "太原市发展和改革委员会", "市发展和改革委员会", "各市发改委"],
+)
+def test_aliases_are_one_department(spelling: str) -> None:
+    assert canonicalize(spelling) == "市发展改革委"
+    assert is_known(spelling)
+    plan = measures(f"太原市节能方案\n一、任务\n（一）推进节能。（{spelling}、市工信局负责）\n")
+    assert units_of(plan["1.1"]) == ("市发展改革委", ("市工业和信息化局",))
+
+
+@pytest.mark.parametrize(
+    ("clause", "lead", "coop"),
+    [
+        ("市发改委市工信局负责", "市发展改革委", ("市工业和信息化局",)),
+        ("市发改委市工信局市商务局按职责分工负责", "市发展改革委", ("市工业和信息化局", "市商务局")),
+        ("市住建局牵头，市财政局市自然资源局配合", "市住建局", ("市财政局", "市自然资源局")),
+        ("市教育局和市人社局负责", "市教育局", ("市人社局",)),
+        ("县发改委、区工信局配合落实，市能源局牵头", "市能源局", ("县发展改革委", "区工业和信息化局")),
+    ],
+)
+def test_units_written_without_separators_are_split(
+    clause: str, lead: str, coop: tuple[str, ...]
+) -> None:
+    r = UnitParser().parse(clause)
+    assert (r.lead, r.cooperating) == (lead, coop)
+    assert r.warnings == ()
+
+
+def test_unknown_unit_is_kept_verbatim_with_a_warning() -> None:
+    plan = parse_text(
+        "青岛市港口发展方案\n"
+        "一、重点任务\n"
+        "（一）建设智慧港口。（青岛港集团、市交通运输局按职责分工负责）\n"
+    )
+    (m,) = plan.measures
+    assert units_of(m) == ("青岛港集团", ("市交通局",))
+    assert any("青岛港集团" in w and "1.1" in w for w in plan.warnings)
+
+
+def test_asides_in_brackets_are_not_clauses() -> None:
+    plan = measures(
+        "石家庄市钢铁行业整治方案\n"
+        "一、重点任务\n"
+        "（一）实施超低排放改造。完成钢铁行业（含炼焦工序）改造，推进炭化室4.3米以上（不含）"
+        "焦炉改造，加强“九河”（小东流河、玉门河）治理。（市生态环境局负责）\n"
+    )
+    assert units_of(plan["1.1"]) == ("市生态环境局", ())
+
+
+def test_units_have_no_noise() -> None:
+    plan = measures(
+        "唐山市污染防治方案\n"
+        "一、重点任务\n"
+        "（一）整治扬尘污染。（**各**市住建局、市城管局\n\n等按职责分工负责）\n"
+    )
+    assert units_of(plan["1.1"]) == ("市住建局", ("市城市管理局",))
+
+
+def test_whole_plan_of_labelled_style_is_consistent() -> None:
+    plan: Plan = parse_text(
+        "银川市营商环境提升方案\n"
+        "一、任务\n"
+        "（一）优化审批。\n责任单位：市行政审批服务管理局（牵头）、市住建局\n"
+        "（二）优化监管。\n责任单位：市市场监管局\n"
+    )
+    assert [(m.id, m.lead) for m in plan.measures] == [("1.1", "市行政审批局"), ("1.2", "市市场监管局")]
+    assert plan.warnings == ()

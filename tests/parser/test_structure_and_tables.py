@@ -1,0 +1,192 @@
+"""Plan layouts: chapters, items, nested sub-items, and task tables in .docx files."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from plan_files import write_docx
+
+from parser.model import Plan
+from parser.pipeline import parse_document, parse_text
+from parser.structure import build_outline, cn_to_int
+
+
+def test_chinese_numerals() -> None:
+    assert [cn_to_int(s) for s in ("一", "九", "十", "十二", "二十", "二十三")] == [
+        1, 9, 10, 12, 20, 23,
+    ]
+
+
+def test_outline_of_chapters_items_and_sub_items() -> None:
+    text = (
+        "某市方案\n一、总体要求\n坚持统筹。\n二、重点任务\n（一）第一项\n1.甲\n2.乙\n"
+        "（二）第二项\n（1）丙\n三、保障措施\n（一）加强领导"
+    )
+    outline = build_outline(text, ())
+    assert [(c.number, c.title) for c in outline.chapters] == [
+        (1, "总体要求"), (2, "重点任务"), (3, "保障措施"),
+    ]
+    items = outline.chapters[1].children
+    assert [(i.number, i.title) for i in items] == [(1, "第一项"), (2, "第二项")]
+    assert [(s.number, s.title) for s in items[0].children] == [(1, "甲"), (2, "乙")]
+    assert [(s.number, s.title) for s in items[1].children] == [(1, "丙")]
+    for node in (*outline.chapters, *items):
+        assert text[node.start :].startswith(("一", "二", "三", "（"))
+
+
+def test_chapters_written_as_parts() -> None:
+    plan = parse_text(
+        "济南市科技创新行动方案（2023—2025年）\n"
+        "第一部分 总体目标\n到2025年，高新技术企业达到8000家。\n"
+        "第二部分 重点任务\n"
+        "（一）培育创新主体。（市科技局负责）\n"
+        "（二）建设创新平台。2024年底前建成省级以上平台50个。（市科技局、市工信局负责）\n"
+    )
+    assert plan.document.title == "济南市科技创新行动方案（2023—2025年）"
+    assert plan.document.period_end == date(2025, 12, 31)
+    assert [(m.id, m.chapter, m.title) for m in plan.measures] == [
+        ("2.1", "重点任务", "培育创新主体"),
+        ("2.2", "重点任务", "建设创新平台"),
+    ]
+    assert [g.value for g in plan.goals] == ["8000家"]
+
+
+def test_nested_items_with_their_own_clauses_become_measures() -> None:
+    plan = parse_text(
+        "西安市教育强市建设实施意见\n"
+        "三、重点举措\n"
+        "（一）扩大学前教育资源。\n"
+        "1.新建幼儿园。2024年新建幼儿园50所。（市教育局负责）\n"
+        "2.提高普惠率。到2025年普惠性幼儿园覆盖率达到90%。（市教育局、市财政局按职责分工负责）\n"
+        "（二）推进义务教育均衡。\n"
+        "（1）推进集团化办学。到2025年集团化办学覆盖率达到80%。\n"
+        "（2）加强师资建设。\n"
+        "（市教育局牵头，市人社局、市编办配合）\n"
+    )
+    got = [(m.id, m.title, m.lead, m.cooperating) for m in plan.measures]
+    assert got == [
+        ("3.1.1", "新建幼儿园", "市教育局", ()),
+        ("3.1.2", "提高普惠率", "市教育局", ("市财政局",)),
+        ("3.2", "推进义务教育均衡", "市教育局", ("市人社局", "市委编办")),
+    ]
+    ms = {x.id: x for m in plan.measures for x in m.milestones}
+    assert (ms["3.1.1.1"].due, ms["3.1.1.1"].value) == (date(2024, 12, 31), "50所")
+    assert (ms["3.2.1"].due, ms["3.2.1"].value) == (date(2025, 12, 31), "80%")
+
+
+def test_chapter_level_numbered_items() -> None:
+    plan = parse_text(
+        "洛阳市乡村振兴2024年工作要点\n"
+        "一、巩固拓展脱贫攻坚成果\n"
+        "1.健全防止返贫动态监测机制。2024年3月底前完成年度集中排查。"
+        "（市农业农村局牵头，市民政局、市医保局配合）\n"
+        "2.加强帮扶产业发展。（市农业农村局、市财政局按职责分工负责）\n"
+        "二、推进乡村产业发展\n"
+        "3.发展农产品加工业。（市发改委市工信局负责）\n"
+    )
+    assert plan.document.period_end == date(2024, 12, 31)
+    assert [(m.id, m.chapter, m.lead) for m in plan.measures] == [
+        ("1.1", "巩固拓展脱贫攻坚成果", "市农业农村局"),
+        ("1.2", "巩固拓展脱贫攻坚成果", "市农业农村局"),
+        ("2.3", "推进乡村产业发展", "市发展改革委"),
+    ]
+    assert plan.measures[0].milestones[0].due == date(2024, 3, 31)
+
+
+def test_a_measure_ends_at_its_clause() -> None:
+    plan = parse_text(
+        "某市方案\n一、任务\n（一）第一项。推进工作。（市商务局负责）\n附件：名词解释\n"
+    )
+    (m,) = plan.measures
+    assert m.text == "（一）第一项。推进工作。（市商务局负责）"
+
+
+HEADER = ["序号", "重点任务", "牵头单位", "配合单位", "完成时限"]
+TASKS = [
+    HEADER,
+    ["1", "实施高标准农田建设，新建高标准农田20万亩", "市农业农村局", "市财政局、市自然资源和规划局", "2024年12月底前"],
+    ["2", "推进农村人居环境整治", "市农委", "市住房和城乡建设局、市生态环境局", "2024年6月底前完成方案；2025年底前全面完成"],
+    ["3", "完善农村供水保障", "市水利局", "市卫健委", "长期坚持"],
+    ["4", "发展乡村旅游，到2025年培育乡村旅游重点村30个", "市水利局", "市文化广电和旅游局", "“十四五”期末"],
+]
+
+
+def _table_plan(tmp_path: Path, table: list[list[str]], merge: bool = False) -> Plan:
+    path = write_docx(
+        tmp_path / "tasks.docx",
+        [
+            "郑州市乡村振兴重点任务分工方案（2023—2025年）",
+            "为全面推进乡村振兴，制定本方案。",
+            "一、重点任务分工",
+            "二、保障措施",
+            "各单位要加强组织领导。",
+        ],
+        tables={3: table},
+        merge_down=[(0, 2, 3, 4)] if merge else (),
+    )
+    return parse_document(path)
+
+
+def test_docx_task_table(tmp_path: Path) -> None:
+    plan = _table_plan(tmp_path, TASKS)
+    got = [(m.id, m.chapter, m.lead, m.cooperating) for m in plan.measures]
+    assert got == [
+        ("1", "重点任务分工", "市农业农村局", ("市财政局", "市规划和自然资源局")),
+        ("2", "重点任务分工", "市农业农村局", ("市住建局", "市生态环境局")),
+        ("3", "重点任务分工", "市水利局", ("市卫健委",)),
+        ("4", "重点任务分工", "市水利局", ("市文旅局",)),
+    ]
+    ms = {x.id: x for m in plan.measures for x in m.milestones}
+    assert {k: (v.due, v.value) for k, v in ms.items()} == {
+        "1.1": (date(2024, 12, 31), "20万亩"),
+        "2.1": (date(2024, 6, 30), None),
+        "2.2": (date(2025, 12, 31), None),
+        "4.1": (date(2025, 12, 31), "30个"),
+    }
+    assert ms["2.1"].text == "2024年6月底前完成方案"
+    assert ms["1.1"].text == "实施高标准农田建设，新建高标准农田20万亩"
+    for m in plan.measures:
+        assert plan.text[m.span[0] : m.span[1]].startswith(m.id)
+        for x in m.milestones:
+            assert plan.text[x.span[0] : x.span[1]] == x.text
+
+
+def test_docx_task_table_with_merged_lead_cells(tmp_path: Path) -> None:
+    rows = [list(r) for r in TASKS]
+    rows[4][2] = ""  # Word keeps the text only in the first cell of a vertical merge
+    plan = _table_plan(tmp_path, rows, merge=True)
+    assert [m.lead for m in plan.measures] == ["市农业农村局", "市农业农村局", "市水利局", "市水利局"]
+
+
+def test_docx_variant_columns_with_section_rows(tmp_path: Path) -> None:
+    table = [
+        ["序号", "工作任务", "责任单位", "时限要求"],
+        ["一、产业振兴"],
+        ["1", "培育农业产业化龙头企业", "市农业农村局（牵头）、市财政局", "2024年12月底前"],
+        ["2", "建设现代农业产业园", "市发改委、市农业农村局", "2025年"],
+        ["二、人才振兴"],
+        ["3", "实施高素质农民培育计划，每年培训5000人次", "市人社局", "每年"],
+    ]
+    plan = _table_plan(tmp_path, table)
+    got = [(m.id, m.chapter, m.title, m.lead, m.cooperating) for m in plan.measures]
+    assert got == [
+        ("1", "产业振兴", "培育农业产业化龙头企业", "市农业农村局", ("市财政局",)),
+        ("2", "产业振兴", "建设现代农业产业园", "市发展改革委", ("市农业农村局",)),
+        ("3", "人才振兴", "实施高素质农民培育计划，每年培训5000人次", "市人社局", ()),
+    ]
+    assert [(x.id, x.due) for x in plan.measures[1].milestones] == [("2.1", date(2025, 12, 31))]
+    assert plan.measures[2].milestones == ()
+
+
+def test_docx_body_items_and_a_table_prefer_the_table(tmp_path: Path) -> None:
+    """A plan whose task table repeats the body: the table is the allocation of record."""
+    path = write_docx(
+        tmp_path / "both.docx",
+        ["某市方案", "一、重点任务", "（一）推进项目建设。（市发改委负责）", "附件：重点任务分工表"],
+        tables={4: [HEADER, ["1", "推进项目建设", "市发改委", "市财政局", "2024年底前"]]},
+    )
+    plan = parse_document(path)
+    assert [(m.id, m.lead, m.cooperating) for m in plan.measures] == [
+        ("1", "市发展改革委", ("市财政局",))
+    ]
