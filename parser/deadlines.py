@@ -91,25 +91,69 @@ STRATEGIES: tuple[Strategy, ...] = (
 )
 
 
+def _yearless_month(m: re.Match[str], year: int) -> date | None:
+    mo = int(m.group(1))
+    if not 1 <= mo <= 12:
+        return None
+    if m.group(2):
+        try:
+            return date(year, mo, int(m.group(2)))
+        except ValueError:
+            return None
+    part = m.group(3) or ""
+    return date(year, mo, {"上旬": 10, "中旬": 20}[part]) if part in ("上旬", "中旬") else (
+        _month_end(year, mo)
+    )
+
+
+def _yearless_year_end(_m: re.Match[str], year: int) -> date | None:
+    return date(year, 12, 31)
+
+
+YearlessStrategy = tuple[re.Pattern[str], Callable[[re.Match[str], int], date | None]]
+
+# "6月底前", "9月30日前", "年底前" with no year: annual plans (工作要点, 任务分工) write
+# them so. They take the year written earlier in the same text, else the plan's
+# last year; "每年6月底前" is a recurring duty, not a date.
+YEARLESS: tuple[YearlessStrategy, ...] = (
+    (
+        re.compile(r"(?<![\d年./\-每])(\d{1,2})\s*月(?:(\d{1,2})\s*[日号]|份?(底|末|上旬|中旬|下旬))?"
+                   r"(?=之前|以前|前|内|完成|启动|建成|出台)"),
+        _yearless_month,
+    ),
+    (re.compile(r"(?<![\d每当年])(?:年底|年末|年内)(?=之前|以前|前|内|完成|建成|[，。；,])"), _yearless_year_end),
+)
+
+
 def find_times(s: str, period_end: date | None = None) -> list[TimeExpr]:
     """Every time expression in `s`, left to right, longest match first, no overlaps."""
     found: list[TimeExpr] = []
     taken = [False] * (len(s) + 1)
+
+    def add(m: re.Match[str], due: date | None) -> None:
+        if due is None:
+            return
+        end = m.end()
+        suffix = _DEADLINE_SUFFIX.match(s, end)
+        if suffix:
+            end = suffix.end()
+        for i in range(m.start(), end):
+            taken[i] = True
+        found.append(TimeExpr(m.start(), end, due, suffix is not None))
+
     for pattern, resolve in STRATEGIES:
         for m in pattern.finditer(s):
+            if not any(taken[m.start() : m.end()]):
+                add(m, resolve(m, period_end))
+    explicit = sorted(found, key=lambda t: t.start)
+    for yl_pattern, yl_resolve in YEARLESS:
+        for m in yl_pattern.finditer(s):
             if any(taken[m.start() : m.end()]):
                 continue
-            due = resolve(m, period_end)
-            if due is None:
-                continue
-            end = m.end()
-            suffix = _DEADLINE_SUFFIX.match(s, end)
-            deadline = suffix is not None
-            if suffix:
-                end = suffix.end()
-            for i in range(m.start(), end):
-                taken[i] = True
-            found.append(TimeExpr(m.start(), end, due, deadline))
+            before = [t.due.year for t in explicit if t.start < m.start()]
+            year = before[-1] if before else period_end.year if period_end else None
+            if year is not None:
+                add(m, yl_resolve(m, year))
     found.sort(key=lambda t: t.start)
     return found
 

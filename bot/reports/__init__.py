@@ -1,7 +1,7 @@
 """Reports for coordinators: 督办通报 (.docx) and 台账 (.xlsx), built from one `ReportData`.
 
-    data = collect(session, as_of=date(2024, 1, 5))
-    Path("督办通报.docx").write_bytes(build_briefing(data))
+data = collect(session, as_of=date(2024, 1, 5))
+Path("督办通报.docx").write_bytes(build_briefing(data))
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ def _cjk(style_or_run: object, name: str) -> None:
 
 def _styles(doc: DocxDocument) -> None:
     normal = doc.styles["Normal"]
-    normal.font.size = Pt(11)  # type: ignore[attr-defined]
+    normal.font.size = Pt(11)
     _cjk(normal, _CJK_FONT)
     for name in ("Title", "Heading 1", "Heading 2"):
         _cjk(doc.styles[name], _HEADING_FONT)

@@ -52,11 +52,11 @@ def department_overview(
     are overdue at `as_of`, and how many open tasks fall due in [as_of, soon_until]."""
     is_open = col(Task.status).in_(OPEN_STATUSES)
     late = case((and_(is_open, col(Task.due) < as_of), 1), else_=0)
-    soon = case(
-        (and_(is_open, col(Task.due) >= as_of, col(Task.due) <= soon_until), 1), else_=0
-    )
+    soon = case((and_(is_open, col(Task.due) >= as_of, col(Task.due) <= soon_until), 1), else_=0)
     stmt = (
-        select(Department.name, Task.status, func.count(), func.sum(late), func.sum(soon))
+        select(  # type: ignore[call-overload]
+            Department.name, Task.status, func.count(), func.sum(late), func.sum(soon)
+        )
         .select_from(Assignment)
         .join(Department, col(Department.id) == Assignment.department_id)
         .join(Task, col(Task.id) == Assignment.task_id)

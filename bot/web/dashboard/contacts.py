@@ -46,16 +46,24 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
         for c in repo.list_contacts(s):
             p = people.setdefault(
                 (c.department, c.name),
-                {"department": c.department, "name": c.name, "role": c.role,
-                 "on": defaultdict(list)},
+                {
+                    "department": c.department,
+                    "name": c.name,
+                    "role": c.role,
+                    "on": defaultdict(list),
+                },
             )
             p["on"][c.platform].append(c.user_id)
         dead = repo.list_dead(s)
         return {"people": list(people.values()), "dead": dead}
 
     async def page(
-        user: User, *, error: str = "", problems: list[str] | None = None,
-        notice: str = "", status: int = 200,
+        user: User,
+        *,
+        error: str = "",
+        problems: list[str] | None = None,
+        notice: str = "",
+        status: int = 200,
     ) -> web.Response:
         d = await ctx.db.run(data)
         return ctx.render(
@@ -66,7 +74,6 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
             problems=problems or [],
             notice=notice,
             platforms=PLATFORMS,
-            tz=ctx.settings.tz,
             **d,
         )
 

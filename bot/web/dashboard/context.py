@@ -100,7 +100,11 @@ class DashContext:
         self, template: str, *, user: User | None, status: int = 200, **data: Any
     ) -> web.Response:
         html = self.env.get_template(template).render(
-            user=user, today=self.today(), page=template.removesuffix(".html"), **data
+            user=user,
+            today=self.today(),
+            tz=self.settings.tz,
+            page=template.removesuffix(".html"),
+            **data,
         )
         return web.Response(
             text=html, status=status, content_type="text/html", headers=SECURITY_HEADERS
@@ -159,6 +163,7 @@ def build_context(
 
 async def to_thread_verify(ctx: DashContext, digests: list[str], password: str) -> int | None:
     """Index of the first hash `password` matches (argon2 is slow on purpose: off the loop)."""
+
     def check() -> int | None:
         for i, d in enumerate(digests):
             if verify(ctx.hasher, d, password):

@@ -100,27 +100,44 @@ def draw(g: nx.DiGraph) -> Picture:
         name = g.nodes[n]["label"]
         leads, coops = load[name]
         late = any(
-            g.nodes[m]["row"].overdue_days > 0 for _, m, d in g.out_edges(n, data=True)
+            g.nodes[m]["row"].overdue_days > 0
+            for _, m, d in g.out_edges(n, data=True)
             if d["rel"] == "leads"
         )
         out_d.append(
-            {"x": at[n][0], "y": at[n][1], "name": name, "leads": leads, "coops": coops,
-             "colour": STATUS_COLOURS["overdue"] if late else "#455a64"}
+            {
+                "x": at[n][0],
+                "y": at[n][1],
+                "name": name,
+                "leads": leads,
+                "coops": coops,
+                "colour": STATUS_COLOURS["overdue"] if late else "#455a64",
+            }
         )
     for n in measures:
         at[n] = px(n, ys_m, len(measures))
         row: TaskRow = g.nodes[n]["row"]
         key = "overdue" if row.overdue_days else row.status
         out_m.append(
-            {"x": at[n][0], "y": at[n][1], "id": row.id, "pk": row.pk,
-             "label": _short(g.nodes[n]["label"], 24),
-             "title": f"{row.id} {g.nodes[n]['label']} — {STATUS_LABELS.get(row.status, '')}"
-             + (f"，逾期{row.overdue_days}天" if row.overdue_days else ""),
-             "colour": STATUS_COLOURS.get(key, "#9e9e9e")}
+            {
+                "x": at[n][0],
+                "y": at[n][1],
+                "id": row.id,
+                "pk": row.pk,
+                "label": _short(g.nodes[n]["label"], 24),
+                "title": f"{row.id} {g.nodes[n]['label']} — {STATUS_LABELS.get(row.status, '')}"
+                + (f"，逾期{row.overdue_days}天" if row.overdue_days else ""),
+                "colour": STATUS_COLOURS.get(key, "#9e9e9e"),
+            }
         )
     edges = [
-        {"x1": at[a][0] + 8, "y1": at[a][1], "x2": at[b][0] - 8, "y2": at[b][1],
-         "lead": d["rel"] == "leads"}
+        {
+            "x1": at[a][0] + 8,
+            "y1": at[a][1],
+            "x2": at[b][0] - 8,
+            "y2": at[b][1],
+            "lead": d["rel"] == "leads",
+        }
         for a, b, d in g.edges(data=True)
     ]
     return Picture(WIDTH, height, out_d, out_m, edges)

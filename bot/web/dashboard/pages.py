@@ -35,6 +35,14 @@ class Light:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class OverviewRow:
+    d: DepartmentOverview
+    light: Light
+    completion: float
+    url: str
+
+
 def light(d: DepartmentOverview) -> Light:
     """Red: anything overdue. Yellow: due within 7 working days, or an extension pending."""
     if d.overdue:
@@ -86,16 +94,16 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
 
         depts = await ctx.db.run(q)
         rows = [
-            {
-                "d": d,
-                "light": light(d),
-                "completion": completion(d.closed, d.total),
-                "url": "/tasks?role=lead&dept=" + quote(d.department),
-            }
+            OverviewRow(
+                d=d,
+                light=light(d),
+                completion=completion(d.closed, d.total),
+                url="/tasks?role=lead&dept=" + quote(d.department),
+            )
             for d in depts
         ]
         order = {"red": 0, "yellow": 1, "green": 2}
-        rows.sort(key=lambda r: (order[r["light"].colour], r["d"].department))
+        rows.sort(key=lambda r: (order[r.light.colour], r.d.department))
         totals = {
             "tasks": sum(d.total for d in depts),
             "overdue": sum(d.overdue for d in depts),

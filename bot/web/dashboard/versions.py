@@ -105,7 +105,9 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
         try:
             content = base64.b64decode(str(form.get("content", "")), validate=True)
         except (binascii.Error, ValueError):
-            raise web.HTTPBadRequest(text="the uploaded document did not come back intact") from None
+            raise web.HTTPBadRequest(
+                text="the uploaded document did not come back intact"
+            ) from None
         try:
             parsed = await asyncio.to_thread(_parse_upload, filename, content)
             plan_id = _plan_id(form.get("plan_id"))
