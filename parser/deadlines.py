@@ -174,6 +174,9 @@ def clause_start(s: str, pos: int) -> int:
     return i
 
 
+_SINCE = re.compile(r"\s*(?:以来|来|起|以后|之后|开始)")
+
+
 def commitments(s: str, period_end: date | None = None) -> list[TimeExpr]:
     """Time expressions that date a commitment (see module docstring)."""
     out: list[TimeExpr] = []
@@ -182,6 +185,9 @@ def commitments(s: str, period_end: date | None = None) -> list[TimeExpr]:
         if _LEAD_IN.match(head) or t.deadline or head.endswith("于"):
             # Not a commitment: a date inside a title 《…2022年…》.
             if s.rfind("《", 0, t.start) > s.rfind("》", 0, t.start):
+                continue
+            # Nor a starting point: "2021年以来", "自2024年起".
+            if _SINCE.match(s, t.end):
                 continue
             out.append(t)
     return out
