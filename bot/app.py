@@ -68,10 +68,12 @@ def make_calendar(settings: Settings, overrides: dict[date, bool] | None = None)
     return WorkCalendar(overrides or {}, kind=kind, logger=logging.getLogger("taskbot.calendar"))
 
 
-def make_core(settings: Settings, clock: Clock, engine: Engine) -> Core:
+def make_core(
+    settings: Settings, clock: Clock, engine: Engine, matcher: TaskMatcher | None = None
+) -> Core:
     db = Database(engine)
     renderer = Renderer()
-    conversation = Conversation(db, renderer, TaskMatcher(), clock)
+    conversation = Conversation(db, renderer, matcher or TaskMatcher(), clock)
     reminders = ReminderService(db, renderer, make_calendar(settings), settings)
     return Core(db, conversation, reminders, renderer)
 
@@ -124,10 +126,11 @@ async def build_app(
     *,
     run_scheduler: bool = True,
     remind_every: float = 60.0,
+    matcher: TaskMatcher | None = None,
 ) -> web.Application:
     """The whole service (not started). Must run inside the event loop that will serve it."""
     app = web.Application(client_max_size=20 * 1024 * 1024)
-    core = make_core(settings, clock, engine)
+    core = make_core(settings, clock, engine, matcher)
     app[DB_KEY] = core.db
     app[CLOCK_KEY] = clock
     app[SETTINGS_KEY] = settings

@@ -83,7 +83,9 @@ def parse(
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="json | table | graphml")
     ] = OutputFormat.TABLE,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here, not stdout.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here, not stdout.")
+    ] = None,
 ) -> None:
     """Parse a plan and show its measures, leads, cooperators, milestones and goals."""
     from bot import parse_output

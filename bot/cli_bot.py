@@ -104,9 +104,11 @@ def demo(
         f"({'loaded' if result.created else 'already loaded'}), clock starts {now:%Y-%m-%d %H:%M}"
     )
     console.print("Web chat, one-time login links (each works once):")
+    # The 市能源局 contact first: the README's walk-through starts there.
+    links.sort(key=lambda x: (x[0].department != "市能源局", x[0].role, x[0].department))
     for c, token in links:
         if c.role in ("contact", "coordinator"):
-            console.print(f"  {c.department} {c.name} ({c.role}): {base}/chat/login/{token}")
+            typer.echo(f"  {c.department} {c.name} ({c.role}): {base}/chat/login/{token}")
     console.print(
         f"Dashboard: {base}/  — log in as 郭敏 (coordinator) or 何军 (admin), "
         f"password [bold]{demo_password}[/bold] (new each run)"

@@ -10,6 +10,7 @@ are long, messages short.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import threading
@@ -97,6 +98,8 @@ class TaskMatcher:
         if self._tokenizer is None:
             with self._lock:
                 if self._tokenizer is None:
+                    # jieba logs its dictionary loading at DEBUG on its own stderr handler.
+                    logging.getLogger("jieba").setLevel(logging.WARNING)
                     tok = jieba.Tokenizer()
                     tok.initialize()
                     if self._userdict is not None:

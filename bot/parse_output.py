@@ -57,8 +57,9 @@ def _table(plan: Plan, out: Path | None) -> None:
     t.add_column("cooperating")
     t.add_column("due", no_wrap=True)
     for m in plan.measures:
-        t.add_row(m.id, f"[bold]{m.title}[/bold]", m.lead or "[red]?[/red]",
-                  "、".join(m.cooperating), "")
+        t.add_row(
+            m.id, f"[bold]{m.title}[/bold]", m.lead or "[red]?[/red]", "、".join(m.cooperating), ""
+        )
         for ms in m.milestones:
             value = f" [{ms.value}]" if ms.value else ""
             t.add_row(ms.id, f"  {ms.text}{value}", "", "", str(ms.due or ""))

@@ -154,6 +154,11 @@ class Task(SQLModel, table=True):
     created_version_id: int = Field(foreign_key="plan_version.id")
     position: int = 0
     status_changed_at: datetime = _ts()
+    # Copies of the assignment rows (which stay the truth for routing and filtering), kept in
+    # step by repo.set_assignments alone: reading 20k+ task rows with their departments in
+    # one pass is what keeps the all-departments overdue query within its 200 ms budget.
+    lead_department_id: int | None = Field(default=None, foreign_key="department.id")
+    cooperating_ids: str = Field(default="", max_length=1000)
 
 
 class Assignment(SQLModel, table=True):

@@ -71,8 +71,9 @@ async def test_reminder_reply_and_overdue_query_over_synapse(
 
         await contact.send_text(room, "完成 3.8.3 已全部开工建设")
         await contact.wait_for(
-            lambda r, e: r == room and e["sender"] == matrix_bot.user_id
-            and "已报完成" in _body(e),
+            lambda r, e: (
+                r == room and e["sender"] == matrix_bot.user_id and "已报完成" in _body(e)
+            ),
             within=15,
         )
         assert task_status(engine, "3.8.3") == "reported"

@@ -22,13 +22,6 @@ from seeded import SHANGHAI, FixedClock, seeded_engine, task_status
 AS_OF = datetime(2024, 1, 5, 10, 0, tzinfo=SHANGHAI)
 
 
-@pytest.fixture(scope="module")
-def matcher() -> TaskMatcher:
-    m = TaskMatcher()
-    m.warm()
-    return m
-
-
 @pytest.fixture
 def engine(tmp_path: Path) -> Engine:
     return seeded_engine(f"sqlite:///{tmp_path / 'conv.db'}")

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Executable, String, and_, case, cast, func, literal
+from sqlalchemy import Executable, and_, case, func
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.store.errors import NotFound
@@ -69,9 +68,6 @@ def overdue_days(due: date | None, status: str, as_of: date) -> int:
     return (as_of - due).days
 
 
-_SEP = "\x1f"
-
-
 def _core(session: Session, stmt: Executable) -> list[Any]:
     """Run a Core statement wider than sqlmodel's typed `exec` overloads, in the session's
     transaction (flushing first, as `exec` would)."""
@@ -97,26 +93,20 @@ def list_tasks(
     `overdue` keeps open tasks whose due date is before `as_of`. Withdrawn tasks are
     returned only when `status` asks for them.
     """
-    parent = aliased(Task)
     # sqlalchemy's select: sqlmodel's typed overloads stop at four columns.
-    stmt = (
-        sa_select(
-            col(Task.id),
-            col(Task.plan_id),
-            col(Task.key),
-            col(Task.kind),
-            col(parent.key),
-            col(Task.title),
-            col(Task.text),
-            col(Task.due),
-            col(Task.status),
-            col(Task.version_id),
-            col(Task.span_start),
-            col(Task.span_end),
-        )
-        .outerjoin(parent, col(parent.id) == Task.parent_id)
-        .order_by(col(Task.plan_id), col(Task.position), col(Task.id))
-    )
+    stmt = sa_select(
+        col(Task.id),
+        col(Task.plan_id),
+        col(Task.key),
+        col(Task.kind),
+        col(Task.title),
+        col(Task.text),
+        col(Task.due),
+        col(Task.status),
+        col(Task.version_id),
+        col(Task.span_start),
+        col(Task.span_end),
+    ).order_by(col(Task.plan_id), col(Task.position), col(Task.id))
     conds: list[Any] = []
     if department is not None:
         dept = session.exec(select(Department.id).where(Department.name == department)).first()
@@ -140,13 +130,12 @@ def list_tasks(
         conds.append(Task.kind == kind)
     if task_ids is not None:
         conds.append(col(Task.id).in_(list(task_ids)))
-    stmt = stmt.where(and_(*conds))
-    rows = _core(session, stmt)
+    rows = _core(session, stmt.where(and_(*conds)))
     if not rows:
         return []
     names = _assignment_names(session, select(Task.id).where(and_(*conds)))
     out = []
-    for pk, plan, key, kind_, pkey, title, text, due, st, ver, s0, s1 in rows:
+    for pk, plan, key, kind_, title, text, due, st, ver, s0, s1 in rows:
         lead, coop = names.get(pk, (None, []))
         out.append(
             TaskRow(
@@ -154,7 +143,8 @@ def list_tasks(
                 plan_id=plan,
                 id=key,
                 kind=kind_,
-                measure_id=pkey or key,
+                # A milestone's id is its measure's id plus an ordinal (parse contract).
+                measure_id=key if kind_ == "measure" else key.rsplit(".", 1)[0],
                 title=title,
                 text=text,
                 lead=lead,
@@ -170,28 +160,25 @@ def list_tasks(
 
 
 def _assignment_names(session: Session, task_ids: Any) -> dict[int, tuple[str | None, list[str]]]:
-    # One row per task: aggregating in SQL keeps the fetch to as many rows as tasks, which is
-    # what makes the all-departments overdue query fast at 100k tasks.
-    role_key = case(
-        (col(Assignment.role) == AssignmentRole.LEAD, literal("L")), else_=literal("C")
+    # Flat integer rows and a 60-row name table joined in Python: at 100k tasks this is
+    # several times faster than joining names or aggregating strings in SQL.
+    dept_names: dict[int, str] = dict(
+        _core(session, sa_select(col(Department.id), col(Department.name)))
     )
-    item = role_key + func.substr(cast(1000 + Assignment.position, String), 2) + Department.name
-    agg = func.aggregate_strings(item, _SEP)
-    stmt = (
-        select(Assignment.task_id, agg)
-        .join(Department, col(Department.id) == Assignment.department_id)
-        .where(col(Assignment.task_id).in_(task_ids))
-        .group_by(col(Assignment.task_id))
-    )
+    stmt = sa_select(
+        col(Assignment.task_id),
+        col(Assignment.department_id),
+        col(Assignment.role),
+        col(Assignment.position),
+    ).where(col(Assignment.task_id).in_(task_ids))
+    grouped: dict[int, list[tuple[int, int, str]]] = {}
+    for task_id, dept_id, role, pos in _core(session, stmt):
+        grouped.setdefault(task_id, []).append((pos, dept_id, role))
     out: dict[int, tuple[str | None, list[str]]] = {}
-    for task_id, joined in session.exec(stmt):
-        lead: str | None = None
-        coop: list[str] = []
-        for item_s in sorted(joined.split(_SEP)):
-            if item_s[0] == "L":
-                lead = item_s[4:]
-            else:
-                coop.append(item_s[4:])
+    for task_id, items in grouped.items():
+        items.sort()
+        lead = next((dept_names[d] for _p, d, r in items if r == AssignmentRole.LEAD), None)
+        coop = [dept_names[d] for _p, d, r in items if r != AssignmentRole.LEAD]
         out[task_id] = (lead, coop)
     return out
 

@@ -1,0 +1,147 @@
+"""Security: pages refuse without login, forms refuse without the CSRF token, only admins
+apply revisions or import contacts, cookies are HttpOnly + SameSite, logout ends the session."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+from conftest import SEED_PLAN
+from dash_helpers import ADMIN, COORDINATOR, Client, csrf_in, login, multipart, revised_plan
+
+PAGES = [
+    "/",
+    "/tasks",
+    "/tasks/1",
+    "/versions",
+    "/graph",
+    "/contacts",
+    "/reports/ledger.xlsx",
+    "/reports/briefing.docx",
+    "/logout",
+]
+FORMS = ["/versions/preview", "/versions/apply", "/contacts/import", "/outbox/1/resend", "/logout"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+async def test_pages_redirect_to_login_without_a_session(dash: Client, path: str) -> None:
+    resp = await dash.get(path, allow_redirects=False)
+    assert resp.status == 302
+    assert resp.headers["Location"].startswith("/login")
+
+
+async def test_forged_or_foreign_cookie_is_no_session(dash: Client) -> None:
+    page = await (await dash.get("/login")).text()
+    assert csrf_in(page)
+    # The "login" cookie only carries the form's token; it is not a dashboard session.
+    assert (await dash.get("/", allow_redirects=False)).status == 302
+    dash.session.cookie_jar.update_cookies({"taskbot_dash": "eyJjIjoxNiwiayI6ImRhc2gifQ.forged"})
+    assert (await dash.get("/", allow_redirects=False)).status == 302
+
+
+@pytest.mark.parametrize("path", FORMS)
+async def test_forms_answer_401_without_a_session(dash: Client, path: str) -> None:
+    resp = await dash.post(path, data={"csrf": "anything"}, allow_redirects=False)
+    assert resp.status == 401
+
+
+@pytest.mark.parametrize("path", FORMS)
+async def test_forms_answer_403_without_the_csrf_token(dash: Client, path: str) -> None:
+    await login(dash, ADMIN)
+    resp = await dash.post(path, data={"x": "1"}, allow_redirects=False)
+    assert resp.status == 403
+    resp = await dash.post(path, data={"csrf": "wrong-token"}, allow_redirects=False)
+    assert resp.status == 403
+
+
+async def test_login_form_itself_needs_its_csrf_token(dash: Client) -> None:
+    resp = await dash.post(
+        "/login", data={"name": ADMIN, "password": "correct horse battery"}, allow_redirects=False
+    )
+    assert resp.status == 403
+    assert (await dash.get("/", allow_redirects=False)).status == 302
+
+
+async def test_wrong_password_and_non_coordinators_cannot_log_in(dash: Client) -> None:
+    for name, password in [(ADMIN, "wrong password"), ("张伟", "correct horse battery")]:
+        page = await (await dash.get("/login")).text()
+        resp = await dash.post(
+            "/login",
+            data={"csrf": csrf_in(page), "name": name, "password": password},
+            allow_redirects=False,
+        )
+        assert resp.status == 401
+        assert "姓名或密码不正确" in await resp.text()
+        assert (await dash.get("/", allow_redirects=False)).status == 302
+
+
+async def test_session_cookie_is_httponly_and_samesite(dash: Client) -> None:
+    page = await (await dash.get("/login")).text()
+    resp = await dash.post(
+        "/login",
+        data={"csrf": csrf_in(page), "name": COORDINATOR, "password": "correct horse battery"},
+        allow_redirects=False,
+    )
+    assert resp.status == 302
+    cookie = resp.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+    home = await dash.get("/")
+    assert home.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in home.headers["Content-Security-Policy"]
+
+
+async def test_login_redirects_only_to_local_paths(dash: Client) -> None:
+    for target, expected in [("/tasks?dept=x", "/tasks?dept=x"), ("//evil.example/", "/")]:
+        page = await (await dash.get("/login")).text()
+        resp = await dash.post(
+            "/login",
+            data={
+                "csrf": csrf_in(page),
+                "name": COORDINATOR,
+                "password": "correct horse battery",
+                "next": target,
+            },
+            allow_redirects=False,
+        )
+        assert resp.headers["Location"] == expected
+
+
+async def test_logout_ends_the_session(dash: Client) -> None:
+    csrf = await login(dash, COORDINATOR)
+    resp = await dash.post("/logout", data={"csrf": csrf}, allow_redirects=False)
+    assert resp.status == 302 and resp.headers["Location"] == "/login"
+    assert (await dash.get("/", allow_redirects=False)).status == 302
+
+
+async def test_coordinator_sees_the_diff_but_cannot_apply(dash: Client, tmp_path: Path) -> None:
+    csrf = await login(dash, COORDINATOR)
+    content = revised_plan(SEED_PLAN, tmp_path / "revised.txt").read_bytes()
+    preview = await dash.post(
+        "/versions/preview", data=multipart("plan", "revised.txt", content, csrf=csrf)
+    )
+    html = await preview.text()
+    assert preview.status == 200
+    assert "只有管理员可以应用修订" in html and 'action="/versions/apply"' not in html
+    resp = await dash.post(
+        "/versions/apply",
+        data={
+            "csrf": csrf,
+            "plan_id": "1",
+            "filename": "revised.txt",
+            "content": base64.b64encode(content).decode(),
+        },
+        allow_redirects=False,
+    )
+    assert resp.status == 403
+    versions = await (await dash.get("/versions")).text()
+    assert "第2版" not in versions
+
+
+async def test_coordinator_cannot_import_contacts(dash: Client) -> None:
+    csrf = await login(dash, COORDINATOR)
+    sheet = "部门,姓名,平台,账号,角色\n市政府办公室,郭敏,webchat,zfb-guomin,admin\n".encode()
+    resp = await dash.post(
+        "/contacts/import", data=multipart("sheet", "c.csv", sheet, csrf=csrf)
+    )
+    assert resp.status == 403
