@@ -8,8 +8,10 @@ STAMP := $(VENV)/.installed
 
 run: demo
 
+DEMO_AS_OF ?=
+
 demo: $(STAMP)
-	$(BIN)/taskbot demo
+	$(BIN)/taskbot demo $(if $(DEMO_AS_OF),--as-of $(DEMO_AS_OF))
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)

@@ -20,7 +20,9 @@ from parser.structure import Node, Outline, build_outline
 from parser.tables import table_measures
 from parser.units import COUNTY_DECL, UnitParser, _default_names
 
-_GOAL_TITLE = re.compile(r"(主要目标|总体目标|工作目标|发展目标|目标任务|行动目标|^目标)")
+# 主要目标, 总体目标, 建设目标, 目标任务 …: a goal section is one such heading without
+# any responsibility clause (a "目标任务" chapter full of clauses holds measures).
+_GOAL_TITLE = re.compile(r"目标|指标")
 
 
 def parse_document(path: str | os.PathLike[str]) -> Plan:
@@ -49,14 +51,18 @@ def _period_end(title: str, text: str, goal_ranges: list[tuple[int, int]]) -> da
     return max(years) if years else None
 
 
-def _goal_ranges(outline: Outline) -> list[tuple[int, int]]:
+def _goal_ranges(outline: Outline, text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for ch in outline.chapters:
-        if _GOAL_TITLE.search(ch.title):
+        if _is_goal_section(ch, text):
             out.append((ch.start, ch.end))
             continue
-        out.extend((it.start, it.end) for it in ch.children if _GOAL_TITLE.search(it.title))
+        out.extend((it.start, it.end) for it in ch.children if _is_goal_section(it, text))
     return out
+
+
+def _is_goal_section(node: Node, text: str) -> bool:
+    return bool(_GOAL_TITLE.search(node.title)) and not find_clauses(text, node.start, node.end)
 
 
 def _build(norm: Normalized, source: str) -> Plan:
@@ -64,7 +70,7 @@ def _build(norm: Normalized, source: str) -> Plan:
     if not text.strip():
         raise ParseError(f"{source}: the document has no text")
     outline = build_outline(text, norm.tables)
-    goal_ranges = _goal_ranges(outline)
+    goal_ranges = _goal_ranges(outline, text)
     period_end = _period_end(outline.title, text, goal_ranges)
     units = UnitParser(_default_names())
     warnings: list[str] = []
@@ -161,9 +167,11 @@ def _body_measures(
 ) -> list[Measure]:
     measures: list[Measure] = []
     for chapter in outline.chapters:
-        if _GOAL_TITLE.search(chapter.title) or not find_clauses(text, chapter.start, chapter.end):
+        if not find_clauses(text, chapter.start, chapter.end):
             continue  # chapters without any responsible unit hold no measures
         for mid, node in _measure_nodes(chapter, text):
+            if _is_goal_section(node, text):
+                continue
             clauses = find_clauses(text, node.start, node.end)
             end = _trim_end(text, node, clauses)
             lead, coop = _responsibility(clauses, units, mid, warnings)

@@ -44,6 +44,10 @@ _LEAD_MARK = re.compile(r"（(?:牵头|主责|牵头单位)）$")
 COUNTY_DECL = re.compile(r"以下[^，。；（）\n]{0,10}?均(?:需|由|要|请)|不再(?:一一|逐一|逐项)列[出明举]")
 # Characters that end unit names and never occur in a place name ("太原", "呼和浩特").
 _NOT_PLACE = re.compile(r"[局委办厅部院会府心司队站所处室组]|^[市省县区]")
+# All county-level governments however a city writes them: 县区政府, 区（市、县）人民政府,
+# 各县（市）区政府 … (but not 市政府, the city's own government).
+COUNTY_GOV = "县（市、区）政府"
+_COUNTY_GOV = re.compile(r"^(?=[^政]*[县区旗])[县区市旗（）、]{1,9}(?:人民)?政府$")
 _SEPARATORS = "、，,；;/ \t"
 
 
@@ -95,6 +99,8 @@ class UnitNames:
         """Canonical spelling of a known unit, else None."""
         if name in self.aliases:
             return self.aliases[name]
+        if _COUNTY_GOV.match(name):
+            return COUNTY_GOV
         if name and name[0] in _LEVELS and "市" + name[1:] in self.aliases:
             return name[0] + self.aliases["市" + name[1:]][1:]
         # "太原市生态环境局", "山西省能源局" -> strip the place name.

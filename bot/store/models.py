@@ -157,7 +157,7 @@ class Task(SQLModel, table=True):
     # Copies of the assignment rows (which stay the truth for routing and filtering), kept in
     # step by repo.set_assignments alone: reading 20k+ task rows with their departments in
     # one pass is what keeps the all-departments overdue query within its 200 ms budget.
-    lead_department_id: int | None = Field(default=None, foreign_key="department.id")
+    lead_department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
     cooperating_ids: str = Field(default="", max_length=1000)
 
 

@@ -18,7 +18,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from argon2 import PasswordHasher
-from dash_helpers import ADMIN, COORDINATOR, PASSWORD, AS_OF
+from dash_helpers import ADMIN, AS_OF, COORDINATOR, PASSWORD
 from sqlalchemy import Engine
 
 from bot.clock import make_clock

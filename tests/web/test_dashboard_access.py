@@ -141,7 +141,5 @@ async def test_coordinator_sees_the_diff_but_cannot_apply(dash: Client, tmp_path
 async def test_coordinator_cannot_import_contacts(dash: Client) -> None:
     csrf = await login(dash, COORDINATOR)
     sheet = "部门,姓名,平台,账号,角色\n市政府办公室,郭敏,webchat,zfb-guomin,admin\n".encode()
-    resp = await dash.post(
-        "/contacts/import", data=multipart("sheet", "c.csv", sheet, csrf=csrf)
-    )
+    resp = await dash.post("/contacts/import", data=multipart("sheet", "c.csv", sheet, csrf=csrf))
     assert resp.status == 403

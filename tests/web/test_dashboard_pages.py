@@ -131,9 +131,7 @@ async def test_admin_uploads_a_revision_sees_the_diff_and_applies_it(
 
 async def test_preview_refuses_a_file_that_is_not_a_plan(dash: Client) -> None:
     csrf = await login(dash, ADMIN)
-    resp = await dash.post(
-        "/versions/preview", data=multipart("plan", "x.exe", b"MZ", csrf=csrf)
-    )
+    resp = await dash.post("/versions/preview", data=multipart("plan", "x.exe", b"MZ", csrf=csrf))
     assert resp.status == 400
     assert "请上传" in await resp.text()
 

@@ -270,6 +270,13 @@ def set_assignments(
     for dept_id, row in existing.items():
         if dept_id not in keep:
             session.delete(row)
+    task = session.get(Task, task_id)
+    assert task is not None
+    task.lead_department_id = departments[lead] if lead else None
+    task.cooperating_ids = ",".join(
+        str(departments[c]) for c in dict.fromkeys(cooperating) if c != lead
+    )
+    session.add(task)
     session.flush()
 
 

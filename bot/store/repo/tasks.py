@@ -16,7 +16,6 @@ from bot.store.keys import normalize_key
 from bot.store.models import (
     OPEN_STATUSES,
     Assignment,
-    AssignmentRole,
     Department,
     PlanVersion,
     StatusEvent,
@@ -106,16 +105,19 @@ def list_tasks(
         col(Task.version_id),
         col(Task.span_start),
         col(Task.span_end),
+        col(Task.lead_department_id),
+        col(Task.cooperating_ids),
     ).order_by(col(Task.plan_id), col(Task.position), col(Task.id))
     conds: list[Any] = []
     if department is not None:
         dept = session.exec(select(Department.id).where(Department.name == department)).first()
         if dept is None:
             raise NotFound(f"no department named {department}")
-        sub = select(Assignment.task_id).where(Assignment.department_id == dept)
         if lead_only:
-            sub = sub.where(Assignment.role == AssignmentRole.LEAD)
-        conds.append(col(Task.id).in_(sub))
+            conds.append(Task.lead_department_id == dept)
+        else:
+            sub = select(Assignment.task_id).where(Assignment.department_id == dept)
+            conds.append(col(Task.id).in_(sub))
     if status is not None:
         wanted = [status] if isinstance(status, str) else list(status)
         conds.append(col(Task.status).in_(wanted))
@@ -133,10 +135,9 @@ def list_tasks(
     rows = _core(session, stmt.where(and_(*conds)))
     if not rows:
         return []
-    names = _assignment_names(session, select(Task.id).where(and_(*conds)))
+    names = department_names(session)
     out = []
-    for pk, plan, key, kind_, title, text, due, st, ver, s0, s1 in rows:
-        lead, coop = names.get(pk, (None, []))
+    for pk, plan, key, kind_, title, text, due, st, ver, s0, s1, lead_id, coop_ids in rows:
         out.append(
             TaskRow(
                 pk=pk,
@@ -147,8 +148,8 @@ def list_tasks(
                 measure_id=key if kind_ == "measure" else key.rsplit(".", 1)[0],
                 title=title,
                 text=text,
-                lead=lead,
-                cooperating=coop,
+                lead=names[lead_id] if lead_id is not None else None,
+                cooperating=[names[int(i)] for i in coop_ids.split(",")] if coop_ids else [],
                 due=due,
                 status=st,
                 overdue_days=overdue_days(due, st, as_of),
@@ -159,28 +160,9 @@ def list_tasks(
     return out
 
 
-def _assignment_names(session: Session, task_ids: Any) -> dict[int, tuple[str | None, list[str]]]:
-    # Flat integer rows and a 60-row name table joined in Python: at 100k tasks this is
-    # several times faster than joining names or aggregating strings in SQL.
-    dept_names: dict[int, str] = dict(
-        _core(session, sa_select(col(Department.id), col(Department.name)))
-    )
-    stmt = sa_select(
-        col(Assignment.task_id),
-        col(Assignment.department_id),
-        col(Assignment.role),
-        col(Assignment.position),
-    ).where(col(Assignment.task_id).in_(task_ids))
-    grouped: dict[int, list[tuple[int, int, str]]] = {}
-    for task_id, dept_id, role, pos in _core(session, stmt):
-        grouped.setdefault(task_id, []).append((pos, dept_id, role))
-    out: dict[int, tuple[str | None, list[str]]] = {}
-    for task_id, items in grouped.items():
-        items.sort()
-        lead = next((dept_names[d] for _p, d, r in items if r == AssignmentRole.LEAD), None)
-        coop = [dept_names[d] for _p, d, r in items if r != AssignmentRole.LEAD]
-        out[task_id] = (lead, coop)
-    return out
+def department_names(session: Session) -> dict[int, str]:
+    """Department id -> name (a city has tens of departments: one small read)."""
+    return dict(_core(session, sa_select(col(Department.id), col(Department.name))))
 
 
 def get_task(session: Session, task_pk: int) -> Task:
@@ -261,28 +243,28 @@ def department_stats(
     is_overdue = case(
         (and_(col(Task.status).in_(OPEN_STATUSES), col(Task.due) < as_of), 1), else_=0
     )
-    stmt = (
-        sa_select(
-            col(Department.name),
-            col(Assignment.role),
-            col(Task.status),
-            func.count(),
-            func.sum(is_overdue),
-        )
-        .join(Assignment, col(Assignment.department_id) == Department.id)
-        .join(Task, col(Task.id) == Assignment.task_id)
-        .where(col(Task.status) != TaskStatus.WITHDRAWN)
-        .group_by(col(Department.name), col(Assignment.role), col(Task.status))
-    )
+    live = [col(Task.status) != TaskStatus.WITHDRAWN]
     if plan_id is not None:
-        stmt = stmt.where(col(Task.plan_id) == plan_id)
-    stats: dict[str, DepartmentStats] = {}
-    for name, role, status, n, late in _core(session, stmt):
-        s = stats.setdefault(name, DepartmentStats(department=name))
-        if role == AssignmentRole.LEAD:
-            s.total += n
-            s.overdue += int(late or 0)
-            s.by_status[status] = s.by_status.get(status, 0) + n
-        else:
-            s.cooperating += n
+        live.append(col(Task.plan_id) == plan_id)
+    led = (
+        sa_select(
+            col(Task.lead_department_id), col(Task.status), func.count(), func.sum(is_overdue)
+        )
+        .where(*live, col(Task.lead_department_id).is_not(None))
+        .group_by(col(Task.lead_department_id), col(Task.status))
+    )
+    names = department_names(session)
+    stats: dict[int, DepartmentStats] = {}
+    for dept_id, status, n, late in _core(session, led):
+        s = stats.setdefault(dept_id, DepartmentStats(department=names[dept_id]))
+        s.total += n
+        s.overdue += int(late or 0)
+        s.by_status[status] = s.by_status.get(status, 0) + n
+    # Cooperating counts from the copied ids: one pass over task rows, no 4x-larger join.
+    coop = sa_select(col(Task.cooperating_ids)).where(*live, col(Task.cooperating_ids) != "")
+    for (ids,) in _core(session, coop):
+        for i in ids.split(","):
+            dept_id = int(i)
+            s = stats.setdefault(dept_id, DepartmentStats(department=names[dept_id]))
+            s.cooperating += 1
     return sorted(stats.values(), key=lambda s: s.department)
