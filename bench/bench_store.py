@@ -10,6 +10,7 @@ plan ≤ 2 s.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import random
 import statistics
 import subprocess
@@ -32,8 +33,19 @@ from parser import parse_text
 from parser.units import UnitNames
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-from pgserver import PostgresUnavailable, TempPostgres  # noqa: E402  (shared with the tests)
+
+
+def _load_pgserver() -> Any:
+    """tests/pgserver.py, shared with the test fixtures. Loaded by path: putting tests/ on
+    sys.path would let tests/parser/ shadow the parser package."""
+    spec = importlib.util.spec_from_file_location("pgserver", ROOT / "tests" / "pgserver.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+pgserver = _load_pgserver()
 
 SEED = ROOT / "examples" / "taiyuan-energy-plan.txt"
 AS_OF = date(2024, 1, 5)
@@ -96,6 +108,8 @@ def generate(engine: Engine, n_tasks: int, depts: list[str], seed: int = 4) -> N
                     "created_version_id": p,
                     "position": i,
                     "status_changed_at": NOW,
+                    "lead_department_id": lead + 1,
+                    "cooperating_ids": ",".join(str(d + 1) for d in coop),
                 }
             )
             for pos, d in enumerate([lead, *coop]):
@@ -177,10 +191,16 @@ def bench_queries(name: str, url: str, n_tasks: int) -> None:
     engine.dispose()
 
 
+WORDS = ["节能", "降碳", "减污", "扩绿", "清洁", "取暖", "光伏", "风电", "储能", "氢能", "充电桩", "公交", "铁路", "货运", "园区", "污水", "垃圾", "秸秆", "农膜", "地热", "锅炉", "焦化", "钢铁", "水泥", "化工", "建筑", "照明", "供热", "监测", "执法", "统计", "金融", "信贷", "碳市场", "培训", "宣传", "考核", "督查", "规划", "标准", "试点", "示范", "改造", "淘汰", "替代", "回收", "利用", "治理", "排查", "整治"]
+
+
 def hundred_measure_plan(revised: bool) -> str:
-    """Ten chapters of ten measures with milestones; the revision inserts, rewords, moves."""
+    """Ten chapters of ten measures with milestones; the revision inserts a measure (and so
+    renumbers the chapter), removes one, rewords one and moves a deadline."""
+    rnd = random.Random(100)
     names = departments()
     numerals = "一二三四五六七八九十"
+    bodies = ["、".join(rnd.sample(WORDS, 6)) for _ in range(100)]
     lines = ["某市“十四五”重点任务实施方案", "", "一、总体要求", "", "到2025年完成各项任务。", ""]
     for c in range(10):
         lines += [f"{numerals[(c + 1) % 10] if c < 9 else '十一'}、重点任务{c + 1}", ""]
@@ -188,18 +208,18 @@ def hundred_measure_plan(revised: bool) -> str:
         if revised and c == 0:
             items = [-1, *items[:-1]]  # a new first measure; the chapter's last one removed
         for n, i in enumerate(items):
-            lead, coop = names[(c * 10 + i) % 60], names[(c * 10 + i + 7) % 60]
+            k = c * 10 + i
+            lead, coop = names[k % 60], names[(k + 7) % 60]
             year = 2024 if (revised and i == 3) else 2023
             body = (
-                "新增开展重点用能单位节能诊断，建立能效对标制度"
-                if i == -1
-                else f"推进第{c + 1}领域第{i + 1}项重点工程建设，完善配套政策和资金保障"
+                "开展重点用能单位节能诊断，建立能效对标制度" if i == -1 else f"推进{bodies[k]}工作"
             )
             if revised and i == 5:
                 body += "，加强督促检查"
             lines.append(
-                f"（{numerals[n]}）重点工程{c + 1}-{i + 1}。{body}，{year}年底前完成阶段目标，"
-                f"到2025年全面完成建设任务。（{lead}、{coop}按职责分工负责）"
+                f"（{numerals[n]}）{WORDS[k % len(WORDS)]}工程{k}。{body}，{year}年底前完成"
+                f"{WORDS[(k * 7) % len(WORDS)]}阶段目标，到2025年全面完成"
+                f"{WORDS[(k * 3) % len(WORDS)]}任务。（{lead}、{coop}按职责分工负责）"
             )
             lines.append("")
     return "\n".join(lines)
@@ -253,9 +273,9 @@ def main() -> None:
         bench_queries("sqlite", f"sqlite:///{tmp / 'bench.db'}", args.tasks)
         bench_cli(f"sqlite:///{tmp / 'cli.db'}", tmp)
         try:
-            with TempPostgres() as pg:
+            with pgserver.TempPostgres() as pg:
                 bench_queries("postgresql", pg.url, args.tasks)
-        except PostgresUnavailable as exc:
+        except pgserver.PostgresUnavailable as exc:
             print(f"!!! PostgreSQL benchmark skipped: {exc}")
 
 

@@ -47,6 +47,15 @@ class DbChatStore:
             )
         )
 
+    async def append_many(self, user_id: str, lines: list[tuple[str, str, str]]) -> None:
+        now = self.clock.now()
+
+        def work(s: Session) -> None:
+            for direction, text, key in lines:
+                append_chat(s, key=key, user_id=user_id, direction=direction, text=text, now=now)
+
+        await self.db.run(work)
+
     async def history(self, user_id: str, after: int, limit: int) -> list[ChatLine]:
         def work(s: Session) -> list[ChatLine]:
             rows = chat_history(s, user_id, after=after, limit=limit)

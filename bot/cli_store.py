@@ -3,6 +3,9 @@
 Each command opens the configured database (migrating it to the newest schema), runs in
 one transaction and prints a rich table or JSON. Errors are UserError / ServiceError and
 reach the user as one line (bot.cli.main).
+
+The store (SQLAlchemy, Alembic, rich) takes ~0.4 s to import, so it is imported inside the
+commands that use it: `taskbot parse` and `taskbot --help` do not pay for it.
 """
 
 from __future__ import annotations
@@ -12,22 +15,18 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy import Engine
 
 from bot.cli import state
 from bot.errors import UserError
-from bot.store import repo
-from bot.store.contacts_import import import_contacts
-from bot.store.db import open_store, session_scope
-from bot.store.loading import apply_revision, load_plan, preview_revision
-from bot.store.models import STATUS_LABELS
-from bot.store.regenerate import PlanDiff
-from parser.model import Plan
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from bot.store.regenerate import PlanDiff
+    from parser.model import Plan
 
 AsOf = Annotated[
     str | None, typer.Option("--as-of", help="Answer as of this date (YYYY-MM-DD); default today.")
@@ -36,6 +35,8 @@ Fmt = Annotated[str, typer.Option("--format", "-f", help="table | json")]
 
 
 def _engine(ctx: typer.Context) -> Engine:
+    from bot.store.db import open_store
+
     return open_store(state(ctx).settings.database_url)
 
 
@@ -71,6 +72,9 @@ def _parse(file: Path) -> Plan:
 
 def load(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="The plan.")]) -> None:
     """Parse a plan and store it; a no-op if this exact text is stored already."""
+    from bot.store.db import session_scope
+    from bot.store.loading import load_plan
+
     parsed = _parse(file)
     engine = _engine(ctx)
     with session_scope(engine) as session:
@@ -95,6 +99,9 @@ def regenerate(
     fmt: Fmt = "table",
 ) -> None:
     """Show what a revised plan changes; with --apply, make it current in one transaction."""
+    from bot.store.db import session_scope
+    from bot.store.loading import apply_revision, preview_revision
+
     _check_format(fmt)
     parsed = _parse(file)
     engine = _engine(ctx)
@@ -120,6 +127,9 @@ def regenerate(
 
 
 def _diff_table(diff: PlanDiff) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     counts = diff.counts()
     table = Table(
         title="revision: "
@@ -154,6 +164,8 @@ def contacts_import(
     file: Annotated[Path, typer.Argument(help=".csv or .xlsx with department,name,…")],
 ) -> None:
     """Import contacts: every row is checked first; one bad row refuses the whole file."""
+    from bot.store.contacts_import import import_contacts
+    from bot.store.db import session_scope
     from parser.units import canonicalize, is_known
 
     with session_scope(_engine(ctx)) as session:
@@ -170,6 +182,12 @@ def contacts_list(
     fmt: Fmt = "table",
 ) -> None:
     """List contacts by department."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from bot.store import repo
+    from bot.store.db import session_scope
+
     _check_format(fmt)
     with session_scope(_engine(ctx)) as session:
         found = repo.list_contacts(session, department=_canonical(dept))
@@ -204,6 +222,13 @@ def tasks(
     fmt: Fmt = "table",
 ) -> None:
     """Query tasks (overdue is computed against --as-of)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from bot.store import repo
+    from bot.store.db import session_scope
+    from bot.store.models import STATUS_LABELS
+
     _check_format(fmt)
     if status is not None and status not in STATUS_LABELS:
         raise UserError(f"unknown --status {status!r}; use one of {', '.join(STATUS_LABELS)}")
@@ -246,6 +271,10 @@ def update(
     plan: Annotated[int | None, typer.Option("--plan", help="Plan id (if several).")] = None,
 ) -> None:
     """Record a status change by hand, with the same rules and audit as a chat reply."""
+    from bot.store import repo
+    from bot.store.db import session_scope
+    from bot.store.models import STATUS_LABELS
+
     new_due = _date("--due", due) if due else None
     with session_scope(_engine(ctx)) as session:
         action = repo.parse_action(status)

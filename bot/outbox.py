@@ -18,6 +18,7 @@ import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 from sqlmodel import Session
 
@@ -27,6 +28,7 @@ from bot.database import Database
 from bot.events import Outgoing
 from bot.store import repo
 from bot.store.models import Outbox
+from bot.store.repo.bulk import mark_sent_many
 
 log = logging.getLogger("taskbot.outbox")
 
@@ -64,7 +66,7 @@ class OutboxSender:
         self.max_attempts = max_attempts
         self.batch = batch
         self.stale_after = stale_after
-        self._limit = asyncio.Semaphore(concurrency)
+        self.concurrency = max(1, concurrency)
 
     async def requeue_stale(self) -> int:
         now = self.clock.now()
@@ -73,7 +75,12 @@ class OutboxSender:
         )
 
     async def drain_once(self) -> DrainStats:
-        """Claim one batch and send it; returns what happened."""
+        """Claim one batch and send it; returns what happened.
+
+        The batch goes out in chunks of `concurrency` messages; each chunk's
+        deliveries are recorded in one transaction as soon as the chunk is done,
+        so a crash can only leave that one chunk to be retried.
+        """
         now = self.clock.now()
 
         def claim(s: Session) -> list[Outbox]:
@@ -81,16 +88,41 @@ class OutboxSender:
 
         rows = await self.db.run(claim)
         stats = DrainStats()
-        if rows:
-            results = await asyncio.gather(*(self._deliver(r) for r in rows))
-            for state in results:
-                if state == "sent":
-                    stats.sent += 1
-                elif state == "dead":
-                    stats.dead += 1
-                else:
-                    stats.failed += 1
+        for i in range(0, len(rows), self.concurrency):
+            chunk = rows[i : i + self.concurrency]
+            errors = await asyncio.gather(*(self._attempt(r) for r in chunk))
+            sent = [r.id for r, err in zip(chunk, errors, strict=True) if err is None]
+            failed = [(r, err) for r, err in zip(chunk, errors, strict=True) if err is not None]
+            states = await self.db.run(partial(self._record, sent=sent, failed=failed))
+            stats.sent += len(sent)
+            stats.dead += states.count("dead")
+            stats.failed += len(failed) - states.count("dead")
         return stats
+
+    def _record(
+        self,
+        s: Session,
+        *,
+        sent: list[int | None],
+        failed: list[tuple[Outbox, tuple[str, bool]]],
+    ) -> list[str]:
+        now = self.clock.now()
+        mark_sent_many(s, [i for i in sent if i is not None], worker=self.worker, now=now)
+        states: list[str] = []
+        for row, (error, permanent) in failed:
+            assert row.id is not None
+            log.warning("outbox row %s to %s failed: %s", row.id, row.platform, error)
+            state = repo.mark_failed(
+                s,
+                row.id,
+                worker=self.worker,
+                error=error,
+                now=now,
+                max_attempts=self.max_attempts,
+                permanent=permanent,
+            )
+            states.append(state or "")
+        return states
 
     async def drain(self) -> DrainStats:
         """Send everything that is due now (used by `taskbot remind` and tests)."""
@@ -103,46 +135,25 @@ class OutboxSender:
             if st.sent + st.failed + st.dead == 0:
                 return total
 
-    async def _deliver(self, row: Outbox) -> str:
-        assert row.id is not None
-        row_id = row.id
+    async def _attempt(self, row: Outbox) -> tuple[str, bool] | None:
+        """Send one row: None on success, else (error, permanent)."""
         adapter = self.adapters.get(row.platform)
-        error: str | None = None
-        permanent = False
         if adapter is None:
-            error, permanent = f"platform {row.platform!r} is not configured", True
-        else:
-            msg = Outgoing(
-                platform=row.platform,
-                user_id=row.user_id,
-                text=row.text,
-                key=row.key,
-                reply_context=dict(row.reply_context or {}),
-            )
-            async with self._limit:
-                try:
-                    await adapter.send(msg)
-                except AdapterPermanentError as exc:
-                    error, permanent = f"{type(exc).__name__}: {exc}", True
-                except AdapterError as exc:
-                    error = f"{type(exc).__name__}: {exc}"
-                except Exception as exc:  # an adapter bug must not stop the queue
-                    log.exception("adapter %s failed on outbox row %s", row.platform, row_id)
-                    error = f"{type(exc).__name__}: {exc}"
-        now = self.clock.now()
-        if error is None:
-            await self.db.run(lambda s: repo.mark_sent(s, row_id, worker=self.worker, now=now))
-            return "sent"
-        log.warning("outbox row %s to %s failed: %s", row_id, row.platform, error)
-        state = await self.db.run(
-            lambda s: repo.mark_failed(
-                s,
-                row_id,
-                worker=self.worker,
-                error=error or "",
-                now=now,
-                max_attempts=self.max_attempts,
-                permanent=permanent,
-            )
+            return f"platform {row.platform!r} is not configured", True
+        msg = Outgoing(
+            platform=row.platform,
+            user_id=row.user_id,
+            text=row.text,
+            key=row.key,
+            reply_context=dict(row.reply_context or {}),
         )
-        return "dead" if state == "dead" else "failed"
+        try:
+            await adapter.send(msg)
+        except AdapterPermanentError as exc:
+            return f"{type(exc).__name__}: {exc}", True
+        except AdapterError as exc:
+            return f"{type(exc).__name__}: {exc}", False
+        except Exception as exc:  # an adapter bug must not stop the queue
+            log.exception("adapter %s failed on outbox row %s", row.platform, row.id)
+            return f"{type(exc).__name__}: {exc}", False
+        return None

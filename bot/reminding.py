@@ -18,6 +18,7 @@ from bot.database import Database
 from bot.reminders import ContactFact, PlannedMessage, TaskFact, plan_reminders
 from bot.render import Renderer
 from bot.store import repo
+from bot.store.repo.bulk import enqueue_outbox_many, record_reminders_many
 from bot.store.repo.reminding import ReminderRow, reminder_rows
 from bot.workcalendar import WorkCalendar
 
@@ -71,33 +72,31 @@ class ReminderService:
         )
 
     def enqueue(self, s: Session, planned: list[PlannedMessage], now: datetime) -> int:
-        queued = 0
-        for msg in planned:
-            contact_id = int(msg.contact.id)
-            inserted = repo.enqueue_outbox(
-                s,
-                key=msg.key,
-                platform=msg.contact.platform,
-                user_id=msg.contact.user_id,
-                text=self.renderer.message(msg),
-                kind=msg.kind,
-                contact_id=contact_id,
-                now=now,
-            )
-            if not inserted:
-                continue
-            queued += 1
-            for item in msg.items:
-                if item.task_row_id is not None:
-                    repo.record_reminder(
-                        s,
-                        task_id=item.task_row_id,
-                        contact_id=contact_id,
-                        kind=item.kind,
-                        sent_on=msg.day,
-                        now=now,
-                    )
-        return queued
+        """Queue the planned messages (set-at-a-time); returns how many were new."""
+        messages = [
+            {
+                "key": msg.key,
+                "platform": msg.contact.platform,
+                "user_id": msg.contact.user_id,
+                "text": self.renderer.message(msg),
+                "kind": msg.kind,
+                "contact_id": int(msg.contact.id),
+            }
+            for msg in planned
+        ]
+        new = enqueue_outbox_many(s, messages, now=now)
+        record_reminders_many(
+            s,
+            [
+                (item.task_row_id, int(msg.contact.id), item.kind, msg.day)
+                for msg in planned
+                if msg.key in new
+                for item in msg.items
+                if item.task_row_id is not None
+            ],
+            now=now,
+        )
+        return len(new)
 
     async def run_pass(self, now: datetime, *, dry_run: bool = False) -> PassResult:
         """Plan and (unless `dry_run`) queue, in one transaction."""

@@ -8,9 +8,10 @@ brackets like 〔…）, which normalization already unified) or a labelled line
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
-from parser.units import looks_like_clause
+from parser.units import is_clause_sentence, looks_like_clause
 
 _LABELLED = re.compile(
     r"(?:^|(?<=[。；\n]))\s*((?:牵头单位|牵头部门|主责单位|主办单位|责任单位|责任部门"
@@ -20,6 +21,11 @@ _LABELLED = re.compile(
 _TRAILING_COOP = re.compile(
     r"(?:^|(?<=[。；\n）]))((?:各|由)?(?:[^。；\n（）]|（[^（）\n]{1,8}）){2,40}"
     r"(?:配合落实|配合实施|抓好落实))。?(?=\n|$)"
+)
+
+# A sentence of its own, outside brackets: "市卫健委牵头，市医保局、市市场监管局配合。"
+_SENTENCE = re.compile(
+    r"(?:^|(?<=[。；\n）]))((?:[^。；\n（）]|（[^（）\n]{1,12}）){4,200}?)(?=[。；]|\n|$)"
 )
 
 
@@ -37,7 +43,9 @@ def bracket_groups(text: str, start: int, end: int) -> list[tuple[int, int]]:
     opened = -1
     for i in range(start, end):
         ch = text[i]
-        if ch == "（":
+        if ch == "\n":
+            depth = 0  # an unclosed bracket (a typo) must not swallow the next lines
+        elif ch == "（":
             if depth == 0:
                 opened = i
             depth += 1
@@ -51,16 +59,45 @@ def bracket_groups(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def find_clauses(text: str, start: int, end: int) -> list[Clause]:
     """All responsibility clauses in text[start:end], in order."""
     found: list[Clause] = []
+    covered = bytearray(end - start + 1)  # 1 where a clause already lies
+
+    def add(a: int, b: int, content: str) -> None:
+        found.append(Clause(a, b, content))
+        covered[a - start : b - start] = b"\x01" * (b - a)
+
     for o, c in bracket_groups(text, start, end):
         content = text[o + 1 : c]
         if looks_like_clause(content):
-            found.append(Clause(o, c + 1, content))
+            add(o, c + 1, content)
     for m in _LABELLED.finditer(text, start, end):
-        if not any(cl.start <= m.start(1) < cl.end for cl in found):
-            found.append(Clause(m.start(1), m.end(1), m.group(1).strip()))
+        if not covered[m.start(1) - start]:
+            add(m.start(1), m.end(1), m.group(1).strip())
     for m in _TRAILING_COOP.finditer(text, start, end):
-        inside = any(cl.start <= m.start(1) < cl.end for cl in found)
-        if not inside and looks_like_clause(m.group(1)):
-            found.append(Clause(m.start(1), m.end(1), m.group(1)))
+        if not covered[m.start(1) - start] and looks_like_clause(m.group(1)):
+            add(m.start(1), m.end(1), m.group(1))
+    for m in _SENTENCE.finditer(text, start, end):
+        if not covered[m.start(1) - start] and is_clause_sentence(m.group(1)):
+            add(m.start(1), m.end(1), m.group(1))
     found.sort(key=lambda c: c.start)
     return found
+
+
+class ClauseIndex:
+    """Every clause of one text, found once; `within(start, end)` selects a range.
+
+    Clauses never cross a line break (brackets reset there), so the clauses of a
+    range are those of the whole text that lie inside it.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.clauses = find_clauses(text, 0, len(text))
+        self._starts = [c.start for c in self.clauses]
+
+    def within(self, start: int, end: int) -> list[Clause]:
+        i = bisect_left(self._starts, start)
+        out: list[Clause] = []
+        while i < len(self.clauses) and self.clauses[i].start < end:
+            if self.clauses[i].end <= end:
+                out.append(self.clauses[i])
+            i += 1
+        return out

@@ -87,7 +87,10 @@ STRATEGIES: tuple[Strategy, ...] = (
     (re.compile(_Y + r"(?:第)?([一二三四1-4])季度(?:末|底)?"), _quarter),
     (re.compile(_Y + r"(上半年|下半年|年中|年底|年末|底|末)"), _half),
     (re.compile(_Y + r"(?:度)?"), _year),
-    (re.compile(r"[“\"‘]?十([一二三四五六七八九])五[”\"’]?(?:期末|末期|末|期间|时期|期内)"), _five_year),
+    (
+        re.compile(r"[“\"‘]?十([一二三四五六七八九])五[”\"’]?(?:期末|末期|末|期间|时期|期内)"),
+        _five_year,
+    ),
 )
 
 
@@ -101,8 +104,10 @@ def _yearless_month(m: re.Match[str], year: int) -> date | None:
         except ValueError:
             return None
     part = m.group(3) or ""
-    return date(year, mo, {"上旬": 10, "中旬": 20}[part]) if part in ("上旬", "中旬") else (
-        _month_end(year, mo)
+    return (
+        date(year, mo, {"上旬": 10, "中旬": 20}[part])
+        if part in ("上旬", "中旬")
+        else (_month_end(year, mo))
     )
 
 
@@ -117,11 +122,16 @@ YearlessStrategy = tuple[re.Pattern[str], Callable[[re.Match[str], int], date | 
 # last year; "每年6月底前" is a recurring duty, not a date.
 YEARLESS: tuple[YearlessStrategy, ...] = (
     (
-        re.compile(r"(?<![\d年./\-每])(\d{1,2})\s*月(?:(\d{1,2})\s*[日号]|份?(底|末|上旬|中旬|下旬))?"
-                   r"(?=之前|以前|前|内|完成|启动|建成|出台)"),
+        re.compile(
+            r"(?<![\d年./\-每])(\d{1,2})\s*月(?:(\d{1,2})\s*[日号]|份?(底|末|上旬|中旬|下旬))?"
+            r"(?=之前|以前|前|内|完成|启动|建成|出台)"
+        ),
         _yearless_month,
     ),
-    (re.compile(r"(?<![\d每当年])(?:年底|年末|年内)(?=之前|以前|前|内|完成|建成|[，。；,])"), _yearless_year_end),
+    (
+        re.compile(r"(?<![\d每当年])(?:年底|年末|年内)(?=之前|以前|前|内|完成|建成|[，。；,])"),
+        _yearless_year_end,
+    ),
 )
 
 

@@ -26,7 +26,10 @@ def plan_to_graph(plan: Plan) -> nx.DiGraph:
     for goal in plan.goals:
         gid = f"goal:{goal.id}"
         g.add_node(
-            gid, kind="goal", label=goal.text, value=goal.value or "",
+            gid,
+            kind="goal",
+            label=goal.text,
+            value=goal.value or "",
             due=goal.due.isoformat() if goal.due else "",
         )
         g.add_edge(PLAN, gid, rel="targets")
@@ -43,7 +46,11 @@ def plan_to_graph(plan: Plan) -> nx.DiGraph:
         for ms in m.milestones:
             nid = f"milestone:{ms.id}"
             g.add_node(
-                nid, kind="milestone", label=ms.text, task_id=ms.id, value=ms.value or "",
+                nid,
+                kind="milestone",
+                label=ms.text,
+                task_id=ms.id,
+                value=ms.value or "",
                 due=ms.due.isoformat() if ms.due else "",
             )
             g.add_edge(mid, nid, rel="contains")

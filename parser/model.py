@@ -53,7 +53,14 @@ class Goal:
     value: str | None
     span: Span
 
-    to_dict = Milestone.to_dict
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "due": self.due.isoformat() if self.due else None,
+            "value": self.value,
+            "span": list(self.span),
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Goal:

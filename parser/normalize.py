@@ -9,6 +9,7 @@ span the parser reports points into the text built here.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from parser.reading import Block, Paragraph, Table
@@ -51,6 +52,8 @@ HEADING = re.compile(
     r"^(?:第[一二三四五六七八九十百]+[章节部分条]|[一二三四五六七八九十]+[、.．]"
     r"|（[一二三四五六七八九十]+）|\d{1,2}[.．、](?!\d)|（\d{1,2}）|附件|附表)"
 )
+_LABEL_LINE = re.compile(r"^(?:牵头|配合|责任|主责|主办|协办|参与|协同)(?:单位|部门)[：:]")
+_UNIT_END = re.compile(r"(?:局|委|办|府|会|中心|公司|集团|室|院|队|部|厅|行|社|所|站|）)$")
 _CLAUSE_END = re.compile(r"（[^（）]*(?:负责|牵头|配合|落实|列出)[^（）]*）$")
 
 
@@ -94,8 +97,12 @@ def _continues(prev: str, nxt: str, first_line: bool) -> bool:
         return False
     if prev[-1] == "）" and _CLAUSE_END.search(prev):
         return False
+    if _LABEL_LINE.match(nxt):
+        return False  # "配合单位：…" under "牵头单位：…" is a line of its own
     if prev.count("（") > prev.count("）") or prev[-1] in "、，,":
         return True  # an open bracket or list: "（市生态环境局、市能源局" + "等按职责分工负责）"
+    if _LABEL_LINE.match(prev) and _UNIT_END.search(prev) and nxt[0] not in "、，,；;（":
+        return False  # a complete "责任单位：A、B" line; what follows is new text
     has_sentence = re.search(r"[，。；]", prev) is not None
     if HEADING.match(prev) and not has_sentence:
         return False  # a heading on its own line ("一、指导思想")
@@ -103,7 +110,7 @@ def _continues(prev: str, nxt: str, first_line: bool) -> bool:
     return not (len(prev) < 15 and not has_sentence)
 
 
-def normalize(blocks: list[Block]) -> Normalized:
+def normalize(blocks: Sequence[Block]) -> Normalized:
     """Join broken sentences, clean every line and lay tables out as text."""
     out: list[str] = []
     pos = 0
@@ -170,7 +177,7 @@ _PIPE_ROW = re.compile(r"^\s*\|?(.+\|.+)\|?\s*$")
 _RULE_ROW = re.compile(r"^\s*\|?[\s:|-]+\|?\s*$")
 
 
-def _lift_text_tables(blocks: list[Block]) -> list[Block]:
+def _lift_text_tables(blocks: Sequence[Block]) -> list[Block]:
     """Markdown pipe tables and tab-separated runs in plain text become `Table`s."""
     result: list[Block] = []
     run: list[tuple[str, ...]] = []

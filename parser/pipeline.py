@@ -8,7 +8,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from parser.clauses import Clause, find_clauses
+from parser.clauses import Clause, ClauseIndex
 from parser.deadlines import find_times, five_year_end
 from parser.errors import ParseError
 from parser.goals import extract_goals
@@ -51,18 +51,18 @@ def _period_end(title: str, text: str, goal_ranges: list[tuple[int, int]]) -> da
     return max(years) if years else None
 
 
-def _goal_ranges(outline: Outline, text: str) -> list[tuple[int, int]]:
+def _goal_ranges(outline: Outline, index: ClauseIndex) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for ch in outline.chapters:
-        if _is_goal_section(ch, text):
+        if _is_goal_section(ch, index):
             out.append((ch.start, ch.end))
             continue
-        out.extend((it.start, it.end) for it in ch.children if _is_goal_section(it, text))
+        out.extend((it.start, it.end) for it in ch.children if _is_goal_section(it, index))
     return out
 
 
-def _is_goal_section(node: Node, text: str) -> bool:
-    return bool(_GOAL_TITLE.search(node.title)) and not find_clauses(text, node.start, node.end)
+def _is_goal_section(node: Node, index: ClauseIndex) -> bool:
+    return bool(_GOAL_TITLE.search(node.title)) and not index.within(node.start, node.end)
 
 
 def _build(norm: Normalized, source: str) -> Plan:
@@ -70,22 +70,23 @@ def _build(norm: Normalized, source: str) -> Plan:
     if not text.strip():
         raise ParseError(f"{source}: the document has no text")
     outline = build_outline(text, norm.tables)
-    goal_ranges = _goal_ranges(outline, text)
+    index = ClauseIndex(text)
+    goal_ranges = _goal_ranges(outline, index)
     period_end = _period_end(outline.title, text, goal_ranges)
     units = UnitParser(_default_names())
     warnings: list[str] = []
-    county, county_at = _county_declaration(text, units)
+    county, county_at = _county_declaration(text, units, warnings)
 
     measures: list[Measure] = []
     taken: set[str] = set()
     for table in norm.tables:
         chapter = _chapter_before(outline, table.start) or "重点任务分工"
         cty = county if county_at is not None and county_at < table.start else ()
-        measures += table_measures(
-            text, table, chapter, units, cty, period_end, warnings, taken
-        )
+        measures += table_measures(text, table, chapter, units, cty, period_end, warnings, taken)
     if not measures:
-        measures = _body_measures(text, outline, units, county, county_at, period_end, warnings)
+        measures = _body_measures(
+            text, outline, index, units, county, county_at, period_end, warnings
+        )
     if not measures:
         raise ParseError(
             f"{source}: no measures found (expected numbered items such as （一） with "
@@ -112,7 +113,9 @@ def _chapter_before(outline: Outline, pos: int) -> str | None:
     return title
 
 
-def _county_declaration(text: str, units: UnitParser) -> tuple[tuple[str, ...], int | None]:
+def _county_declaration(
+    text: str, units: UnitParser, warnings: list[str]
+) -> tuple[tuple[str, ...], int | None]:
     """Units that "以下均需…配合落实，名单不再一一列出" adds to every later measure.
 
     The declaration is the bracket group (or else the sentence) holding the marker.
@@ -139,16 +142,19 @@ def _county_declaration(text: str, units: UnitParser) -> tuple[tuple[str, ...], 
                 break
             depth -= 1
         b += 1
-    return units.county_units(text[a:b]), a
+    found: list[str] = []
+    county = units.county_units(text[a:b], found)
+    warnings.extend(f"cooperators of every measure: {w}" for w in found)
+    return county, a
 
 
-def _measure_nodes(chapter: Node, text: str) -> list[tuple[str, Node]]:
+def _measure_nodes(chapter: Node, index: ClauseIndex) -> list[tuple[str, Node]]:
     """(id, node) of the nodes that are measures in one chapter."""
     out: list[tuple[str, Node]] = []
     if chapter.children and all(c.level == 3 for c in chapter.children):
         return [(f"{chapter.number}.{c.number}", c) for c in chapter.children]
     for item in chapter.children:
-        subs_with_clause = [s for s in item.children if find_clauses(text, s.start, s.end)]
+        subs_with_clause = [s for s in item.children if index.within(s.start, s.end)]
         if len(subs_with_clause) >= 2:
             out += [(f"{chapter.number}.{item.number}.{s.number}", s) for s in item.children]
         else:
@@ -159,6 +165,7 @@ def _measure_nodes(chapter: Node, text: str) -> list[tuple[str, Node]]:
 def _body_measures(
     text: str,
     outline: Outline,
+    index: ClauseIndex,
     units: UnitParser,
     county: tuple[str, ...],
     county_at: int | None,
@@ -167,12 +174,12 @@ def _body_measures(
 ) -> list[Measure]:
     measures: list[Measure] = []
     for chapter in outline.chapters:
-        if not find_clauses(text, chapter.start, chapter.end):
+        if not index.within(chapter.start, chapter.end):
             continue  # chapters without any responsible unit hold no measures
-        for mid, node in _measure_nodes(chapter, text):
-            if _is_goal_section(node, text):
+        for mid, node in _measure_nodes(chapter, index):
+            if _is_goal_section(node, index):
                 continue
-            clauses = find_clauses(text, node.start, node.end)
+            clauses = index.within(node.start, node.end)
             end = _trim_end(text, node, clauses)
             lead, coop = _responsibility(clauses, units, mid, warnings)
             if county_at is not None and county_at < end:
@@ -200,6 +207,10 @@ def _trim_end(text: str, node: Node, clauses: list[Clause]) -> int:
     while end > node.start and text[end - 1] in "\n ":
         end -= 1
     if clauses and "\n" in text[clauses[-1].end : end]:
+        first_line = text[node.start : end].split("\n", 1)[0]
+        bare_heading = len(first_line) <= len(node.title) + 6
+        if bare_heading and text[node.start : clauses[-1].start].count("\n") <= 1:
+            return end  # "（二）标题\n责任单位：A\n正文…": the text follows the clause
         return clauses[-1].end
     return end
 

@@ -89,9 +89,7 @@ def _garbage_ratio(text: str) -> float:
     bad = sum(
         1
         for ch in text
-        if (ord(ch) < 32 and ch not in "\n\t\f\v")
-        or 0xE000 <= ord(ch) <= 0xF8FF
-        or ch == "\ufffd"
+        if (ord(ch) < 32 and ch not in "\n\t\f\v") or 0xE000 <= ord(ch) <= 0xF8FF or ch == "\ufffd"
     )
     return bad / len(text)
 

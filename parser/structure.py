@@ -11,7 +11,18 @@ from dataclasses import dataclass, field
 
 from parser.normalize import TableAt
 
-_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CHAPTER = re.compile(
     r"^(?:第([一二三四五六七八九十百]+)(?:章|部分)\s*|([一二三四五六七八九十]+)[、.．]\s*)(.*)$"
 )

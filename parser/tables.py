@@ -9,16 +9,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from itertools import zip_longest
 
 from parser.milestones import deadline_cell_milestones, extract_milestones
 from parser.model import Measure
-from parser.normalize import TableAt
+from parser.normalize import Cell, TableAt
 from parser.structure import heading_title
 from parser.units import UnitParser
 
 _COLUMNS = {
     "id": re.compile(r"^(序号|编号|序)$"),
-    "task": re.compile(r"(重点任务|工作任务|任务名称|主要任务|任务内容|主要内容|工作内容|具体措施|工作措施|措施|任务)"),
+    "task": re.compile(
+        r"(重点任务|工作任务|任务名称|主要任务|任务内容|主要内容|工作内容|具体措施|工作措施|措施|任务)"
+    ),
     "lead": re.compile(r"(牵头单位|牵头部门|主责单位|牵头)"),
     "coop": re.compile(r"(配合单位|配合部门|协办单位|参与单位|配合)"),
     "resp": re.compile(r"(责任单位|责任部门)"),
@@ -68,12 +71,18 @@ def table_measures(
     taken_ids: set[str],
 ) -> list[Measure]:
     """Measures from one table, or [] when it is not a task table."""
-    for h, header in enumerate(table.rows[:3]):
-        cols = recognise(tuple(c.text for c in header))
-        if cols is not None:
-            break
-    else:
+    heads = [(h, recognise(tuple(c.text for c in row))) for h, row in enumerate(table.rows[:3])]
+    found = [(h, cols) for h, cols in heads if cols is not None]
+    if not found:
         return []
+    h, cols = found[0]
+    header = [c.text for c in table.rows[h]]
+    # A two-row header: "责任单位" spanning "牵头单位 | 配合单位" beneath it.
+    while h + 1 < len(table.rows) and _is_sub_header([c.text for c in table.rows[h + 1]], header):
+        below = [c.text for c in table.rows[h + 1]]
+        header = [b or a for a, b in zip_longest(header, below, fillvalue="")]
+        h += 1
+        cols = recognise(tuple(header)) or cols
     measures: list[Measure] = []
     section = chapter
     for row in table.rows[h + 1 :]:
@@ -104,7 +113,12 @@ def table_measures(
             dcell = row[cols.due]
             known = {m.due for m in milestones}
             extra = deadline_cell_milestones(
-                dcell.text, dcell.start, task.text, task.start, mid, period_end,
+                dcell.text,
+                dcell.start,
+                task.text,
+                task.start,
+                mid,
+                period_end,
                 len(milestones) + 1,
             )
             milestones += [m for m in extra if m.due not in known]
@@ -124,7 +138,16 @@ def table_measures(
     return measures
 
 
-def _clause(row: tuple, cols: TaskColumns) -> str:  # type: ignore[type-arg]
+def _is_sub_header(row: list[str], above: list[str]) -> bool:
+    """Every filled cell repeats the header above or is itself a column name."""
+    filled = [(i, c.replace(" ", "")) for i, c in enumerate(row) if c.strip()]
+    return bool(filled) and all(
+        (i < len(above) and c == above[i]) or any(p.search(c) for p in _COLUMNS.values())
+        for i, c in filled
+    )
+
+
+def _clause(row: tuple[Cell, ...], cols: TaskColumns) -> str:
     def cell(i: int | None) -> str:
         return row[i].text if i is not None and i < len(row) else ""
 

@@ -39,9 +39,16 @@ _ROLE_SUFFIX = re.compile(
 _LABEL = re.compile(
     r"^(牵头单位|牵头部门|主责单位|主办单位|责任单位|责任部门|配合单位|配合部门|协办单位|参与单位|协同单位)[：:]"
 )
+# A second label run into the first once spaces are gone: "牵头单位：A配合单位：B".
+_LABEL_INSIDE = re.compile(
+    r"(?<=[^：:；;，,\s])(?=(?:牵头|配合|责任|主责|主办|协办|参与|协同)(?:单位|部门)[：:])"
+)
+_TIME_WORDS = re.compile(r"\d{4}\s*年|\d{1,2}月|年底|年内|季度|长期")
 _LEAD_MARK = re.compile(r"（(?:牵头|主责|牵头单位)）$")
 # "以下均需…配合落实，名单不再一一列出", "以下各项任务均由…配合", "…配合落实，以下不再一一列出".
-COUNTY_DECL = re.compile(r"以下[^，。；（）\n]{0,10}?均(?:需|由|要|请)|不再(?:一一|逐一|逐项)列[出明举]")
+COUNTY_DECL = re.compile(
+    r"以下[^，。；（）\n]{0,10}?均(?:需|由|要|请)|不再(?:一一|逐一|逐项)列[出明举]"
+)
 # Characters that end unit names and never occur in a place name ("太原", "呼和浩特").
 _NOT_PLACE = re.compile(r"[局委办厅部院会府心司队站所处室组]|^[市省县区]")
 # All county-level governments however a city writes them: 县区政府, 区（市、县）人民政府,
@@ -197,6 +204,27 @@ def looks_like_clause(content: str) -> bool:
     return bool(units) and all(_UNIT_SUFFIX.search(_LEAD_MARK.sub("", u)) for u in units if u)
 
 
+def is_clause_sentence(sentence: str) -> bool:
+    """Whether a whole sentence is a responsibility clause: "市卫健委牵头，市医保局配合".
+
+    Every part must be a list of units, and at least one part must name a role, so
+    body text such as "市发展改革委加强统筹协调" is never taken for a clause.
+    """
+    if not _ROLE_SUFFIX.search(sentence):
+        return False  # a clause sentence ends with its role: "…配合", "…负责"
+    verbs = 0
+    for seg in split_top(sentence, "，,；;"):
+        seg = seg.strip()
+        m = _ROLE_SUFFIX.search(seg)
+        if m:
+            verbs += 1
+            seg = seg[: m.start()]
+        units = [clean_unit(_LEAD_MARK.sub("", u)) for u in split_units(seg, "、 ")]
+        if not units or not all(u and _UNIT_SUFFIX.search(u) for u in units):
+            return False
+    return verbs > 0
+
+
 class UnitParser:
     """Parses responsibility clauses against one `UnitNames` table."""
 
@@ -221,17 +249,16 @@ class UnitParser:
         warnings.append(f"unknown unit kept verbatim: {name}")
         return [name]
 
-    def county_units(self, content: str) -> tuple[str, ...]:
+    def county_units(self, content: str, warnings: list[str] | None = None) -> tuple[str, ...]:
         """Units of an "以下均需…配合落实，名单不再一一列出" declaration."""
         m = re.search(r"均(?:需|由|要|请)(.+?)(?:配合落实|配合|参与|落实)", content) or re.search(
             r"^(?:由)?([^，,；;]+?)(?:配合落实|配合|参与|落实)", content
         )
         if not m:
             return ()
-        warnings: list[str] = []
         out: list[str] = []
         for item in split_units(m.group(1), "、，,"):
-            out.extend(self.normalize_name(item, warnings))
+            out.extend(self.normalize_name(item, warnings if warnings is not None else []))
         return tuple(dict.fromkeys(out))
 
     def parse(self, content: str) -> Responsibility:
@@ -241,10 +268,10 @@ class UnitParser:
         listed: list[str] = []  # 负责/责任单位 lists: first one leads
         coop: list[str] = []
         label_role: str | None = None
-        for seg in split_top(content, "，,；;。"):
+        for seg in split_top(_LABEL_INSIDE.sub("；", content), "，,；;。"):
             seg = seg.strip()
-            if not seg or COUNTY_DECL.search(seg):
-                continue
+            if not seg or COUNTY_DECL.search(seg) or _TIME_WORDS.search(seg):
+                continue  # "…，2024年底前完成" inside a clause names no unit
             role = "list"
             label = _LABEL.match(seg)
             if label:
@@ -257,24 +284,22 @@ class UnitParser:
                 else:
                     role = "coop"
                 label_role = role
-            else:
-                m = _ROLE_SUFFIX.search(seg)
-                if m:
-                    verb = m.group(0)
-                    seg = seg[: m.start()]
-                    if "牵头" in verb:
-                        role = "lead"
-                    elif re.search(r"配合|参与|协助|协办", verb) or verb == "落实":
-                        role = "coop"
-                elif label_role is not None:
-                    # "配合单位：A、B，各区人民政府": the label governs the whole list.
-                    role = label_role
+            m = _ROLE_SUFFIX.search(seg)
+            if m:
+                # A verb outranks a label: "责任单位：A牵头，B、C按职责分工负责".
+                verb = m.group(0)
+                seg = seg[: m.start()]
+                if "牵头" in verb:
+                    role = "lead"
+                elif re.search(r"配合|参与|协助|协办", verb) or verb == "落实":
+                    role = "coop"
+            elif not label and label_role is not None:
+                # "配合单位：A、B，各区人民政府": the label governs the whole list.
+                role = label_role
             for item in split_units(seg):
                 marked = _LEAD_MARK.search(item.strip())
                 names = self.normalize_name(_LEAD_MARK.sub("", item.strip()), warnings)
-                if marked:
-                    leads.extend(names)
-                elif role == "lead":
+                if marked or role == "lead":
                     leads.extend(names)
                 elif role == "coop":
                     coop.extend(names)

@@ -22,13 +22,13 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.adapters.base import ChatAdapter  # noqa: E402
-from bot.chatstore import DbChatStore  # noqa: E402
-from bot.clock import SystemClock  # noqa: E402
-from bot.database import Database  # noqa: E402
-from bot.events import Outgoing  # noqa: E402
-from bot.outbox import OutboxSender  # noqa: E402
-from bot.store.db import make_engine  # noqa: E402
+from bot.adapters.base import ChatAdapter
+from bot.chatstore import DbChatStore
+from bot.clock import SystemClock
+from bot.database import Database
+from bot.events import Outgoing
+from bot.outbox import OutboxSender
+from bot.store.db import make_engine
 
 
 class RecordingChat(ChatAdapter):

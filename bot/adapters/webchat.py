@@ -9,6 +9,7 @@ once by construction.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,7 @@ from bot.events import IncomingMessage, Outgoing
 from bot.web.sessions import SessionCodec, csrf_ok
 
 _MAX_TEXT = 2000
+_USER_TTL = 60.0  # seconds a looked-up chat user is trusted without asking the store
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,10 @@ class ChatStore(Protocol):
 
     async def append(self, user_id: str, direction: str, text: str, key: str) -> None: ...
 
+    async def append_many(self, user_id: str, lines: list[tuple[str, str, str]]) -> None:
+        """Several (direction, text, key) lines in one transaction."""
+        ...
+
     async def history(self, user_id: str, after: int, limit: int) -> list[ChatLine]: ...
 
 
@@ -73,6 +79,9 @@ class WebChatAdapter(ChatAdapter):
         self.codec = codec
         self.clock = clock
         self.pages = pages
+        # contact id -> (user, fetched at): a session is checked on every poll and post,
+        # and who a contact is changes rarely; a minute of staleness is harmless.
+        self._users: dict[int, tuple[ChatUser, float]] = {}
 
     def routes(self) -> list[web.AbstractRouteDef]:
         return [
@@ -90,8 +99,17 @@ class WebChatAdapter(ChatAdapter):
         session = self.codec.from_request(request, "chat")
         if session is None:
             return None
+        cached = self._users.get(session.contact_id)
+        if cached is not None and time.monotonic() - cached[1] < _USER_TTL:
+            return cached[0], session.csrf
         user = await self.store.user(session.contact_id)
-        return (user, session.csrf) if user is not None else None
+        if user is None:
+            self._users.pop(session.contact_id, None)
+            return None
+        if len(self._users) > 10_000:
+            self._users.clear()
+        self._users[session.contact_id] = (user, time.monotonic())
+        return user, session.csrf
 
     async def page(self, request: web.Request) -> web.Response:
         found = await self._user(request)
@@ -153,7 +171,6 @@ class WebChatAdapter(ChatAdapter):
             raise web.HTTPBadRequest(text=f"text must be 1..{_MAX_TEXT} characters")
         user = found[0]
         message_id = uuid.uuid4().hex
-        await self.store.append(user.user_id, "in", text, f"in:{message_id}")
         incoming = IncomingMessage(
             platform=self.name,
             user_id=user.user_id,
@@ -162,6 +179,9 @@ class WebChatAdapter(ChatAdapter):
             received_at=self.clock.now(),
         )
         reply = await self.handler(incoming)
+        # The person's line and the answer are logged together: one write per message.
+        lines = [("in", text, f"in:{message_id}")]
         if reply:
-            await self.reply(incoming, reply)
+            lines.append(("out", reply, f"reply:{message_id}"))
+        await self.store.append_many(user.user_id, lines)
         return web.json_response({"reply": reply})

@@ -98,6 +98,7 @@ def collect(session: Session, *, as_of: date, tz_name: str = "Asia/Shanghai") ->
             at_local=ev.at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if ev.at else "",
             actor=ev.actor,
             status=ev.to_status,
-            text=ev.raw_message or ev.note,
+            # A coordinator's 销号 has no words of its own: say what happened and who did it.
+            text=ev.raw_message or ev.note or f"{status_label(ev.to_status)}（{ev.actor}）",
         )
     return ReportData(as_of, title, tasks, departments, last)

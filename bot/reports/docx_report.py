@@ -40,9 +40,13 @@ def _styles(doc: DocxDocument) -> None:
     _cjk(normal, _CJK_FONT)
     for name in ("Title", "Heading 1", "Heading 2"):
         _cjk(doc.styles[name], _HEADING_FONT)
+    doc.styles["Title"].font.size = Pt(22)  # one line for a typical plan title
 
 
-def _table(doc: DocxDocument, header: list[str], rows: list[list[str]]) -> Table:
+def _table(
+    doc: DocxDocument, header: list[str], rows: list[list[str]], widths: list[float] | None = None
+) -> Table:
+    """A grid table; `widths` in cm (Word wants the width on every cell, not the column)."""
     table = doc.add_table(rows=1, cols=len(header))
     table.style = doc.styles["Table Grid"]
     for cell, text in zip(table.rows[0].cells, header, strict=True):
@@ -53,6 +57,13 @@ def _table(doc: DocxDocument, header: list[str], rows: list[list[str]]) -> Table
         cells = table.add_row().cells
         for cell, text in zip(cells, row, strict=True):
             cell.text = text
+    if widths:
+        table.autofit = False
+        for column, w in zip(table.columns, widths, strict=True):
+            column.width = Cm(w)  # the grid: what LibreOffice and WPS read
+        for tr in table.rows:
+            for cell, w in zip(tr.cells, widths, strict=True):
+                cell.width = Cm(w)
     return table
 
 
@@ -91,7 +102,7 @@ def build_briefing(data: ReportData) -> bytes:
         f"{data.count('closed')}项，已报完成待销号{data.count('reported')}项，"
         f"逾期未完成{len(data.overdue)}项，完成率{data.completion:.1f}%。"
     )
-    _table(doc, ["指标", "数值"], [list(p) for p in summary_lines(data)])
+    _table(doc, ["指标", "数值"], [list(p) for p in summary_lines(data)], widths=[5.0, 11.6])
 
     doc.add_heading(_DEPT_TITLE, level=1)
     doc.add_picture(io.BytesIO(completion_chart(data)), width=Cm(16))
@@ -126,6 +137,7 @@ def build_briefing(data: ReportData) -> bytes:
                 ]
                 for t in tasks
             ],
+            widths=[1.4, 8.3, 2.7, 1.8, 2.4],
         )
 
     doc.add_heading(_MEASURES_TITLE, level=1)
@@ -142,7 +154,12 @@ def build_briefing(data: ReportData) -> bytes:
                 _short(reply.text, 40) if reply else "",
             ]
         )
-    _table(doc, ["编号", "措施", "牵头单位", "截止日期", "状态", "最新反馈"], rows)
+    _table(
+        doc,
+        ["编号", "措施", "牵头单位", "截止日期", "状态", "最新反馈"],
+        rows,
+        widths=[1.2, 4.3, 2.8, 2.7, 2.6, 3.0],
+    )
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

@@ -43,6 +43,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
+    # Reads of 20k+ task rows (the overdue list) go faster from a mapped file and a warm cache.
+    cur.execute("PRAGMA mmap_size=268435456")
+    cur.execute("PRAGMA cache_size=-32000")
     cur.close()
 
 

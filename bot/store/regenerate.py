@@ -7,19 +7,23 @@ measure is the same task and keeps its history; what matches nothing is added or
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.store.specs import StoredTask, TaskSpec
+from bot.store.specs import StoredTask, TaskSpec, strip_label
 
 # Similarity (0-100) above which two tasks are the same whatever their ids.
 SAME_TEXT = 75.0
 # With the same id (or the same ordinal under matched measures) a weaker likeness suffices:
 # a reworded sentence that kept its place.
-SAME_PLACE = 50.0
+SAME_PLACE = 60.0
+# How much being at the same id counts, in similarity points.
+PLACE_BONUS = 10.0
+# A milestone that changes measure together with an added/withdrawn measure: near-identical.
+MOVED = 95.0
 
 COMPARED = ("key", "title", "text", "due", "lead", "cooperating", "value")
 
@@ -82,12 +86,14 @@ def _ordinal(key: str) -> str:
     return key.rsplit(".", 1)[-1]
 
 
+Scorer = Callable[[TaskSpec, StoredTask, float], float | None]
+
+
 def _greedy(
-    new: Sequence[TaskSpec],
-    old: Sequence[StoredTask],
-    place_bonus: Any,
+    new: Sequence[TaskSpec], old: Sequence[StoredTask], score: Scorer
 ) -> dict[int, tuple[int, float]]:
-    """Pair new[i] with old[j], best first; returns {i: (j, similarity)}."""
+    """Pair new[i] with old[j], best score first; returns {i: (j, similarity)}.
+    `score` returns None for pairs that must not match."""
     if not new or not old:
         return {}
     sims = process.cdist(
@@ -100,16 +106,9 @@ def _greedy(
     for i, spec in enumerate(new):
         for j, stored in enumerate(old):
             sim = float(sims[i][j])
-            same_place = place_bonus(spec, stored)
-            if sim >= 99.999:
-                score = 300.0 + (50.0 if same_place else 0.0)
-            elif same_place and sim >= SAME_PLACE:
-                score = 200.0 + sim
-            elif sim >= SAME_TEXT:
-                score = 100.0 + sim
-            else:
-                continue
-            scored.append((score, i, j, sim))
+            value = score(spec, stored, sim)
+            if value is not None:
+                scored.append((value, i, j, sim))
     scored.sort(key=lambda t: (-t[0], t[1], t[2]))
     taken_new: dict[int, tuple[int, float]] = {}
     taken_old: set[int] = set()
@@ -121,29 +120,45 @@ def _greedy(
     return taken_new
 
 
+def _place_score(sim: float, same_place: bool) -> float | None:
+    # Words first, place second: a renumbered task whose words are intact must beat a weak
+    # likeness that merely sits at the same id.
+    if sim < SAME_TEXT and not (same_place and sim >= SAME_PLACE):
+        return None
+    return sim + (PLACE_BONUS if same_place else 0.0)
+
+
 def match(old: Sequence[StoredTask], new: Sequence[TaskSpec]) -> dict[int, tuple[int, float]]:
-    """{index in new: (index in old, similarity)} for tasks that are the same task."""
+    """{index in new: (index in old, similarity)} for tasks that are the same task.
+
+    Measures first; then milestones, which prefer the same ordinal under matched measures.
+    A milestone under an added measure, or one whose measure was withdrawn, matches only
+    when its words are all but identical (a milestone moved to another measure).
+    """
     new_m = [i for i, s in enumerate(new) if s.kind == "measure"]
     old_m = [j for j, o in enumerate(old) if o.spec.kind == "measure"]
     got = _greedy(
         [new[i] for i in new_m],
         [old[j] for j in old_m],
-        lambda s, o: s.key == o.spec.key,
+        lambda s, o, sim: _place_score(sim, s.key == o.spec.key),
     )
     result = {new_m[i]: (old_m[j], sim) for i, (j, sim) in got.items()}
     # New measure key -> old measure key, so milestones can ask "are our parents the same?".
     parent_map = {new[i].key: old[j].spec.key for i, (j, _sim) in result.items()}
+    kept_old_parents = set(parent_map.values())
 
-    def same_place(s: TaskSpec, o: StoredTask) -> bool:
-        return (
-            s.parent_key is not None
-            and parent_map.get(s.parent_key) == o.spec.parent_key
-            and _ordinal(s.key) == _ordinal(o.spec.key)
+    def milestone_score(s: TaskSpec, o: StoredTask, sim: float) -> float | None:
+        parents_same = (
+            s.parent_key is not None and parent_map.get(s.parent_key) == o.spec.parent_key
         )
+        orphaned = s.parent_key not in parent_map or o.spec.parent_key not in kept_old_parents
+        if orphaned and sim < MOVED:
+            return None
+        return _place_score(sim, parents_same and _ordinal(s.key) == _ordinal(o.spec.key))
 
     new_s = [i for i, s in enumerate(new) if s.kind != "measure"]
     old_s = [j for j, o in enumerate(old) if o.spec.kind != "measure"]
-    got = _greedy([new[i] for i in new_s], [old[j] for j in old_s], same_place)
+    got = _greedy([new[i] for i in new_s], [old[j] for j in old_s], milestone_score)
     result.update({new_s[i]: (old_s[j], sim) for i, (j, sim) in got.items()})
     return result
 
@@ -165,6 +180,8 @@ def diff_tasks(old: Sequence[StoredTask], new: Sequence[TaskSpec]) -> PlanDiff:
             for name in COMPARED
             if getattr(before.spec, name) != getattr(spec, name)
         }
+        if "text" in fields and strip_label(before.spec.text) == strip_label(spec.text):
+            del fields["text"]  # only the item label moved with the renumbering
         kind = "changed" if fields else "unchanged"
         changes.append(Change(kind=kind, old=before, new=spec, fields=fields, similarity=sim))
     for j, stored in enumerate(old):

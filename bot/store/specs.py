@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
 from parser.model import Plan
+
+_LABEL = re.compile(r"^\s*(?:[（(][一二三四五六七八九十百零〇\d]+[）)]|\d+[.、．])\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +31,11 @@ class TaskSpec:
 
     @property
     def match_text(self) -> str:
-        """The words used to recognise the task across revisions."""
-        if self.kind == "measure":
-            return f"{self.title}\n{self.text}" if self.text != self.title else self.title
-        return self.text
+        """The words used to recognise the task across revisions, without the item label
+        ("（三）", "3.") that a renumbering changes."""
+        if self.kind == "measure" and self.text != self.title:
+            return f"{strip_label(self.title)}\n{strip_label(self.text)}"
+        return strip_label(self.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,11 @@ class StoredTask:
     status: str
     spec: TaskSpec
     extra: dict[str, object] = field(default_factory=dict)
+
+
+def strip_label(text: str) -> str:
+    """Text without a leading item label ("（三）", "3.") that a renumbering changes."""
+    return _LABEL.sub("", text)
 
 
 def text_sha256(text: str) -> str:

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from seeded import SHANGHAI, FixedClock, seeded_engine, task_status
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -17,7 +18,6 @@ from bot.render import Renderer
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import AuditLog, Outbox, StatusEvent
-from seeded import SHANGHAI, FixedClock, seeded_engine, task_status
 
 AS_OF = datetime(2024, 1, 5, 10, 0, tzinfo=SHANGHAI)
 

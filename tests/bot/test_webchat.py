@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from seeded import SHANGHAI, FixedClock, seeded_engine, task_status
 from sqlalchemy import Engine
 
 from bot.app import build_app
@@ -16,7 +17,6 @@ from bot.config import Settings
 from bot.matching import TaskMatcher
 from bot.store import repo
 from bot.store.db import session_scope
-from seeded import SHANGHAI, FixedClock, seeded_engine, task_status
 
 AS_OF = datetime(2024, 1, 5, 10, 0, tzinfo=SHANGHAI)
 

@@ -81,12 +81,16 @@ MORE_CASES: dict[str, Maker] = {
     "PDF without text": _blank_pdf,
     "legacy .doc": _write("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + _NOISE),
     "a directory": _directory,
-    "a .docx with no measures": lambda d: write_docx(d / "memo.docx", ["会议纪要", "会议听取了汇报。"]),
+    "a .docx with no measures": lambda d: write_docx(
+        d / "memo.docx", ["会议纪要", "会议听取了汇报。"]
+    ),
 }
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
+def results(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, subprocess.CompletedProcess[str]]:
     d = tmp_path_factory.mktemp("bad-input")
     paths = {name: make(d) for name, make in CLI_CASES.items()}
 

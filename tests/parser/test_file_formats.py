@@ -72,7 +72,7 @@ def test_text_encodings(tmp_path: Path, seed_plan: Plan, name: str, encode: obje
 
 def test_gb18030_is_detected_not_guessed() -> None:
     assert decode_text("牵头单位：市发展改革委".encode("gb18030")) == "牵头单位：市发展改革委"
-    with pytest.raises(ParseError, match="encoding|binary"):
+    with pytest.raises(ParseError, match=r"encoding|binary"):
         decode_text(bytes(range(0x80, 0x100)) * 20 + b"\x01\x02" * 400)
 
 

@@ -104,7 +104,11 @@ MILESTONES: dict[str, tuple[date, str, str | None]] = {
     "4.5.1": (Y23, "2023年预算安排工业转型升级和高质量发展资金10亿元", "10亿元"),
     "4.5.2": (Y23, "到2023年，政府采购政策工具不断丰富", "90%"),
     "4.5.3": (Y25, "到2025年，有利于绿色低碳发展的政府采购政策执行更加科学", None),
-    "4.8.1": (Y25, "涉及挥发性有机物排放的重点排污单位在线监控监测设施于2025年底前全部安装到位", None),
+    "4.8.1": (
+        Y25,
+        "涉及挥发性有机物排放的重点排污单位在线监控监测设施于2025年底前全部安装到位",
+        None,
+    ),
 }
 
 GOAL_VALUES = ["14.5%", "16.5%", "100%", "3500吨", "390吨", "3050吨", "1160吨"]
@@ -174,7 +178,7 @@ def test_every_span_is_the_text_it_came_from(seed_plan: Plan) -> None:
         assert text[g.span[0] : g.span[1]] == g.text
     for m in seed_plan.measures:
         assert text[m.span[0] : m.span[1]] == m.text
-        assert m.text.startswith(f"（") and m.title in m.text
+        assert m.text.startswith("（") and m.title in m.text
         for ms in m.milestones:
             assert text[ms.span[0] : ms.span[1]] == ms.text
             assert m.span[0] <= ms.span[0] < ms.span[1] <= m.span[1]

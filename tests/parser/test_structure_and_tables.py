@@ -14,7 +14,12 @@ from parser.structure import build_outline, cn_to_int
 
 def test_chinese_numerals() -> None:
     assert [cn_to_int(s) for s in ("一", "九", "十", "十二", "二十", "二十三")] == [
-        1, 9, 10, 12, 20, 23,
+        1,
+        9,
+        10,
+        12,
+        20,
+        23,
     ]
 
 
@@ -25,7 +30,9 @@ def test_outline_of_chapters_items_and_sub_items() -> None:
     )
     outline = build_outline(text, ())
     assert [(c.number, c.title) for c in outline.chapters] == [
-        (1, "总体要求"), (2, "重点任务"), (3, "保障措施"),
+        (1, "总体要求"),
+        (2, "重点任务"),
+        (3, "保障措施"),
     ]
     items = outline.chapters[1].children
     assert [(i.number, i.title) for i in items] == [(1, "第一项"), (2, "第二项")]
@@ -105,10 +112,28 @@ def test_a_measure_ends_at_its_clause() -> None:
 HEADER = ["序号", "重点任务", "牵头单位", "配合单位", "完成时限"]
 TASKS = [
     HEADER,
-    ["1", "实施高标准农田建设，新建高标准农田20万亩", "市农业农村局", "市财政局、市自然资源和规划局", "2024年12月底前"],
-    ["2", "推进农村人居环境整治", "市农委", "市住房和城乡建设局、市生态环境局", "2024年6月底前完成方案；2025年底前全面完成"],
+    [
+        "1",
+        "实施高标准农田建设，新建高标准农田20万亩",
+        "市农业农村局",
+        "市财政局、市自然资源和规划局",
+        "2024年12月底前",
+    ],
+    [
+        "2",
+        "推进农村人居环境整治",
+        "市农委",
+        "市住房和城乡建设局、市生态环境局",
+        "2024年6月底前完成方案；2025年底前全面完成",
+    ],
     ["3", "完善农村供水保障", "市水利局", "市卫健委", "长期坚持"],
-    ["4", "发展乡村旅游，到2025年培育乡村旅游重点村30个", "市水利局", "市文化广电和旅游局", "“十四五”期末"],
+    [
+        "4",
+        "发展乡村旅游，到2025年培育乡村旅游重点村30个",
+        "市水利局",
+        "市文化广电和旅游局",
+        "“十四五”期末",
+    ],
 ]
 
 
@@ -156,7 +181,12 @@ def test_docx_task_table_with_merged_lead_cells(tmp_path: Path) -> None:
     rows = [list(r) for r in TASKS]
     rows[4][2] = ""  # Word keeps the text only in the first cell of a vertical merge
     plan = _table_plan(tmp_path, rows, merge=True)
-    assert [m.lead for m in plan.measures] == ["市农业农村局", "市农业农村局", "市水利局", "市水利局"]
+    assert [m.lead for m in plan.measures] == [
+        "市农业农村局",
+        "市农业农村局",
+        "市水利局",
+        "市水利局",
+    ]
 
 
 def test_docx_variant_columns_with_section_rows(tmp_path: Path) -> None:
@@ -183,7 +213,12 @@ def test_docx_body_items_and_a_table_prefer_the_table(tmp_path: Path) -> None:
     """A plan whose task table repeats the body: the table is the allocation of record."""
     path = write_docx(
         tmp_path / "both.docx",
-        ["某市方案", "一、重点任务", "（一）推进项目建设。（市发改委负责）", "附件：重点任务分工表"],
+        [
+            "某市方案",
+            "一、重点任务",
+            "（一）推进项目建设。（市发改委负责）",
+            "附件：重点任务分工表",
+        ],
         tables={4: [HEADER, ["1", "推进项目建设", "市发改委", "市财政局", "2024年底前"]]},
     )
     plan = parse_document(path)

@@ -1,7 +1,7 @@
 """Queries the coordinator dashboard and the reports need beyond the task and plan queries.
 
 The overview must stay fast at 100,000 tasks, so its counts come from one grouped query
-over the lead assignments instead of a row per task.
+over the task table instead of a row per task.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from sqlmodel import Session, col, select
 from bot.store.errors import NotFound
 from bot.store.models import (
     OPEN_STATUSES,
-    Assignment,
-    AssignmentRole,
     Department,
     PlanVersion,
     StatusEvent,
@@ -53,20 +51,25 @@ def department_overview(
     is_open = col(Task.status).in_(OPEN_STATUSES)
     late = case((and_(is_open, col(Task.due) < as_of), 1), else_=0)
     soon = case((and_(is_open, col(Task.due) >= as_of, col(Task.due) <= soon_until), 1), else_=0)
+    # Task.lead_department_id mirrors the lead assignment (kept by set_assignments): one
+    # pass over the task table, no join, is what keeps this under ~100 ms at 100k tasks.
     stmt = (
         select(  # type: ignore[call-overload]
-            Department.name, Task.status, func.count(), func.sum(late), func.sum(soon)
+            Task.lead_department_id, Task.status, func.count(), func.sum(late), func.sum(soon)
         )
-        .select_from(Assignment)
-        .join(Department, col(Department.id) == Assignment.department_id)
-        .join(Task, col(Task.id) == Assignment.task_id)
-        .where(Assignment.role == AssignmentRole.LEAD, Task.status != TaskStatus.WITHDRAWN)
-        .group_by(col(Department.name), col(Task.status))
+        .where(col(Task.lead_department_id).is_not(None), Task.status != TaskStatus.WITHDRAWN)
+        .group_by(col(Task.lead_department_id), col(Task.status))
     )
     if plan_id is not None:
         stmt = stmt.where(Task.plan_id == plan_id)
+    rows = list(session.exec(stmt))
+    ids = {r[0] for r in rows}
+    names = dict(
+        session.exec(select(Department.id, Department.name).where(col(Department.id).in_(ids)))
+    )
     out: dict[str, DepartmentOverview] = {}
-    for name, status, n, n_late, n_soon in session.exec(stmt):
+    for dept_id, status, n, n_late, n_soon in rows:
+        name = names[dept_id]
         d = out.setdefault(name, DepartmentOverview(department=name))
         d.total += n
         d.overdue += int(n_late or 0)

@@ -8,6 +8,7 @@ session, 403 without the session's CSRF token or without the role the action nee
 from __future__ import annotations
 
 import asyncio
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -91,6 +92,9 @@ class DashContext:
     codec: SessionCodec
     env: Environment
     hasher: PasswordHasher
+    # Checked when a name has no account, so a wrong name takes as long as a wrong password
+    # and the login form does not reveal who has an account.
+    dummy_hash: str
     calendar: WorkCalendar
 
     def today(self) -> date:
@@ -150,13 +154,15 @@ class DashContext:
 def build_context(
     *, db: Database, clock: Clock, settings: Settings, codec: SessionCodec
 ) -> DashContext:
+    hasher = make_hasher()
     return DashContext(
         db=db,
         clock=clock,
         settings=settings,
         codec=codec,
         env=make_environment(),
-        hasher=make_hasher(),
+        hasher=hasher,
+        dummy_hash=hasher.hash(secrets.token_urlsafe(16)),
         calendar=make_calendar(settings.reminders.calendar),
     )
 
@@ -165,6 +171,9 @@ async def to_thread_verify(ctx: DashContext, digests: list[str], password: str) 
     """Index of the first hash `password` matches (argon2 is slow on purpose: off the loop)."""
 
     def check() -> int | None:
+        if not digests:
+            verify(ctx.hasher, ctx.dummy_hash, password)
+            return None
         for i, d in enumerate(digests):
             if verify(ctx.hasher, d, password):
                 return i

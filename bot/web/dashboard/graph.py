@@ -4,7 +4,7 @@ department's load (measures it leads / cooperates on).
 The graph has the same shape as parser.graph.plan_to_graph ("dept:…" and "measure:…"
 nodes, "leads"/"cooperates" edges) but is built from the store, so it shows live statuses
 and revisions; parser.graph.department_load then counts the load. Positions come from
-networkx's bipartite layout: departments in one column, measures in plan order in the other.
+networkx's spring layout, drawn as two columns (departments, measures) in its order.
 """
 
 from __future__ import annotations
@@ -61,49 +61,37 @@ def task_graph(measures: list[TaskRow]) -> nx.DiGraph:
     return g
 
 
-def draw(g: nx.DiGraph) -> Picture:
-    """Pixel positions for every node and edge, from networkx's bipartite layout."""
+def draw(g: nx.DiGraph, late: frozenset[str] = frozenset()) -> Picture:
+    """Pixel positions for every node and edge.
+
+    networkx's spring layout (seeded, so the picture is stable; lead edges pull harder)
+    puts departments near the measures they work on; we keep its vertical order but
+    draw two columns, departments left and measures right, so labels never overlap.
+    Departments in `late` (with overdue led tasks, milestones included) are drawn red.
+    """
     load = department_load(g)
-    depts = sorted(
-        (n for n, a in g.nodes(data=True) if a["kind"] == "department"),
-        key=lambda n: (-load[g.nodes[n]["label"]][0], -load[g.nodes[n]["label"]][1], n),
-    )
+    depts = [n for n, a in g.nodes(data=True) if a["kind"] == "department"]
     measures = [n for n, a in g.nodes(data=True) if a["kind"] == "measure"]
     rows = max(len(depts), len(measures), 1)
-    height = rows * ROW + 60
+    height = rows * ROW + 40
     if not depts or not measures:
         return Picture(WIDTH, height, [], [], [])
-    # Build the layout graph in the order we want the columns drawn (layout keeps order).
-    ordered = nx.Graph()
-    ordered.add_nodes_from(depts)
-    ordered.add_nodes_from(measures)
-    ordered.add_edges_from(g.to_undirected().edges())
-    pos = nx.bipartite_layout(ordered, depts, align="vertical")
-    xs = sorted({float(p[0]) for p in pos.values()})
-    ys_d = [float(pos[n][1]) for n in depts]
-    ys_m = [float(pos[n][1]) for n in measures]
+    u = nx.Graph()
+    u.add_nodes_from(sorted(g.nodes))
+    for a, b, d in g.edges(data=True):
+        u.add_edge(a, b, w=3.0 if d["rel"] == "leads" else 1.0)
+    pos = nx.spring_layout(u, seed=7, weight="w", iterations=200)
 
-    def px(node: str, ys: list[float], count: int) -> tuple[float, float]:
-        x = LEFT_X if float(pos[node][0]) == xs[0] else RIGHT_X
-        lo, hi = min(ys), max(ys)
-        span = (hi - lo) or 1.0
-        # Each column is spread over its own share of the height, centred.
-        col_h = (count - 1) * ROW
-        top = 30 + (rows - 1) * ROW / 2 - col_h / 2
-        y = top + (hi - float(pos[node][1])) / span * col_h if count > 1 else 30 + col_h
-        return x, y
+    def column(nodes: list[str], x: float) -> dict[str, tuple[float, float]]:
+        ordered = sorted(nodes, key=lambda n: (-float(pos[n][1]), n))
+        top = 20 + (rows - len(nodes)) * ROW / 2  # centre the shorter column
+        return {n: (x, top + i * ROW) for i, n in enumerate(ordered)}
 
-    at: dict[str, tuple[float, float]] = {}
+    at = column(depts, LEFT_X) | column(measures, RIGHT_X)
     out_d, out_m = [], []
-    for n in depts:
-        at[n] = px(n, ys_d, len(depts))
+    for n in sorted(depts, key=lambda n: at[n][1]):
         name = g.nodes[n]["label"]
         leads, coops = load[name]
-        late = any(
-            g.nodes[m]["row"].overdue_days > 0
-            for _, m, d in g.out_edges(n, data=True)
-            if d["rel"] == "leads"
-        )
         out_d.append(
             {
                 "x": at[n][0],
@@ -111,11 +99,10 @@ def draw(g: nx.DiGraph) -> Picture:
                 "name": name,
                 "leads": leads,
                 "coops": coops,
-                "colour": STATUS_COLOURS["overdue"] if late else "#455a64",
+                "colour": STATUS_COLOURS["overdue"] if name in late else "#455a64",
             }
         )
-    for n in measures:
-        at[n] = px(n, ys_m, len(measures))
+    for n in sorted(measures, key=lambda n: at[n][1]):
         row: TaskRow = g.nodes[n]["row"]
         key = "overdue" if row.overdue_days else row.status
         out_m.append(
@@ -152,15 +139,18 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
         user = await ctx.page_user(request)
         today = ctx.today()
 
-        def q(s: Session) -> list[TaskRow]:
-            return repo.list_tasks(s, as_of=today, kind="measure")
+        def q(s: Session) -> tuple[list[TaskRow], frozenset[str]]:
+            measures = repo.list_tasks(s, as_of=today, kind="measure")
+            depts = repo.department_overview(s, as_of=today, soon_until=today)
+            return measures, frozenset(d.department for d in depts if d.overdue)
 
-        g = task_graph(await ctx.db.run(q))
+        measures, late = await ctx.db.run(q)
+        g = task_graph(measures)
         load = sorted(department_load(g).items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
         return ctx.render(
             "graph.html",
             user=user,
-            pic=draw(g),
+            pic=draw(g, late),
             load=load,
             colours=STATUS_COLOURS,
         )

@@ -45,12 +45,34 @@ def _parse_upload(filename: str, content: bytes) -> Plan:
         return parse_document(path)
 
 
+FIELD_LABELS = {
+    "key": "编号",
+    "title": "标题",
+    "due": "截止日期",
+    "lead": "牵头单位",
+    "cooperating": "配合单位",
+    "value": "指标",
+}
+
+
+def _plain(v: Any) -> str:
+    if v is None or v == []:
+        return "—"
+    return "、".join(v) if isinstance(v, list) else str(v)
+
+
 def _changes(rev: Revision) -> list[dict[str, Any]]:
+    """The diff's changes as the page shows them: what changed, in words."""
     out = []
     for c in rev.diff.changes:
         j = c.to_json()
-        fields = {k: v for k, v in j["fields"].items() if k != "text"}
-        out.append({**j, "shown_fields": fields, "reworded": "text" in j["fields"]})
+        what = ["文字修改"] if "text" in j["fields"] else []
+        what += [
+            f"{FIELD_LABELS.get(k, k)}：{_plain(a)} → {_plain(b)}"
+            for k, (a, b) in j["fields"].items()
+            if k != "text"
+        ]
+        out.append({**j, "what": "；".join(what)})
     return out
 
 
