@@ -37,15 +37,18 @@ class Clause:
 
 
 def bracket_groups(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Top-level （…） groups in text[start:end], as [open, close] index pairs (inclusive)."""
+    """Top-level （…） groups in text[start:end], as [open, close] index pairs (inclusive).
+
+    A bracket still open at the end of its line is a typo: it is skipped and the
+    line scanned again after it, so "（含试点。…（市商务局负责）" still yields the clause.
+    """
     groups: list[tuple[int, int]] = []
     depth = 0
     opened = -1
-    for i in range(start, end):
+    i = start
+    while i < end:
         ch = text[i]
-        if ch == "\n":
-            depth = 0  # an unclosed bracket (a typo) must not swallow the next lines
-        elif ch == "（":
+        if ch == "（":
             if depth == 0:
                 opened = i
             depth += 1
@@ -53,6 +56,10 @@ def bracket_groups(text: str, start: int, end: int) -> list[tuple[int, int]]:
             depth -= 1
             if depth == 0:
                 groups.append((opened, i))
+        if depth and (ch == "\n" or i == end - 1):
+            i, depth = opened + 1, 0
+            continue
+        i += 1
     return groups
 
 

@@ -225,3 +225,42 @@ def test_docx_body_items_and_a_table_prefer_the_table(tmp_path: Path) -> None:
     assert [(m.id, m.lead, m.cooperating) for m in plan.measures] == [
         ("1", "市发展改革委", ("市财政局",))
     ]
+
+
+def test_docx_two_row_header(tmp_path: Path) -> None:
+    """"责任单位" spanning "牵头单位 | 配合单位" in a second header row, merged cells."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("苏州市2024年数字经济重点任务分工表")
+    table = document.add_table(rows=2, cols=5)
+    for cell, name in zip(table.rows[1].cells, ["", "", "牵头单位", "配合单位", ""], strict=True):
+        cell.text = name
+    for col, name in ((0, "序号"), (1, "重点任务"), (4, "完成时限")):
+        table.cell(0, col).merge(table.cell(1, col)).text = name
+    table.cell(0, 2).merge(table.cell(0, 3)).text = "责任单位"
+    for row in (
+        ["1", "建设城市数字底座", "市大数据局", "市财政局", "6月底前"],
+        ["2", "推进工业互联网平台建设", "市工信局", "市发改委、市科技局", "12月底前"],
+    ):
+        for cell, value in zip(table.add_row().cells, row, strict=True):
+            cell.text = value
+    document.save(str(tmp_path / "two-row.docx"))
+    plan = parse_document(tmp_path / "two-row.docx")
+    assert [(m.id, m.title, m.lead, m.cooperating) for m in plan.measures] == [
+        ("1", "建设城市数字底座", "市大数据局", ("市财政局",)),
+        ("2", "推进工业互联网平台建设", "市工业和信息化局", ("市发展改革委", "市科技局")),
+    ]
+    assert [x.due for m in plan.measures for x in m.milestones] == [
+        date(2024, 6, 30),
+        date(2024, 12, 31),
+    ]
+
+
+def test_an_unclosed_bracket_spoils_only_its_own_line() -> None:
+    plan = parse_text(
+        "某市方案\n一、任务\n"
+        "（一）推进工作（含试点。加快推进。（市商务局负责）\n"
+        "（二）完善机制。（市财政局负责）\n"
+    )
+    assert [(m.id, m.lead) for m in plan.measures] == [("1.1", "市商务局"), ("1.2", "市财政局")]
