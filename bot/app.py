@@ -15,7 +15,6 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
 
 import aiohttp
 from aiohttp import web
@@ -37,7 +36,6 @@ from bot.render import Renderer, find_templates_dir
 from bot.scheduler import Scheduler
 from bot.web import dashboard
 from bot.web.sessions import SessionCodec
-from bot.workcalendar import WorkCalendar
 
 log = logging.getLogger("taskbot")
 
@@ -63,18 +61,13 @@ def session_secret(settings: Settings) -> bytes:
     return secrets.token_bytes(32)
 
 
-def make_calendar(settings: Settings, overrides: dict[date, bool] | None = None) -> WorkCalendar:
-    kind = "cn" if settings.reminders.calendar == "cn" else "weekdays"
-    return WorkCalendar(overrides or {}, kind=kind, logger=logging.getLogger("taskbot.calendar"))
-
-
 def make_core(
     settings: Settings, clock: Clock, engine: Engine, matcher: TaskMatcher | None = None
 ) -> Core:
     db = Database(engine)
     renderer = Renderer()
     conversation = Conversation(db, renderer, matcher or TaskMatcher(), clock)
-    reminders = ReminderService(db, renderer, make_calendar(settings), settings)
+    reminders = ReminderService(db, renderer, settings)
     return Core(db, conversation, reminders, renderer)
 
 

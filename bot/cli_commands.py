@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from bot import cli_bot, cli_dashboard, cli_store
+from bot import cli_bot, cli_calendar, cli_dashboard, cli_store
 
 
 def register(app: typer.Typer) -> None:
@@ -16,3 +16,4 @@ def register(app: typer.Typer) -> None:
     cli_store.register(app)
     cli_dashboard.register(app)
     cli_bot.register(app)
+    cli_calendar.register(app)

@@ -8,8 +8,10 @@ several workers never queue one twice.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session
 
@@ -19,6 +21,7 @@ from bot.reminders import ContactFact, PlannedMessage, TaskFact, plan_reminders
 from bot.render import Renderer
 from bot.store import repo
 from bot.store.repo.bulk import enqueue_outbox_many, record_reminders_many
+from bot.store.repo.calendar import calendar_overrides
 from bot.store.repo.reminding import ReminderRow, reminder_rows
 from bot.workcalendar import WorkCalendar
 
@@ -46,13 +49,16 @@ def task_fact(r: ReminderRow) -> TaskFact:
     )
 
 
+def make_calendar(settings: Settings, overrides: Mapping[date, bool]) -> WorkCalendar:
+    """The working-day calendar the settings ask for, with the admin's overrides on top."""
+    kind = "cn" if settings.reminders.calendar == "cn" else "weekdays"
+    return WorkCalendar(overrides, kind=kind, logger=logging.getLogger("taskbot.calendar"))
+
+
 class ReminderService:
-    def __init__(
-        self, db: Database, renderer: Renderer, calendar: WorkCalendar, settings: Settings
-    ) -> None:
+    def __init__(self, db: Database, renderer: Renderer, settings: Settings) -> None:
         self.db = db
         self.renderer = renderer
-        self.calendar = calendar
         self.settings = settings
 
     def plan(self, s: Session, now: datetime) -> list[PlannedMessage]:
@@ -62,11 +68,13 @@ class ReminderService:
             ContactFact(str(c.id), c.department, c.role, c.platform, c.user_id, c.name)
             for c in repo.list_contacts(s)
         ]
+        # Built per pass so an override an admin just entered counts at once.
+        calendar = make_calendar(self.settings, calendar_overrides(s))
         return plan_reminders(
             [task_fact(r) for r in rows],
             contacts,
             now,
-            self.calendar,
+            calendar,
             self.settings.reminders,
             tz=self.settings.tz,
         )

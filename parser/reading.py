@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from parser.errors import ParseError
+from parser.wordnum import Numbering
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +109,11 @@ def _read_docx(p: Path, data: bytes) -> list[Block]:
         raise ParseError(f"{p}: corrupt or unsupported .docx ({type(exc).__name__})") from None
     blocks: list[Block] = []
     body = document.element.body
+    numbering = Numbering(document)
     # Walk the body in order so tables stay between the paragraphs around them.
     for child in body.iterchildren():
         if child.tag == qn("w:p"):
-            blocks.append(Paragraph(_paragraph_text(child)))
+            blocks.append(Paragraph(numbering.label(child) + _paragraph_text(child)))
         elif child.tag == qn("w:tbl"):
             blocks.append(_table_rows(child))
     return blocks

@@ -267,3 +267,15 @@ class ChatMessage(SQLModel, table=True):
     direction: str = Field(max_length=3)
     text: str = Field(default="", sa_column=Column(Text, nullable=False))
     at: datetime = _ts()
+
+
+class CalendarOverride(SQLModel, table=True):
+    """An admin's word on one day: a working day or not (调休, or a year chinesecalendar lacks)."""
+
+    __tablename__ = "calendar_override"
+
+    day: date = Field(primary_key=True)
+    workday: bool
+    note: str = Field(default="", max_length=200)
+    set_by: str = Field(default="", max_length=200)
+    at: datetime = _ts()

@@ -137,3 +137,46 @@ def _wrap(line: str, font: str, size: float, room: float) -> list[str]:
         cur += ch
     out.append(cur)
     return out
+
+
+def write_numbered_docx(path: Path, items: Sequence[tuple[int | None, str]]) -> Path:
+    """A .docx whose headings are Word auto-numbered lists, the labels not in the text.
+
+    `items` are (level, text): level 0 is "一、", 1 is "（一）", 2 is "1.", None a body
+    paragraph. The list definition is written into numbering.xml as Word does.
+    """
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls, qn
+
+    document = docx.Document()
+    numbering = document.part.numbering_part.element
+    levels = [("chineseCounting", "%1、"), ("chineseCounting", "（%2）"), ("decimal", "%3.")]
+    lvl_xml = "".join(
+        f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
+        f'<w:lvlText w:val="{text}"/></w:lvl>'
+        for i, (fmt, text) in enumerate(levels)
+    )
+    abstract = parse_xml(
+        f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">{lvl_xml}</w:abstractNum>'
+    )
+    first_num = numbering.find(qn("w:num"))
+    if first_num is not None:
+        first_num.addprevious(abstract)
+    else:
+        numbering.append(abstract)
+    numbering.append(
+        parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>')
+    )
+    for level, text in items:
+        para = document.add_paragraph(text)
+        if level is not None:
+            p_pr = para._p.get_or_add_pPr()
+            p_pr.append(
+                parse_xml(
+                    f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/>'
+                    '<w:numId w:val="90"/></w:numPr>'
+                )
+            )
+    document.save(str(path))
+    return path

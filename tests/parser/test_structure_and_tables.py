@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from plan_files import write_docx
+import pytest
+from plan_files import write_docx, write_numbered_docx
 
 from parser.model import Plan
 from parser.pipeline import parse_document, parse_text
 from parser.structure import build_outline, cn_to_int
+from parser.wordnum import format_number
 
 
 def test_chinese_numerals() -> None:
@@ -228,7 +230,7 @@ def test_docx_body_items_and_a_table_prefer_the_table(tmp_path: Path) -> None:
 
 
 def test_docx_two_row_header(tmp_path: Path) -> None:
-    """"责任单位" spanning "牵头单位 | 配合单位" in a second header row, merged cells."""
+    """ "责任单位" spanning "牵头单位 | 配合单位" in a second header row, merged cells."""
     import docx
 
     document = docx.Document()
@@ -264,3 +266,52 @@ def test_an_unclosed_bracket_spoils_only_its_own_line() -> None:
         "（二）完善机制。（市财政局负责）\n"
     )
     assert [(m.id, m.lead) for m in plan.measures] == [("1.1", "市商务局"), ("1.2", "市财政局")]
+
+
+def test_docx_with_word_auto_numbering(tmp_path: Path) -> None:
+    """Headings numbered by Word's list feature: "一、" / "（一）" / "1." are not in the text."""
+    path = write_numbered_docx(
+        tmp_path / "numbered.docx",
+        [
+            (None, "深圳市智慧城市建设方案"),
+            (0, "主要目标"),
+            (None, "到2025年，建成5G基站5万个。"),
+            (0, "重点任务"),
+            (1, "建设城市大脑。2024年底前上线。（市政务服务数据管理局牵头，市发展改革委配合）"),
+            (1, "推进数据开放"),
+            (2, "编制开放目录。2024年6月底前完成。（市政务服务数据管理局负责）"),
+            (2, "建设开放平台。（市工业和信息化局负责）"),
+            (0, "保障措施"),
+            (1, "加强组织领导。（市政府办公厅负责）"),
+        ],
+    )
+    plan = parse_document(path)
+    assert [(m.id, m.chapter, m.title, m.lead) for m in plan.measures] == [
+        ("2.1", "重点任务", "建设城市大脑", "市政务服务和大数据管理局"),
+        ("2.2.1", "重点任务", "编制开放目录", "市政务服务和大数据管理局"),
+        ("2.2.2", "重点任务", "建设开放平台", "市工业和信息化局"),
+        ("3.1", "保障措施", "加强组织领导", "市政府办公室"),
+    ]
+    assert [g.value for g in plan.goals] == ["5万个"]
+    assert plan.text.split("\n")[1:4] == [
+        "一、主要目标",
+        "到2025年，建成5G基站5万个。",
+        "二、重点任务",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("n", "fmt", "label"),
+    [
+        (1, "chineseCounting", "一"),
+        (10, "chineseCountingThousand", "十"),
+        (12, "chineseCounting", "十二"),
+        (21, "chineseCounting", "二十一"),
+        (3, "decimal", "3"),
+        (2, "decimalEnclosedCircle", "②"),
+        (4, "upperRoman", "IV"),
+        (3, "lowerLetter", "c"),
+    ],
+)
+def test_word_number_formats(n: int, fmt: str, label: str) -> None:
+    assert format_number(n, fmt) == label
