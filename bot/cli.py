@@ -97,8 +97,29 @@ def parse(
     parse_output.emit(plan, fmt, out)
 
 
-def _register_subcommands() -> None:
-    """Attach the command groups that live in their own modules."""
+_VALUE_OPTIONS = ("--db", "--config")
+
+
+def _invoked_command(argv: list[str]) -> str | None:
+    """The subcommand named on the command line (skipping global options and their values)."""
+    args = iter(argv)
+    for arg in args:
+        if arg in _VALUE_OPTIONS:
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def _register_subcommands(argv: list[str]) -> None:
+    """Attach the command groups that live in their own modules.
+
+    `parse` is defined here and needs none of them: it is run over many files in
+    scripts and must start in well under a second, while the other groups pull in
+    the store, the web app and the report libraries (~2 s of imports).
+    """
+    if _invoked_command(argv) == "parse":
+        return
     from bot import cli_commands
 
     cli_commands.register(app)
@@ -112,7 +133,7 @@ def main() -> None:
     """
     from parser.errors import ParseError
 
-    _register_subcommands()
+    _register_subcommands(sys.argv[1:])
     debug = "--debug" in sys.argv
     try:
         app()

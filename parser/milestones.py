@@ -22,8 +22,13 @@ def extract_milestones(
     measure_id: str,
     period_end: date | None,
     first_ordinal: int = 1,
+    bare_date_text: tuple[int, int] | None = None,
 ) -> list[Milestone]:
-    """Milestones in text[start:end]; `masked` ranges (responsibility clauses) are skipped."""
+    """Milestones in text[start:end]; `masked` ranges (responsibility clauses) are skipped.
+
+    A date standing alone ("完成时限：2024年12月底前") dates the measure itself: its
+    milestone's text and span are `bare_date_text` (the measure's title), if given.
+    """
     body = list(text[start:end])
     for a, b in masked:
         for i in range(max(a, start), min(b, end)):
@@ -52,13 +57,18 @@ def extract_milestones(
                 continue
             mtext = chunk[a:b]
             after = mtext[t.end - s - lead :] if t.end - s - lead > 0 else mtext
+            span = (start + a, start + b)
+            bare = len(mtext) <= (t.end - t.start) + 1
+            if bare and bare_date_text and bare_date_text[1] > bare_date_text[0]:
+                span = bare_date_text
+                mtext = after = text[span[0] : span[1]]
             out.append(
                 Milestone(
                     id=f"{measure_id}.{first_ordinal + len(out)}",
                     text=mtext,
                     due=t.due,
                     value=first_quantity(after),
-                    span=(start + a, start + b),
+                    span=span,
                 )
             )
     return out

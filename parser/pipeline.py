@@ -180,17 +180,20 @@ def _body_measures(
             if _is_goal_section(node, index):
                 continue
             clauses = index.within(node.start, node.end)
-            end = _trim_end(text, node, clauses)
+            title, title_span = _title(text, node, clauses)
+            end = _trim_end(text, node, clauses, title)
             lead, coop = _responsibility(clauses, units, mid, warnings)
             if county_at is not None and county_at < end:
                 coop += [u for u in county if u not in coop and u != lead]
             masked = [(c.start, c.end) for c in clauses]
-            milestones = extract_milestones(text, node.start, end, masked, mid, period_end)
+            milestones = extract_milestones(
+                text, node.start, end, masked, mid, period_end, bare_date_text=title_span
+            )
             measures.append(
                 Measure(
                     id=mid,
                     chapter=chapter.title,
-                    title=node.title,
+                    title=title,
                     lead=lead,
                     cooperating=tuple(coop),
                     milestones=tuple(milestones),
@@ -201,14 +204,30 @@ def _body_measures(
     return measures
 
 
-def _trim_end(text: str, node: Node, clauses: list[Clause]) -> int:
+def _title(text: str, node: Node, clauses: list[Clause]) -> tuple[str, tuple[int, int]]:
+    """The heading's title without a clause written into it, and its span in `text`.
+
+    "（一）做强产业链（市工信局牵头，市发改委配合）" has the title "做强产业链".
+    """
+    title = node.title
+    for c in clauses:
+        cut = title.find(text[c.start : c.end])
+        if cut > 0:
+            title = title[:cut].rstrip(" ：:，,。")
+    at = text.find(title, node.start, node.end) if title else -1
+    return title, ((at, at + len(title)) if at >= 0 else (node.start, node.start))
+
+
+def _trim_end(text: str, node: Node, clauses: list[Clause], title: str) -> int:
     """A measure ends with its last clause when only new paragraphs follow it."""
     end = node.end
     while end > node.start and text[end - 1] in "\n ":
         end -= 1
     if clauses and "\n" in text[clauses[-1].end : end]:
         first_line = text[node.start : end].split("\n", 1)[0]
-        bare_heading = len(first_line) <= len(node.title) + 6
+        for c in clauses:
+            first_line = first_line.replace(text[c.start : c.end], "")
+        bare_heading = len(first_line) <= len(title) + 6
         if bare_heading and text[node.start : clauses[-1].start].count("\n") <= 1:
             return end  # "（二）标题\n责任单位：A\n正文…": the text follows the clause
         return clauses[-1].end

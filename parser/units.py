@@ -44,13 +44,15 @@ _LABEL_INSIDE = re.compile(
     r"(?<=[^：:；;，,\s])(?=(?:牵头|配合|责任|主责|主办|协办|参与|协同)(?:单位|部门)[：:])"
 )
 _TIME_WORDS = re.compile(r"\d{4}\s*年|\d{1,2}月|年底|年内|季度|长期")
+# "市政府办公室（市金融办）": a unit and, in brackets, another name it answers to.
+_ALSO_NAMED = re.compile(r"^(.+?)（(.+)）$")
 _LEAD_MARK = re.compile(r"（(?:牵头|主责|牵头单位)）$")
 # "以下均需…配合落实，名单不再一一列出", "以下各项任务均由…配合", "…配合落实，以下不再一一列出".
 COUNTY_DECL = re.compile(
     r"以下[^，。；（）\n]{0,10}?均(?:需|由|要|请)|不再(?:一一|逐一|逐项)列[出明举]"
 )
 # Characters that end unit names and never occur in a place name ("太原", "呼和浩特").
-_NOT_PLACE = re.compile(r"[局委办厅部院会府心司队站所处室组]|^[市省县区]")
+_NOT_PLACE = re.compile(r"[局委办厅部院会府心司队站所处室组关行社馆团校]|^[市省县区]")
 # All county-level governments however a city writes them: 县区政府, 区（市、县）人民政府,
 # 各县（市）区政府 … (but not 市政府, the city's own government).
 COUNTY_GOV = "县（市、区）政府"
@@ -232,16 +234,26 @@ class UnitParser:
         self.names = names or UnitNames.load()
 
     def normalize_name(self, raw: str, warnings: list[str]) -> list[str]:
-        """One raw list item -> canonical unit names (several if it was a concatenation)."""
+        """One raw list item -> canonical unit names (several if it was a concatenation).
+
+        "市政府办公室（市金融办）" names two units; "市发改委市工信局" is split by the
+        tokenizer; "市公安局交警支队" (a known unit and a sub-unit) stays one name.
+        """
         name = clean_unit(raw)
         if not name:
             return []
         canon = self.names.canonical(name)
         if canon is not None:
             return [canon]
+        inner = _ALSO_NAMED.match(name)
+        if inner and self.names.canonical(clean_unit(inner.group(2))) is not None:
+            return self.normalize_name(inner.group(1), warnings) + self.normalize_name(
+                inner.group(2), warnings
+            )
         if len(name) >= 6:
             parts = self.names.split_unknown(name)
-            if any(known for _, known in parts) and len(parts) > 1:
+            separate = all(known or part[0] in "省市县区各" for part, known in parts)
+            if any(known for _, known in parts) and len(parts) > 1 and separate:
                 for part, known in parts:
                     if not known:
                         warnings.append(f"unknown unit kept verbatim: {part}")

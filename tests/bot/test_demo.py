@@ -69,6 +69,9 @@ async def test_demo_round_trip_and_graceful_stop(
     demo: tuple[subprocess.Popen[str], str, dict[str, str]],
 ) -> None:
     proc, base, links = demo
+    if not links and proc.poll() is not None:
+        assert proc.stderr is not None
+        pytest.fail(f"taskbot demo exited {proc.returncode}: {proc.stderr.read()[-2000:]}")
     assert "市能源局 张伟" in links and "市政府办公室 郭敏" in links, links
     for _ in range(100):
         try:

@@ -271,3 +271,28 @@ def test_body_sentences_about_units_are_not_clauses(sentence: str) -> None:
         f"宁波市港航物流方案\n一、任务\n（一）推进工作。{sentence}（市交通局负责）\n"
     )
     assert units_of(plan.measures[0]) == ("市交通局", ())
+
+
+@pytest.mark.parametrize(
+    ("clause", "lead", "coop", "unknown"),
+    [
+        (
+            "市政府办公室（市金融办）、市发改委负责",
+            "市政府办公室",
+            ("市金融办", "市发展改革委"),
+            (),
+        ),
+        ("市公安局交警支队牵头", "市公安局交警支队", (), ("市公安局交警支队",)),
+        ("县发改局、县财政局按职责分工负责", "县发展改革局", ("县财政局",), ()),
+        ("山西省能源局、太原市生态环境局负责", "省能源局", ("市生态环境局",), ()),
+        ("太原海关市商务局负责", "太原海关市商务局", (), ("太原海关市商务局",)),
+        ("市委、市政府督查室负责", "市委", ("市政府督查室",), ()),
+        ("各乡镇（街道）、各开发区管委会负责", "乡镇（街道）", ("开发区管委会",), ()),
+    ],
+)
+def test_unit_names(
+    clause: str, lead: str, coop: tuple[str, ...], unknown: tuple[str, ...]
+) -> None:
+    r = UnitParser().parse(clause)
+    assert (r.lead, r.cooperating) == (lead, coop)
+    assert r.warnings == tuple(f"unknown unit kept verbatim: {u}" for u in unknown)

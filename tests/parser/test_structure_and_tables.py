@@ -315,3 +315,32 @@ def test_docx_with_word_auto_numbering(tmp_path: Path) -> None:
 )
 def test_word_number_formats(n: int, fmt: str, label: str) -> None:
     assert format_number(n, fmt) == label
+
+
+def test_clause_on_the_heading_line_and_a_deadline_line() -> None:
+    plan = parse_text(
+        "天津市制造业高质量发展方案\n"
+        "二、重点任务\n"
+        "（一）做强产业链（市工业和信息化局牵头，市发展改革委配合）\n"
+        "实施产业链“链长制”。到2025年，重点产业链产值达到1万亿元。\n"
+        "（二）培育优质企业【责任单位：市工业和信息化局、市科技局】\n"
+        "2024年新增专精特新企业200家。\n"
+        "（三）推动数字化转型。\n"
+        "责任单位：市工信局\n"
+        "完成时限：2024年12月底前\n"
+    )
+    got = [(m.id, m.title, m.lead, m.cooperating) for m in plan.measures]
+    assert got == [
+        ("2.1", "做强产业链", "市工业和信息化局", ("市发展改革委",)),
+        ("2.2", "培育优质企业", "市工业和信息化局", ("市科技局",)),
+        ("2.3", "推动数字化转型", "市工业和信息化局", ()),
+    ]
+    ms = [(x.id, x.due, x.value, x.text) for m in plan.measures for x in m.milestones]
+    assert ms == [
+        ("2.1.1", date(2025, 12, 31), "1万亿元", "到2025年，重点产业链产值达到1万亿元"),
+        ("2.2.1", date(2024, 12, 31), "200家", "2024年新增专精特新企业200家"),
+        ("2.3.1", date(2024, 12, 31), None, "推动数字化转型"),  # a bare deadline dates the task
+    ]
+    for m in plan.measures:
+        for x in m.milestones:
+            assert plan.text[x.span[0] : x.span[1]] == x.text

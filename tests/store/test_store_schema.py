@@ -36,7 +36,7 @@ def test_migrations_create_every_table_and_are_idempotent(db_url: str) -> None:
             version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
             assert version == head_revision()
         indexes = {i["name"] for i in inspect(engine).get_indexes("task")}
-        assert "ix_task_status_due" in indexes
+        assert "ix_task_status_due_id" in indexes
     finally:
         engine.dispose()
 
@@ -80,3 +80,48 @@ def test_head_revision_from_file_names_matches_alembic() -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     assert ScriptDirectory.from_config(cfg).get_current_head() == head_revision()
+
+
+def test_0004_backfills_the_copied_department_columns(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        migrate(engine, "0003")
+        now = "2024-01-05 00:00:00"
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO department (id, name, aliases) VALUES "
+                    "(1, '市能源局', '[]'), (2, '市财政局', '[]'), (3, '市交通局', '[]')"
+                )
+            )
+            conn.execute(
+                text(f"INSERT INTO plan (id, title, created_at) VALUES (1, 'p', '{now}')")
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO plan_version (id, plan_id, number, title, source, sha256, text, "
+                    f"is_current, loaded_at) VALUES (1, 1, 1, 'p', 's', 'x', 't', true, '{now}')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO task (id, plan_id, key, kind, chapter, title, text, status, "
+                    "span_start, span_end, version_id, created_version_id, position, "
+                    f"status_changed_at) VALUES (1, 1, '1.1', 'measure', '', '', '', 'pending', "
+                    f"0, 1, 1, 1, 0, '{now}')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO assignment (task_id, department_id, role, position) VALUES "
+                    "(1, 3, 'cooperating', 2), (1, 1, 'lead', 0), (1, 2, 'cooperating', 1)"
+                )
+            )
+        migrate(engine)
+        with engine.connect() as conn:
+            row = conn.execute(
+                text("SELECT lead_department_id, cooperating_ids FROM task WHERE id = 1")
+            ).one()
+        assert tuple(row) == (1, "2,3")
+    finally:
+        engine.dispose()
