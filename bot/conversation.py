@@ -288,7 +288,8 @@ class Conversation:
         except NotFound:
             return self.render("refuse_unknown_task", task_id=key)
         assert task.id is not None
-        row = repo.task_row(s, task.id, as_of=now.date())
+        before_status, before_due = task.status, task.due
+        text = task.title if task.kind == "measure" and task.title else task.text
         action, note, new_due, word = _action_of(intent)
         try:
             repo.record_status(
@@ -303,51 +304,51 @@ class Conversation:
                 now=now,
             )
         except PermissionDenied:
+            row = repo.task_row(s, task.id, as_of=now.date())
             if me.department in row.cooperating:
                 return self.render("refuse_not_lead", task_id=row.id, lead=row.lead)
             return self.render(
                 "refuse_not_your_task", task_id=row.id, lead=row.lead, department=me.department
             )
         except InvalidTransition:
-            return self.render("refuse_status", task_id=row.id, status=row.status, command=word)
-        return self._accepted(intent, row, note)
-
-    def _accepted(self, intent: it.Intent, row: TaskRow, note: str) -> str:
-        dept = row.lead or ""
+            return self.render(
+                "refuse_status", task_id=task.key, status=before_status, command=word
+            )
         if isinstance(intent, it.Done):
-            return self.render("reply_done", task_id=row.id, text=row.text, note=intent.note)
+            return self.render("reply_done", task_id=task.key, text=text, note=intent.note)
         if isinstance(intent, it.Progress):
             return self.render(
                 "reply_progress",
-                task_id=row.id,
-                text=row.text,
+                task_id=task.key,
+                text=text,
                 percent=intent.percent,
                 note=intent.note,
             )
         if isinstance(intent, it.Extend):
             return self.render(
                 "reply_extension",
-                task_id=row.id,
-                text=row.text,
-                old_due=row.due,
+                task_id=task.key,
+                text=text,
+                old_due=before_due,
                 new_due=intent.new_due,
                 reason=intent.reason,
             )
+        # Coordinators' decisions name the department they concern.
+        dept = repo.task_row(s, task.id, as_of=now.date()).lead or ""
         if isinstance(intent, it.Close):
-            return self.render("reply_closed", task_id=row.id, text=row.text, department=dept)
+            return self.render("reply_closed", task_id=task.key, text=text, department=dept)
         if isinstance(intent, it.Return):
             return self.render(
-                "reply_returned", task_id=row.id, department=dept, reason=intent.reason
+                "reply_returned", task_id=task.key, department=dept, reason=intent.reason
             )
         approved = isinstance(intent, it.ApproveExtension)
-        reason = intent.reason if isinstance(intent, it.RejectExtension) else ""
         return self.render(
             "reply_extension_decided",
-            task_id=row.id,
+            task_id=task.key,
             department=dept,
             approved=approved,
-            new_due=None,
-            reason=reason,
+            new_due=task.due if approved else None,
+            reason=intent.reason if isinstance(intent, it.RejectExtension) else "",
         )
 
 

@@ -109,7 +109,8 @@ async def test_extension_request_and_approval_moves_the_due_date(talk, engine: E
     reply = await talk(ENERGY, "延期 3.8.5 2024年6月30日 试点选址调整")
     assert "延期" in reply
     assert task_status(engine, "3.8.5") == "extension_requested"
-    await talk(COORD, "批准延期 3.8.5")
+    approved = await talk(COORD, "批准延期 3.8.5")
+    assert "2024年6月30日" in approved and "市能源局" in approved
     with session_scope(engine) as s:
         task = repo.find_task(s, "3.8.5")
     assert task.due == date(2024, 6, 30)
