@@ -122,18 +122,32 @@ def generate(engine: Engine, n_tasks: int, depts: list[str], seed: int = 4) -> N
                     }
                 )
     with engine.begin() as conn:
-        conn.execute(insert(tables["department"]), [
-            {"id": i + 1, "name": n, "aliases": []} for i, n in enumerate(depts)
-        ])  # fmt: skip
-        conn.execute(insert(tables["plan"]), [
-            {"id": p, "title": f"方案{p}", "created_at": NOW} for p in range(1, plans + 1)
-        ])  # fmt: skip
-        conn.execute(insert(tables["plan_version"]), [
-            {"id": p, "plan_id": p, "number": 1, "title": f"方案{p}", "source": "gen",
-             "sha256": f"{p:064d}", "text": "x" * 20, "period_end": date(2025, 12, 31),
-             "is_current": True, "loaded_at": NOW}
-            for p in range(1, plans + 1)
-        ])  # fmt: skip
+        conn.execute(
+            insert(tables["department"]),
+            [{"id": i + 1, "name": n, "aliases": []} for i, n in enumerate(depts)],
+        )
+        conn.execute(
+            insert(tables["plan"]),
+            [{"id": p, "title": f"方案{p}", "created_at": NOW} for p in range(1, plans + 1)],
+        )
+        conn.execute(
+            insert(tables["plan_version"]),
+            [
+                {
+                    "id": p,
+                    "plan_id": p,
+                    "number": 1,
+                    "title": f"方案{p}",
+                    "source": "gen",
+                    "sha256": f"{p:064d}",
+                    "text": "x" * 20,
+                    "period_end": date(2025, 12, 31),
+                    "is_current": True,
+                    "loaded_at": NOW,
+                }
+                for p in range(1, plans + 1)
+            ],
+        )
         for i in range(0, len(task_rows), 20000):
             conn.execute(insert(tables["task"]), task_rows[i : i + 20000])
         for i in range(0, len(assign_rows), 50000):
@@ -141,9 +155,11 @@ def generate(engine: Engine, n_tasks: int, depts: list[str], seed: int = 4) -> N
         if engine.dialect.name == "postgresql":
             for t in ("task", "assignment", "department", "plan", "plan_version"):
                 conn.execute(
-                    text(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), "
-                         f"(SELECT max(id) FROM {t}))")
-                )  # fmt: skip
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), "
+                        f"(SELECT max(id) FROM {t}))"
+                    )
+                )
     # The steady state autovacuum would reach: statistics and a visibility map.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
@@ -164,8 +180,10 @@ def bench_queries(name: str, url: str, n_tasks: int) -> None:
     depts = departments()
     t0 = time.perf_counter()
     generate(engine, n_tasks, depts)
-    print(f"[{name}] generated {n_tasks:,} tasks / {len(depts)} departments "
-          f"in {time.perf_counter() - t0:.1f} s")  # fmt: skip
+    print(
+        f"[{name}] generated {n_tasks:,} tasks / {len(depts)} departments "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
 
     def one() -> int:
         with session_scope(engine) as s:
@@ -187,8 +205,10 @@ def bench_queries(name: str, url: str, n_tasks: int) -> None:
         best, median, rows = timed(fn)
         verdict = "" if target is None else ("  OK" if median <= target else "  OVER TARGET")
         goal = f" (target ≤ {target} ms)" if target else ""
-        print(f"[{name}] {label}: {rows} rows, best {best:.1f} ms, median {median:.1f} ms"
-              f"{goal}{verdict}")  # fmt: skip
+        print(
+            f"[{name}] {label}: {rows} rows, best {best:.1f} ms, median {median:.1f} ms"
+            f"{goal}{verdict}"
+        )
     engine.dispose()
 
 
@@ -277,10 +297,16 @@ def hundred_measure_plan(revised: bool) -> str:
     return "\n".join(lines)
 
 
-def bench_cli(url: str, tmp: Path) -> None:
-    exe = [sys.executable, "-c", "from bot.cli import main; main()", "--db", url]
+STORE_ONLY = (
+    "import typer; from bot import cli, cli_store; app = typer.Typer(); "
+    "app.callback()(cli._global); cli_store.register(app); app()"
+)
 
-    def run(*args: str) -> float:
+
+def bench_cli(url: str, tmp: Path) -> None:
+    full = [sys.executable, "-c", "from bot.cli import main; main()", "--db", url]
+
+    def run(*args: str, exe: list[str] = full) -> float:
         t0 = time.perf_counter()
         proc = subprocess.run([*exe, *args], capture_output=True, text=True, check=False)
         elapsed = time.perf_counter() - t0
@@ -290,9 +316,17 @@ def bench_cli(url: str, tmp: Path) -> None:
 
     first = run("load", str(SEED))
     again = run("load", str(SEED))
-    print(f"[cli] taskbot load seed, whole process: {first:.2f} s into a new database "
-          f"(incl. migrations), {again:.2f} s when already stored (target ≤ 1 s)"
-          f"{'  OK' if first <= 1.0 else '  OVER TARGET'}")  # fmt: skip
+    print(
+        f"[cli] taskbot load seed, whole process: {first:.2f} s into a new database "
+        f"(incl. migrations), {again:.2f} s when already stored (target ≤ 1 s)"
+        f"{'  OK' if first <= 1.0 else '  OVER TARGET'}"
+    )
+    url2 = url.replace("cli.db", "cli2.db")
+    alone = run("--db", url2, "load", str(SEED), exe=[sys.executable, "-c", STORE_ONLY])
+    print(
+        f"[cli] the same with only the store commands registered (no bot/web imports): "
+        f"{alone:.2f} s"
+    )
 
     v1, v2 = tmp / "plan100-v1.txt", tmp / "plan100-v2.txt"
     v1.write_text(hundred_measure_plan(False), encoding="utf-8")
@@ -307,13 +341,17 @@ def bench_cli(url: str, tmp: Path) -> None:
         rev = apply_revision(s, p2, plan_id=plan_id)
     inproc = time.perf_counter() - t0
     engine.dispose()
-    print(f"[regenerate] {len(p1.measures)}-measure plan ({p1.milestone_count()} milestones): "
-          f"apply in process {inproc * 1000:.0f} ms; {rev.diff.counts()}")  # fmt: skip
+    print(
+        f"[regenerate] {len(p1.measures)}-measure plan ({p1.milestone_count()} milestones): "
+        f"apply in process {inproc * 1000:.0f} ms; {rev.diff.counts()}"
+    )
     v3 = tmp / "plan100-v3.txt"
     v3.write_text(hundred_measure_plan(False), encoding="utf-8")  # revert: another revision
     whole = run("regenerate", str(v3), "--plan", str(plan_id), "--apply")
-    print(f"[regenerate] whole process `taskbot regenerate --apply` (parse, diff, apply): "
-          f"{whole:.2f} s (target ≤ 2 s){'  OK' if whole <= 2.0 else '  OVER TARGET'}")  # fmt: skip
+    print(
+        f"[regenerate] whole process `taskbot regenerate --apply`: "
+        f"{whole:.2f} s (target ≤ 2 s){'  OK' if whole <= 2.0 else '  OVER TARGET'}"
+    )
 
 
 def main() -> None:

@@ -2,7 +2,8 @@
 
 A clause is a bracketed group ("（…按职责分工负责）", tolerant of mismatched
 brackets like 〔…）, which normalization already unified) or a labelled line
-("牵头单位：…；配合单位：…"), or a trailing "各县（市、区）政府配合落实".
+("牵头单位：…；配合单位：…"), or a trailing "各县（市、区）政府配合落实", or a
+sentence that is nothing but units and their roles ("市卫健委牵头，市医保局配合。").
 """
 
 from __future__ import annotations
@@ -11,12 +12,9 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from parser.units import is_clause_sentence, looks_like_clause
+from parser.units import LABEL, is_clause_sentence, looks_like_clause
 
-_LABELLED = re.compile(
-    r"(?:^|(?<=[。；\n]))\s*((?:牵头单位|牵头部门|主责单位|主办单位|责任单位|责任部门"
-    r"|配合单位|配合部门|协办单位|参与单位|协同单位)[：:][^\n]*)"
-)
+_LABELLED = re.compile(rf"(?:^|(?<=[。；\n]))\s*({LABEL}[^\n]*)")
 # "各县（市、区）政府配合落实。" after a measure's text or its bracketed clause.
 _TRAILING_COOP = re.compile(
     r"(?:^|(?<=[。；\n）]))((?:各|由)?(?:[^。；\n（）]|（[^（）\n]{1,8}）){2,40}"

@@ -2,8 +2,9 @@
 
 Real files carry noise that must not reach the parser: markdown `**`, full-width
 digits, half-width or mismatched brackets (〔…）), spaces inside numbers
-("2025 年"), and sentences split by page breaks ("可再\\n\\n生能源"). Every
-span the parser reports points into the text built here.
+("2025 年"), page numbers ("— 5 —") and sentences split by page breaks
+("可再\\n\\n生能源"). Every span the parser reports points into the text
+built here.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from parser.reading import Block, Paragraph, Table
+from parser.units import LABEL
 
 _FULLWIDTH = str.maketrans(
     {
@@ -49,12 +51,17 @@ _MARKDOWN = re.compile(r"\*\*|__|^#{1,6}\s+|^>\s+")
 # Document numbers keep their 〔2022〕 brackets (they are not clause brackets).
 _DOC_NUMBER = re.compile(r"（(\d{4})）(?=\d+号)")
 
+# "— 5 —", "-5-", "5", "第5页", "第5页 共12页", "5/12": a page's number, not text.
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-—~·－]*\s*\d{1,3}\s*[-—~·－]*|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"
+    r"|\d{1,3}\s*/\s*\d{1,3})$"
+)
 _TERMINAL = "。！？；：!?;:"
 HEADING = re.compile(
     r"^(?:第[一二三四五六七八九十百]+[章节部分条]|[一二三四五六七八九十]+[、.．]"
     r"|（[一二三四五六七八九十]+）|\d{1,2}[.．、](?!\d)|（\d{1,2}）|附件|附表)"
 )
-_LABEL_LINE = re.compile(r"^(?:牵头|配合|责任|主责|主办|协办|参与|协同)(?:单位|部门)[：:]")
+_LABEL_LINE = re.compile(rf"^{LABEL}")
 _UNIT_END = re.compile(r"(?:局|委|办|府|会|中心|公司|集团|室|院|队|部|厅|行|社|所|站|）)$")
 _CLAUSE_END = re.compile(r"（[^（）]*(?:负责|牵头|配合|落实|列出)[^（）]*）$")
 
@@ -137,8 +144,8 @@ def normalize(blocks: Sequence[Block]) -> Normalized:
             continue
         for raw in block.text.split("\n"):
             line = clean_inline(raw)
-            if not line:
-                continue
+            if not line or _PAGE_NUMBER.match(line):
+                continue  # page numbers sit between the halves of a broken sentence
             # The document's first short line is its title: never glue text onto it.
             title = not out and len(pending) < 40
             if pending and _continues(pending, line, first_line=title):

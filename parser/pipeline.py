@@ -13,15 +13,20 @@ from parser.deadlines import find_times, five_year_end
 from parser.errors import ParseError
 from parser.goals import extract_goals
 from parser.milestones import extract_milestones
-from parser.model import DocumentInfo, Goal, Measure, Plan
+from parser.model import DocumentInfo, Goal, Measure, Milestone, Plan
 from parser.normalize import Normalized, normalize
 from parser.reading import Paragraph, read_blocks
-from parser.structure import Node, Outline, build_outline
+from parser.structure import Node, Outline, build_outline, unique_id
 from parser.tables import table_measures
 from parser.units import COUNTY_DECL, UnitParser, _default_names
 
 # 主要目标, 总体目标, 建设目标, 目标任务 …: a goal section is one such heading without
 # any responsibility clause (a "目标任务" chapter full of clauses holds measures).
+# Lines after the plan's body: distribution list, attachments, issuing office.
+_FURNITURE = re.compile(
+    r"^(?:抄送[：:]|主送[：:]|附件\s*\d*[：:]|附表\s*\d*[：:]|（此件[^）]*）|.{0,30}\d{4}年\d{1,2}月\d{1,2}日印发)",
+    re.M,
+)
 _GOAL_TITLE = re.compile(r"目标|指标")
 
 
@@ -148,18 +153,38 @@ def _county_declaration(
     return county, a
 
 
-def _measure_nodes(chapter: Node, index: ClauseIndex) -> list[tuple[str, Node]]:
-    """(id, node) of the nodes that are measures in one chapter."""
-    out: list[tuple[str, Node]] = []
+def _measure_nodes(chapter: Node, index: ClauseIndex) -> list[tuple[str, Node, list[Clause]]]:
+    """(id, node, inherited clauses) of the nodes that are measures in one chapter.
+
+    Items are measures; their numbered sub-items are, instead, when at least two of
+    them carry a clause of their own. A node without a clause inherits the clause
+    its parent states before its first child ("五、保障措施（市委办牵头，各部门配合）").
+    """
+    out: list[tuple[str, Node, list[Clause]]] = []
+    chapter_intro = _intro_clauses(chapter, index)
     if chapter.children and all(c.level == 3 for c in chapter.children):
-        return [(f"{chapter.number}.{c.number}", c) for c in chapter.children]
+        return [(f"{chapter.number}.{c.number}", c, chapter_intro) for c in chapter.children]
     for item in chapter.children:
+        iid = f"{chapter.number}.{item.number}"
         subs_with_clause = [s for s in item.children if index.within(s.start, s.end)]
-        if len(subs_with_clause) >= 2:
-            out += [(f"{chapter.number}.{item.number}.{s.number}", s) for s in item.children]
-        else:
-            out.append((f"{chapter.number}.{item.number}", item))
+        if len(subs_with_clause) < 2:
+            out.append((iid, item, chapter_intro))
+            continue
+        item_intro = _intro_clauses(item, index)
+        if item_intro:  # the item's own text, before its sub-items, is a measure too
+            head = Node(
+                item.level, item.number, item.title, item.start, item.children[0].start - 1
+            )
+            out.append((iid, head, chapter_intro))
+        inherited = item_intro or chapter_intro
+        out += [(f"{iid}.{s.number}", s, inherited) for s in item.children]
     return out
+
+
+def _intro_clauses(node: Node, index: ClauseIndex) -> list[Clause]:
+    """Clauses in a node's own text before its first child (county declarations aside)."""
+    end = node.children[0].start if node.children else node.end
+    return [c for c in index.within(node.start, end) if not COUNTY_DECL.search(c.content)]
 
 
 def _body_measures(
@@ -173,26 +198,32 @@ def _body_measures(
     warnings: list[str],
 ) -> list[Measure]:
     measures: list[Measure] = []
+    seen: set[str] = set()
     for chapter in outline.chapters:
         if not index.within(chapter.start, chapter.end):
             continue  # chapters without any responsible unit hold no measures
-        for mid, node in _measure_nodes(chapter, index):
+        chapter_title, _ = _title(text, chapter, _intro_clauses(chapter, index))
+        for written, node, inherited in _measure_nodes(chapter, index):
             if _is_goal_section(node, index):
                 continue
+            mid = unique_id(written, seen)
             clauses = index.within(node.start, node.end)
             title, title_span = _title(text, node, clauses)
             end = _trim_end(text, node, clauses, title)
-            lead, coop = _responsibility(clauses, units, mid, warnings)
+            lead, coop = _responsibility(clauses or inherited, units, mid, warnings)
             if county_at is not None and county_at < end:
                 coop += [u for u in county if u not in coop and u != lead]
             masked = [(c.start, c.end) for c in clauses]
             milestones = extract_milestones(
                 text, node.start, end, masked, mid, period_end, bare_date_text=title_span
             )
+            milestones += _clause_deadlines(
+                clauses, milestones, mid, title, title_span, period_end
+            )
             measures.append(
                 Measure(
                     id=mid,
-                    chapter=chapter.title,
+                    chapter=chapter_title,
                     title=title,
                     lead=lead,
                     cooperating=tuple(coop),
@@ -202,6 +233,28 @@ def _body_measures(
                 )
             )
     return measures
+
+
+def _clause_deadlines(
+    clauses: list[Clause],
+    found: list[Milestone],
+    mid: str,
+    title: str,
+    title_span: tuple[int, int],
+    period_end: date | None,
+) -> list[Milestone]:
+    """ "（责任单位：A；完成时限：2024年底前）": a deadline inside the clause dates the task."""
+    if title_span[1] <= title_span[0]:
+        return []
+    known = {m.due for m in found}
+    out: list[Milestone] = []
+    for c in clauses:
+        for t in find_times(c.content, period_end):
+            if t.due not in known:
+                known.add(t.due)
+                n = len(found) + len(out) + 1
+                out.append(Milestone(f"{mid}.{n}", title, t.due, None, title_span))
+    return out
 
 
 def _title(text: str, node: Node, clauses: list[Clause]) -> tuple[str, tuple[int, int]]:
@@ -221,6 +274,9 @@ def _title(text: str, node: Node, clauses: list[Clause]) -> tuple[str, tuple[int
 def _trim_end(text: str, node: Node, clauses: list[Clause], title: str) -> int:
     """A measure ends with its last clause when only new paragraphs follow it."""
     end = node.end
+    furniture = _FURNITURE.search(text, node.start, end)
+    if furniture:
+        end = furniture.start()  # "抄送：…", "附件：…" end the plan's body
     while end > node.start and text[end - 1] in "\n ":
         end -= 1
     if clauses and "\n" in text[clauses[-1].end : end]:

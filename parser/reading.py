@@ -1,8 +1,10 @@
 """Read a plan file into blocks of raw text: paragraphs and tables.
 
 .txt (UTF-8, UTF-16 with BOM, GB18030/GBK — detected), .docx (body paragraphs
-and tables in document order, via python-docx) and .pdf (text layer, via pypdf).
-Anything unreadable raises `ParseError` with one line for the user.
+and tables in document order, via python-docx, with Word's automatic list
+numbers restored) and .pdf (text layer, via pypdf). The content decides the
+format, not the file name. Anything unreadable raises `ParseError` with one line
+for the user.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Table:
 Block = Paragraph | Table
 
 _MAX_BYTES = 50 * 1024 * 1024
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Word/WPS compound file
 
 
 def read_blocks(path: str | os.PathLike[str]) -> list[Block]:
@@ -47,13 +50,17 @@ def read_blocks(path: str | os.PathLike[str]) -> list[Block]:
     if size > _MAX_BYTES:
         raise ParseError(f"{p}: file too large ({size} bytes) for a plan document")
     suffix = p.suffix.lower()
-    data = p.read_bytes()
-    if suffix == ".docx" or (suffix not in (".txt", ".pdf") and data[:2] == b"PK"):
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ParseError(f"{p}: cannot read ({exc.strerror})") from None
+    # The content decides, then the name: offices rename files freely.
+    if data[:4] == b"PK\x03\x04" or (suffix == ".docx" and not data.startswith(b"%PDF-")):
         return _read_docx(p, data)
-    if suffix == ".pdf" or data[:5] == b"%PDF-":
+    if data.startswith(b"%PDF-") or suffix == ".pdf":
         return _read_pdf(p, data)
-    if suffix == ".doc":
-        raise ParseError(f"{p}: legacy .doc is not supported; save it as .docx")
+    if data[:8] == _OLE or suffix in (".doc", ".wps"):
+        raise ParseError(f"{p}: legacy .doc/.wps is not supported; save it as .docx")
     return [Paragraph(line) for line in decode_text(data, str(p)).split("\n")]
 
 

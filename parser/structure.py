@@ -30,20 +30,30 @@ _ITEM = re.compile(r"^（([一二三四五六七八九十]+)）\s*(.*)$")
 _SUB = re.compile(r"^(?:(\d{1,2})[.．、](?!\d)|（(\d{1,2})）)\s*(.*)$")
 # "（2023—2025年）", "（试行）", "（征求意见稿）" after a title.
 _TITLE_TAIL = re.compile(r"(?:（[^（）]{1,16}）)+$")
+_COVER_NOTE = re.compile(r"印发《.+?》|关于印发.+的通知|的通知$")
+# Chapter and item headings are never the title, even when one ends in "…方案".
+_HEADING_LIKE = re.compile(
+    r"^(?:第[一二三四五六七八九十]+[章节部分]|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)"
+)
 _TITLE_WORDS = re.compile(r"(方案|计划|意见|要点|规划|办法|清单|通知|纲要|措施|细则)$")
 
 
-def cn_to_int(s: str) -> int:
-    """一 -> 1, 十 -> 10, 十二 -> 12, 二十三 -> 23 (enough for plan outlines)."""
+_CN_NUMERAL = re.compile(
+    r"^(?:([一二三四五六七八九])?百)?(?:([一二三四五六七八九])?(十))?([一二三四五六七八九])?$"
+)
+
+
+def cn_to_int(s: str) -> int | None:
+    """一 -> 1, 十 -> 10, 十二 -> 12, 二十三 -> 23, 一百零 … ; None for "三四" (not a numeral)."""
     if s.isdigit():
         return int(s)
-    if "百" in s:
-        h, _, rest = s.partition("百")
-        return (_CN_DIGITS.get(h, 1) * 100) + (cn_to_int(rest) if rest else 0)
-    if "十" in s:
-        t, _, u = s.partition("十")
-        return (_CN_DIGITS[t] if t else 1) * 10 + (_CN_DIGITS[u] if u else 0)
-    return _CN_DIGITS[s]
+    m = _CN_NUMERAL.match(s.replace("零", ""))
+    if not s or not m or not any(m.groups()):
+        return None
+    hundreds, tens, ten, units = m.groups()
+    total = _CN_DIGITS[hundreds] * 100 if hundreds else 100 if "百" in s else 0
+    total += (_CN_DIGITS[tens] if tens else 1) * 10 if ten else 0
+    return total + (_CN_DIGITS[units] if units else 0)
 
 
 @dataclass
@@ -76,17 +86,16 @@ def heading_title(rest: str) -> str:
 
 def find_title(lines: list[tuple[int, str]]) -> tuple[str, tuple[int, int]]:
     """The plan's title: a short early line ending like a document name."""
-    candidates = lines[:15]
+    candidates = [(start, line) for start, line in lines[:30] if not _HEADING_LIKE.match(line)]
     for start, line in candidates:
-        inner = re.search(r"印发《(.+?)》", line)
-        if inner:
-            continue  # a cover note; the plan's own title line follows
+        if _COVER_NOTE.search(line):
+            continue  # a cover note ("关于印发…的通知"); the plan's own title line follows
         bare = _TITLE_TAIL.sub("", line.strip("《》"))
         if len(line) <= 60 and _TITLE_WORDS.search(bare) and "。" not in line:
             t = line.strip("《》")
             return t, (start + line.find(t), start + line.find(t) + len(t))
     for start, line in candidates:
-        m = re.search(r"印发《(.+?)》", line)
+        m = re.search(r"印发《(.+?)》", line) or re.search(r"关于印发(.+?)的通知", line)
         if m:
             return m.group(1), (start + m.start(1), start + m.end(1))
     start, line = candidates[0] if candidates else (0, "")
@@ -131,16 +140,31 @@ def build_outline(text: str, tables: tuple[TableAt, ...]) -> Outline:
 
 def _heading(line: str, start: int, in_chapters: bool) -> Node | None:
     m = _CHAPTER.match(line)
-    if m and (m.group(1) or m.group(2)):
-        num = cn_to_int(m.group(1) or m.group(2))
+    num = cn_to_int(m.group(1) or m.group(2) or "") if m else None
+    if m and num is not None:
         return Node(1, num, heading_title(m.group(3)), start)
     m = _ITEM.match(line)
-    if m:
-        return Node(2, cn_to_int(m.group(1)), heading_title(m.group(2)), start)
+    num = cn_to_int(m.group(1)) if m else None
+    if m and num is not None:
+        return Node(2, num, heading_title(m.group(2)), start)
     m = _SUB.match(line)
     if m and in_chapters:
         return Node(3, int(m.group(1) or m.group(2)), heading_title(m.group(3)), start)
     return None
+
+
+def unique_id(mid: str, seen: set[str]) -> str:
+    """`mid`, or "3.2-2" when a numbering slip repeats it; records it in `seen`.
+
+    Ids are what people type in chat, so a plan must never hold two alike.
+    """
+    n = 1
+    out = mid
+    while out in seen:
+        n += 1
+        out = f"{mid}-{n}"
+    seen.add(out)
+    return out
 
 
 def _close(nodes: list[Node], end: int) -> None:

@@ -14,7 +14,7 @@ from itertools import zip_longest
 from parser.milestones import deadline_cell_milestones, extract_milestones
 from parser.model import Measure
 from parser.normalize import Cell, TableAt
-from parser.structure import heading_title
+from parser.structure import heading_title, unique_id
 from parser.units import UnitParser
 
 _COLUMNS = {
@@ -96,9 +96,12 @@ def table_measures(
             continue
         raw_id = row[cols.id].text if cols.id is not None and cols.id < len(row) else ""
         mid = raw_id.strip("．. ") if re.fullmatch(r"\d+(?:[.．]\d+)*[.．]?", raw_id) else ""
-        if not mid or mid in taken_ids:
-            mid = str(len(taken_ids) + 1)
-        taken_ids.add(mid)
+        if not mid:  # no 序号: the next free row number
+            n = len(measures) + 1
+            while str(n) in taken_ids:
+                n += 1
+            mid = str(n)
+        mid = unique_id(mid, taken_ids)
         task = row[cols.task]
         clause = _clause(row, cols)
         resp = units.parse(clause) if clause else None
@@ -122,7 +125,8 @@ def table_measures(
                 len(milestones) + 1,
             )
             milestones += [m for m in extra if m.due not in known]
-        start, end = row[0].start, row[-1].end
+        # The task cell is the sentence the measure came from: text[span] == text.
+        start, end = task.start, task.end
         measures.append(
             Measure(
                 id=mid,

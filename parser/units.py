@@ -6,6 +6,8 @@ Clause styles handled (all seen in real plans):
   牵头单位：A；配合单位：B、C      labelled lists (also 责任单位/主责单位/参与单位)
   责任单位：A（牵头）、B           lead marked inside the list
   （A负责）                         a single responsible unit
+  A牵头，B、C配合。                 a sentence of its own
+  A（B）                            a unit and another name it answers to
   各县（市、区）政府配合落实        trailing cooperators
   以下均需…配合落实，名单不再一一列出   cooperators of every later measure
 
@@ -36,13 +38,14 @@ _ROLE_SUFFIX = re.compile(
     r"(?:等)?(?:按照?职责分工|按照?职责|按职能|分别|共同|等单位|等部门)?"
     r"(?:牵头负责|牵头抓总|牵头落实|牵头|具体负责|负责落实|负总责|负责|配合落实|配合|参与|协助|协办|落实)$"
 )
-_LABEL = re.compile(
-    r"^(牵头单位|牵头部门|主责单位|主办单位|责任单位|责任部门|配合单位|配合部门|协办单位|参与单位|协同单位)[：:]"
+# The labels of labelled lists: 牵头单位：, 配合部门：, 责任主体：, 主要责任单位：, 协办处室： …
+LABEL_NAME = (
+    r"(?:主要)?(?:牵头|配合|责任|主责|主办|协办|参与|协同)(?:责任)?(?:单位|部门|主体|处室)"
 )
+LABEL = LABEL_NAME + "[：:]"
+_LABEL = re.compile(rf"^({LABEL_NAME})[：:]")
 # A second label run into the first once spaces are gone: "牵头单位：A配合单位：B".
-_LABEL_INSIDE = re.compile(
-    r"(?<=[^：:；;，,\s])(?=(?:牵头|配合|责任|主责|主办|协办|参与|协同)(?:单位|部门)[：:])"
-)
+_LABEL_INSIDE = re.compile(rf"(?<=[局委办厅部院会府心司队站所处室组行社馆团校）])(?={LABEL})")
 _TIME_WORDS = re.compile(r"\d{4}\s*年|\d{1,2}月|年底|年内|季度|长期")
 # "市政府办公室（市金融办）": a unit and, in brackets, another name it answers to.
 _ALSO_NAMED = re.compile(r"^(.+?)（(.+)）$")
@@ -289,9 +292,9 @@ class UnitParser:
             if label:
                 tag = label.group(1)
                 seg = seg[label.end() :]
-                if tag.startswith(("牵头", "主")):
+                if re.search("牵头|主责|主办", tag):
                     role = "lead"
-                elif tag.startswith("责任"):
+                elif "责任" in tag:
                     role = "list"
                 else:
                     role = "coop"

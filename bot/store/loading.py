@@ -178,6 +178,7 @@ def apply_revision(
             spec=spec,
             parent_id=parent,
             departments=depts,
+            reassign="lead" in change.fields or "cooperating" in change.fields,
         )
         pks[spec.key] = change.old.pk
         if change.fields:

@@ -100,6 +100,8 @@ def _greedy(
         [s.match_text for s in new],
         [o.spec.match_text for o in old],
         scorer=fuzz.ratio,
+        # Pairs below this can never match; rapidfuzz stops early on them (reported as 0).
+        score_cutoff=min(SAME_PLACE, SAME_TEXT),
         workers=1,
     )
     scored: list[tuple[float, int, int, float]] = []

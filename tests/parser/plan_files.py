@@ -88,7 +88,9 @@ def cjk_ttf() -> Path | None:
     return None
 
 
-def write_pdf(path: Path, lines: Sequence[str], font_file: Path | None = None) -> Path:
+def write_pdf(
+    path: Path, lines: Sequence[str], font_file: Path | None = None, page_numbers: bool = True
+) -> Path:
     """Lay the lines out on A4 pages the way a word processor would: wrapped at
     the page width, so sentences break mid-word across lines and pages.
 
@@ -109,16 +111,27 @@ def write_pdf(path: Path, lines: Sequence[str], font_file: Path | None = None) -
     size, leading, margin = 10.5, 16, 56
     width, height = A4
     c = canvas.Canvas(str(path), pagesize=A4)
+    page = 1
+
+    def footer() -> None:
+        # Government PDFs print "— 3 —" under every page; the reader must drop it.
+        if page_numbers:
+            c.setFont(font, size)
+            c.drawCentredString(width / 2, margin / 2, f"— {page} —")
+
     c.setFont(font, size)
     y = height - margin
     for line in lines:
         for piece in _wrap(line, font, size, width - 2 * margin):
             if y < margin:
+                footer()
                 c.showPage()
+                page += 1
                 c.setFont(font, size)
                 y = height - margin
             c.drawString(margin, y, piece)
             y -= leading
+    footer()
     c.save()
     return path
 

@@ -6,6 +6,8 @@ their offices write them.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from parser.model import Measure, Plan
@@ -296,3 +298,34 @@ def test_unit_names(
     r = UnitParser().parse(clause)
     assert (r.lead, r.cooperating) == (lead, coop)
     assert r.warnings == tuple(f"unknown unit kept verbatim: {u}" for u in unknown)
+
+
+def test_deadline_inside_a_clause_dates_the_measure() -> None:
+    plan = parse_text(
+        "郑州市智慧城市建设方案\n一、任务\n"
+        "（一）建设城市大脑。推进建设。（责任单位：市大数据局；完成时限：2024年底前）\n"
+        "（二）完善标准。（市市场监管局负责，长期坚持）\n"
+    )
+    first, second = plan.measures
+    assert units_of(first) == ("市大数据局", ())
+    assert [(x.id, x.text, x.due) for x in first.milestones] == [
+        ("1.1.1", "建设城市大脑", date(2024, 12, 31))
+    ]
+    assert units_of(second) == ("市市场监管局", ())
+    assert second.milestones == ()
+    assert plan.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("lines", "lead", "coop"),
+    [
+        ("责任主体：各县（市、区）政府", COUNTY, ()),
+        ("主要责任单位：市应急局、市公安局", "市应急局", ("市公安局",)),
+        ("牵头部门：市应急局\n协办处室：市财政局", "市应急局", ("市财政局",)),
+        ("牵头单位：市应急管理局配合部门：市消防救援支队", "市应急局", ("市消防救援支队",)),
+    ],
+)
+def test_label_vocabulary(lines: str, lead: str, coop: tuple[str, ...]) -> None:
+    plan = parse_text(f"南昌市安全生产专项整治方案\n一、任务\n（一）整治隐患。\n{lines}\n")
+    assert units_of(plan.measures[0]) == (lead, coop)
+    assert plan.warnings == ()

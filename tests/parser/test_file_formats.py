@@ -91,3 +91,14 @@ def test_pdf_with_embedded_cjk_truetype_font(tmp_path: Path, seed_plan: Plan) ->
         )
     path = write_pdf(tmp_path / "embedded.pdf", seed_text().split("\n"), font_file=font)
     _assert_same_plan(parse_document(path), seed_plan)
+
+
+def test_content_decides_not_the_file_name(tmp_path: Path, seed_plan: Plan) -> None:
+    """A Word file saved as .txt and a PDF saved as .docx are still read as what they are."""
+    lines = seed_text().split("\n")
+    docx_as_txt = tmp_path / "plan.txt"
+    docx_as_txt.write_bytes(write_docx(tmp_path / "a.docx", lines).read_bytes())
+    pdf_as_docx = tmp_path / "plan.docx"
+    pdf_as_docx.write_bytes(write_pdf(tmp_path / "b.pdf", lines).read_bytes())
+    _assert_same_plan(parse_document(docx_as_txt), seed_plan)
+    _assert_same_plan(parse_document(pdf_as_docx), seed_plan)

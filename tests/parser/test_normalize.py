@@ -100,3 +100,16 @@ def test_markdown_pipe_table_in_text_becomes_a_table() -> None:
         ["序号", "重点任务", "牵头单位"],
         ["1", "建设平台", "市大数据局"],
     ]
+
+
+@pytest.mark.parametrize(
+    "number", ["— 5 —", "-5-", "－ 12 －", "5", "第5页", "第 5 页 共 12 页", "5/12"]
+)
+def test_page_numbers_between_halves_of_a_sentence_are_dropped(number: str) -> None:
+    text = norm(f"某市方案\n（二）推进工作。加强市生\n{number}\n态环境局的统筹协调。")
+    assert text == "某市方案\n（二）推进工作。加强市生态环境局的统筹协调。"
+
+
+def test_numbers_that_are_text_stay() -> None:
+    text = norm("某市方案\n（一）目标。到2025年达到\n2025\n年的水平。")
+    assert text.endswith("到2025年达到2025年的水平。")

@@ -172,3 +172,27 @@ def test_digital_government(tmp_path: Path, encoding: str) -> None:
 def test_digital_government_docx(tmp_path: Path) -> None:
     lines = DIGITAL.read_text(encoding="utf-8").split("\n")
     _check_digital(parse_document(write_docx(tmp_path / "digital.docx", lines)))
+
+
+# --- 促消费: the plan behind its cover note, ending with 抄送/印发 lines ------------------
+
+
+def test_plan_behind_a_cover_note() -> None:
+    plan = parse_document(PLANS / "wuhan-consumption-cover-note.txt")
+    assert plan.document.title == "武汉市促进消费提质扩容实施方案"
+    assert _units(plan) == {
+        "2.1": ("市商务局", (COUNTY,)),
+        "2.2": ("市商务局", ("市公安局交通管理局",)),
+        "2.3": ("市文旅局", ()),
+        "3.1": ("市商务局", ()),
+    }
+    assert _dues(plan) == {
+        "2.1.1": date(2023, 12, 31),
+        "2.2.1": date(2023, 6, 30),
+        "2.3.1": date(2024, 6, 30),
+    }
+    assert [g.value for g in plan.goals] == ["1万亿元", "5个"]
+    last = plan.measures[-1]
+    assert last.text == "（一）加强组织领导。建立促消费工作专班。（市商务局负责）"
+    assert plan.warnings == ()
+    _check_provenance(plan)

@@ -14,15 +14,25 @@ from parser.structure import build_outline, cn_to_int
 from parser.wordnum import format_number
 
 
-def test_chinese_numerals() -> None:
-    assert [cn_to_int(s) for s in ("一", "九", "十", "十二", "二十", "二十三")] == [
-        1,
-        9,
-        10,
-        12,
-        20,
-        23,
-    ]
+@pytest.mark.parametrize(
+    ("numeral", "value"),
+    [
+        ("一", 1),
+        ("九", 9),
+        ("十", 10),
+        ("十二", 12),
+        ("二十", 20),
+        ("二十三", 23),
+        ("一百零五", 105),
+    ],
+)
+def test_chinese_numerals(numeral: str, value: int) -> None:
+    assert cn_to_int(numeral) == value
+
+
+@pytest.mark.parametrize("junk", ["三四", "十十", "二十四五", ""])
+def test_not_a_numeral(junk: str) -> None:
+    assert cn_to_int(junk) is None
 
 
 def test_outline_of_chapters_items_and_sub_items() -> None:
@@ -174,7 +184,7 @@ def test_docx_task_table(tmp_path: Path) -> None:
     assert ms["2.1"].text == "2024年6月底前完成方案"
     assert ms["1.1"].text == "实施高标准农田建设，新建高标准农田20万亩"
     for m in plan.measures:
-        assert plan.text[m.span[0] : m.span[1]].startswith(m.id)
+        assert plan.text[m.span[0] : m.span[1]] == m.text
         for x in m.milestones:
             assert plan.text[x.span[0] : x.span[1]] == x.text
 
@@ -344,3 +354,29 @@ def test_clause_on_the_heading_line_and_a_deadline_line() -> None:
     for m in plan.measures:
         for x in m.milestones:
             assert plan.text[x.span[0] : x.span[1]] == x.text
+
+
+def test_clauses_of_a_chapter_or_item_cover_what_has_none() -> None:
+    plan = parse_text(
+        "某市改革方案\n"
+        "四、重点任务\n"
+        "（一）推进改革。统筹推进各项改革。（市发改委牵头）\n"
+        "1.深化审批改革。2024年底前完成。（市行政审批局负责）\n"
+        "2.深化财税改革。（市财政局负责）\n"
+        "3.深化国企改革。\n"
+        "五、保障措施（市委办、市政府办牵头，各有关部门配合）\n"
+        "（一）加强组织领导。建立工作专班。\n"
+        "（二）强化督查考核。2024年6月底前开展督查。\n"
+    )
+    got = [(m.id, m.chapter, m.title, m.lead, m.cooperating) for m in plan.measures]
+    both = ("市政府办公室", "有关部门")
+    assert got == [
+        ("4.1", "重点任务", "推进改革", "市发展改革委", ()),
+        ("4.1.1", "重点任务", "深化审批改革", "市行政审批局", ()),
+        ("4.1.2", "重点任务", "深化财税改革", "市财政局", ()),
+        ("4.1.3", "重点任务", "深化国企改革", "市发展改革委", ()),
+        ("5.1", "保障措施", "加强组织领导", "市委办公室", both),
+        ("5.2", "保障措施", "强化督查考核", "市委办公室", both),
+    ]
+    assert [x.id for m in plan.measures for x in m.milestones] == ["4.1.1.1", "5.2.1"]
+    assert plan.measures[0].text == "（一）推进改革。统筹推进各项改革。（市发改委牵头）"

@@ -18,24 +18,22 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from argon2 import PasswordHasher
-from dash_helpers import ADMIN, AS_OF, COORDINATOR, PASSWORD
+from dash_helpers import (
+    ADMIN,
+    COORDINATOR,
+    PASSWORD,
+    SEED_CONTACTS,
+    SEED_PLAN,
+    dashboard_app,
+)
 from sqlalchemy import Engine
 
-from bot.clock import make_clock
-from bot.config import Settings
-from bot.database import Database
 from bot.store.contacts_import import import_contacts
 from bot.store.db import make_engine, open_store, session_scope
 from bot.store.loading import load_plan
-from bot.web import dashboard
 from bot.web.passwords import set_password
-from bot.web.sessions import SessionCodec
 from parser import parse_document
 from parser.units import canonicalize, is_known
-
-ROOT = Path(__file__).resolve().parents[2]
-SEED_PLAN = ROOT / "examples" / "taiyuan-energy-plan.txt"
-SEED_CONTACTS = ROOT / "examples" / "contacts.csv"
 
 
 @pytest.fixture(scope="session")
@@ -67,20 +65,6 @@ def seeded_engine(seeded_url: str) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
-
-
-def dashboard_app(engine: Engine, as_of: str = AS_OF) -> web.Application:
-    settings = Settings(database_url=str(engine.url), secret_key="test-secret-" + "x" * 20)
-    app = web.Application(client_max_size=20 * 1024 * 1024)
-    codec = SessionCodec(b"k" * 32, "taskbot_dash", max_age=3600)
-    dashboard.setup(
-        app,
-        db=Database(engine),
-        clock=make_clock(as_of, settings.tz),
-        settings=settings,
-        codec=codec,
-    )
-    return app
 
 
 @pytest.fixture

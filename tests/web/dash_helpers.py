@@ -8,11 +8,21 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from sqlalchemy import Engine
+
+from bot.clock import make_clock
+from bot.config import Settings
+from bot.database import Database
+from bot.web import dashboard
+from bot.web.sessions import SessionCodec
 
 COORDINATOR = "郭敏"
 ADMIN = "何军"
 PASSWORD = "correct horse battery"
 AS_OF = "2024-01-05"
+ROOT = Path(__file__).resolve().parents[2]
+SEED_PLAN = ROOT / "examples" / "taiyuan-energy-plan.txt"
+SEED_CONTACTS = ROOT / "examples" / "contacts.csv"
 
 Client = TestClient[web.Request, web.Application]
 
@@ -59,3 +69,17 @@ def multipart(field: str, filename: str, content: bytes, **fields: str) -> aioht
         data.add_field(k, v)
     data.add_field(field, content, filename=filename)
     return data
+
+
+def dashboard_app(engine: Engine, as_of: str = AS_OF) -> web.Application:
+    settings = Settings(database_url=str(engine.url), secret_key="test-secret-" + "x" * 20)
+    app = web.Application(client_max_size=20 * 1024 * 1024)
+    codec = SessionCodec(b"k" * 32, "taskbot_dash", max_age=3600)
+    dashboard.setup(
+        app,
+        db=Database(engine),
+        clock=make_clock(as_of, settings.tz),
+        settings=settings,
+        codec=codec,
+    )
+    return app

@@ -7,8 +7,16 @@ import base64
 from pathlib import Path
 
 import pytest
-from conftest import SEED_PLAN
-from dash_helpers import ADMIN, COORDINATOR, Client, csrf_in, login, multipart, revised_plan
+from dash_helpers import (
+    ADMIN,
+    COORDINATOR,
+    SEED_PLAN,
+    Client,
+    csrf_in,
+    login,
+    multipart,
+    revised_plan,
+)
 
 PAGES = [
     "/",

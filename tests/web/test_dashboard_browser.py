@@ -21,8 +21,7 @@ import docx
 import openpyxl
 import pytest
 from aiohttp import web
-from conftest import SEED_PLAN
-from dash_helpers import ADMIN, COORDINATOR, PASSWORD, revised_plan
+from dash_helpers import ADMIN, COORDINATOR, PASSWORD, SEED_PLAN, revised_plan
 from sqlalchemy import Engine
 
 from bot.app import build_app

@@ -8,8 +8,16 @@ from datetime import date
 from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
-from conftest import SEED_PLAN, dashboard_app
-from dash_helpers import ADMIN, COORDINATOR, Client, login, multipart, revised_plan
+from dash_helpers import (
+    ADMIN,
+    COORDINATOR,
+    SEED_PLAN,
+    Client,
+    dashboard_app,
+    login,
+    multipart,
+    revised_plan,
+)
 from sqlalchemy import Engine
 
 from bot.store import repo

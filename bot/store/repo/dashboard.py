@@ -64,9 +64,8 @@ def department_overview(
         stmt = stmt.where(Task.plan_id == plan_id)
     rows = list(session.exec(stmt))
     ids = {r[0] for r in rows}
-    names = dict(
-        session.exec(select(Department.id, Department.name).where(col(Department.id).in_(ids)))
-    )
+    named = select(Department.id, Department.name).where(col(Department.id).in_(ids))
+    names = {dept_id: name for dept_id, name in session.exec(named)}
     out: dict[str, DepartmentOverview] = {}
     for dept_id, status, n, n_late, n_soon in rows:
         name = names[dept_id]

@@ -222,8 +222,10 @@ def update_task(
     spec: TaskSpec,
     parent_id: int | None,
     departments: dict[str, int],
+    reassign: bool = True,
 ) -> None:
-    """Rewrite a task in place from a newer version; its id, status and history stay."""
+    """Rewrite a task in place from a newer version; its id, status and history stay.
+    `reassign=False` skips rewriting the assignments (the revision left them as they were)."""
     task.key = spec.key
     task.parent_id = parent_id
     task.chapter = spec.chapter
@@ -236,7 +238,8 @@ def update_task(
     task.position = spec.position
     session.add(task)
     assert task.id is not None
-    set_assignments(session, task.id, spec.lead, spec.cooperating, departments)
+    if reassign:
+        set_assignments(session, task.id, spec.lead, spec.cooperating, departments)
 
 
 def set_assignments(

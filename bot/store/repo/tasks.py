@@ -67,9 +67,6 @@ def overdue_days(due: date | None, status: str, as_of: date) -> int:
     return (as_of - due).days
 
 
-_ID_CHUNK = 5000  # ids per IN (…): far below SQLite's limit on bound parameters
-
-
 def _core(session: Session, stmt: Executable) -> list[Any]:
     """Run a Core statement wider than sqlmodel's typed `exec` overloads, in the session's
     transaction (flushing first, as `exec` would)."""
@@ -110,11 +107,11 @@ def list_tasks(
         col(Task.span_end),
         col(Task.lead_department_id),
         col(Task.cooperating_ids),
-        col(Task.position),
     ).order_by(col(Task.plan_id), col(Task.position), col(Task.id))
     conds: list[Any] = []
+    names = department_names(session)
     if department is not None:
-        dept = session.exec(select(Department.id).where(Department.name == department)).first()
+        dept = next((i for i, n in names.items() if n == department), None)
         if dept is None:
             raise NotFound(f"no department named {department}")
         if lead_only:
@@ -136,24 +133,12 @@ def list_tasks(
         conds.append(Task.kind == kind)
     if task_ids is not None:
         conds.append(col(Task.id).in_(list(task_ids)))
-    if department is not None and task_ids is None:
-        # Two steps: the ids from indexes alone (status, due, id) x (department, task), then
-        # the rows by primary key. One join makes PostgreSQL read every overdue task row.
-        ids = [r[0] for r in _core(session, sa_select(col(Task.id)).where(and_(*conds)))]
-        rows = []
-        for i in range(0, len(ids), _ID_CHUNK):
-            chunk = ids[i : i + _ID_CHUNK]
-            rows += _core(session, stmt.where(col(Task.id).in_(chunk)))
-        if len(ids) > _ID_CHUNK:
-            rows.sort(key=lambda r: (r[1], r[-1], r[0]))
-    else:
-        rows = _core(session, stmt.where(and_(*conds)))
+    rows = _core(session, stmt.where(and_(*conds)))
     if not rows:
         return []
-    names = department_names(session)
     open_statuses = set(OPEN_STATUSES)
     out = []
-    for pk, plan, key, kind_, title, text, due, st, ver, s0, s1, lead_id, coop_ids, _pos in rows:
+    for pk, plan, key, kind_, title, text, due, st, ver, s0, s1, lead_id, coop_ids in rows:
         late = (as_of - due).days if due is not None and due < as_of and st in open_statuses else 0
         out.append(
             TaskRow(

@@ -31,6 +31,7 @@ from bot.web.passwords import DASHBOARD_ROLES, make_hasher, verify
 from bot.web.sessions import SessionCodec, csrf_ok
 from bot.workcalendar import WorkCalendar
 
+ROLE_LABELS = {"contact": "联络员", "leader": "领导", "coordinator": "督办", "admin": "管理员"}
 DASH = "dash"  # session kind of a logged-in coordinator or admin
 LOGIN = "login"  # session kind that only carries the login form's CSRF token
 
@@ -74,6 +75,7 @@ def make_environment(templates_dir: Path | None = None) -> Environment:
     )
     env.globals["STATUS_LABELS"] = STATUS_LABELS
     env.filters["status_label"] = lambda s: STATUS_LABELS.get(s, s)
+    env.filters["role_label"] = lambda r: ROLE_LABELS.get(r, r)
     return env
 
 
