@@ -112,17 +112,17 @@ def _invoked_command(argv: list[str]) -> str | None:
 
 
 def _register_subcommands(argv: list[str]) -> None:
-    """Attach the command groups that live in their own modules.
+    """Attach the command groups that live in their own modules (see bot.cli_commands).
 
     `parse` is defined here and needs none of them: it is run over many files in
-    scripts and must start in well under a second, while the other groups pull in
-    the store, the web app and the report libraries (~2 s of imports).
+    scripts and must start in well under a second.
     """
-    if _invoked_command(argv) == "parse":
+    command = _invoked_command(argv)
+    if command == "parse":
         return
     from bot import cli_commands
 
-    cli_commands.register(app)
+    cli_commands.register(app, command)
 
 
 def main() -> None:

@@ -132,6 +132,8 @@ YEARLESS: tuple[YearlessStrategy, ...] = (
         re.compile(r"(?<![\d每当年])(?:年底|年末|年内)(?=之前|以前|前|内|完成|建成|[，。；,])"),
         _yearless_year_end,
     ),
+    # "全年新增新能源公交车500辆" in an annual plan; not "全年度、全方位".
+    (re.compile(r"(?<![\d每当])全年(?![度龄候])"), _yearless_year_end),
 )
 
 

@@ -12,6 +12,9 @@ from parser.quantities import quantities
 _CLAUSE = re.compile(r"[^，,。；;！？\n]+")
 
 
+_BASELINE = re.compile(r"(?:较|比|与|同|基于|以)$")
+
+
 def extract_goals(text: str, start: int, end: int, period_end: date | None) -> list[Goal]:
     """Every quantity in text[start:end] becomes a goal with its clause as text.
 
@@ -19,7 +22,8 @@ def extract_goals(text: str, start: int, end: int, period_end: date | None) -> l
     the clause it came from as its text, so `text[span] == goal.text` always holds.
     """
     chunk = text[start:end]
-    times = find_times(chunk, period_end)
+    # A baseline ("较2023年减少3天", "比2020年下降13.5%") is not when a goal is due.
+    times = [t for t in find_times(chunk, period_end) if not _BASELINE.search(chunk, 0, t.start)]
     goals: list[Goal] = []
     for cm in _CLAUSE.finditer(chunk):
         clause = cm.group(0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 from parser.deadlines import clause_start, commitments, find_times
@@ -71,6 +72,23 @@ def extract_milestones(
                     span=span,
                 )
             )
+    return out
+
+
+def reserve_ids(milestones: list[Milestone], measure_id: str, seen: set[str]) -> list[Milestone]:
+    """Number milestones "3.4.1", "3.4.2" … skipping ids already used in the plan.
+
+    A chapter-level measure "3" and an item "3.1" could otherwise share an id.
+    """
+    out: list[Milestone] = []
+    k = 1
+    for m in milestones:
+        while f"{measure_id}.{k}" in seen:
+            k += 1
+        mid = f"{measure_id}.{k}"
+        seen.add(mid)
+        out.append(replace(m, id=mid))
+        k += 1
     return out
 
 

@@ -12,7 +12,7 @@ from parser.clauses import Clause, ClauseIndex
 from parser.deadlines import find_times, five_year_end
 from parser.errors import ParseError
 from parser.goals import extract_goals
-from parser.milestones import extract_milestones
+from parser.milestones import extract_milestones, reserve_ids
 from parser.model import DocumentInfo, Goal, Measure, Milestone, Plan
 from parser.normalize import Normalized, normalize
 from parser.reading import Paragraph, read_blocks
@@ -162,10 +162,14 @@ def _measure_nodes(chapter: Node, index: ClauseIndex) -> list[tuple[str, Node, l
     """
     out: list[tuple[str, Node, list[Clause]]] = []
     chapter_intro = _intro_clauses(chapter, index)
-    if chapter.children and all(c.level == 3 for c in chapter.children):
-        return [(f"{chapter.number}.{c.number}", c, chapter_intro) for c in chapter.children]
+    # Chapter 0 holds items written before any chapter: their ids are "1", "2" ….
+    prefix = f"{chapter.number}." if chapter.number else ""
+    if not chapter.children:  # "一、加快产业转型。…（市发改委负责）": the chapter is the task
+        return [(str(chapter.number), chapter, [])] if chapter.number else []
+    if all(c.level == 3 for c in chapter.children):
+        return [(f"{prefix}{c.number}", c, chapter_intro) for c in chapter.children]
     for item in chapter.children:
-        iid = f"{chapter.number}.{item.number}"
+        iid = f"{prefix}{item.number}"
         subs_with_clause = [s for s in item.children if index.within(s.start, s.end)]
         if len(subs_with_clause) < 2:
             out.append((iid, item, chapter_intro))
@@ -227,7 +231,7 @@ def _body_measures(
                     title=title,
                     lead=lead,
                     cooperating=tuple(coop),
-                    milestones=tuple(milestones),
+                    milestones=tuple(reserve_ids(milestones, mid, seen)),
                     span=(node.start, end),
                     text=text[node.start : end],
                 )

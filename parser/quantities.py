@@ -15,10 +15,13 @@ MW GW 万吨标准煤 吨标准煤 克标准煤/千瓦时 万吨/年 吨/年 万
 # Longest units first so "万千瓦" wins over "万" + "千瓦".
 _UNITS = sorted(_UNIT_TEXT.split(), key=len, reverse=True)
 _QUANTITY = re.compile(
-    r"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)\s*(万亿|亿|万|千)?\s*("
+    r"(?<![\d.A-Za-z第])(\d+(?:\.\d+)?)\s*(万亿|亿|万|千)?\s*("
     + "|".join(re.escape(u) for u in _UNITS)
     + r")"
 )
+
+
+_MEASURED = re.compile(r"(?:天数|时间|时长|用时|日数|次数)[^，,。；;]{0,12}$")
 
 
 def quantities(s: str) -> list[tuple[int, int, str]]:
@@ -28,8 +31,13 @@ def quantities(s: str) -> list[tuple[int, int, str]]:
         number, mult, unit = m.group(1), m.group(2) or "", m.group(3)
         if unit == "年" and not mult and len(number) == 4:
             continue
-        if unit in ("年", "天", "小时", "次") and not mult:
-            continue  # durations and counts of times are not targets
+        if (
+            unit in ("年", "天", "小时", "次")
+            and not mult
+            and not _MEASURED.search(s, 0, m.start())
+        ):
+            continue  # durations and counts of times are not targets, unless a
+            # time is what is measured: "优良天数达到250天", "通关时间压缩至30小时"
         out.append((m.start(), m.end(), f"{number}{mult}{unit}"))
     return out
 

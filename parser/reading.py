@@ -9,26 +9,17 @@ for the user.
 
 from __future__ import annotations
 
+import logging
 import os
+import warnings
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from parser.blocks import Block, Paragraph, Table
 from parser.errors import ParseError
+from parser.pdftables import lift_layout_tables
 from parser.wordnum import Numbering
-
-
-@dataclass(frozen=True, slots=True)
-class Paragraph:
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Table:
-    rows: tuple[tuple[str, ...], ...]
-
-
-Block = Paragraph | Table
 
 _MAX_BYTES = 50 * 1024 * 1024
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Word/WPS compound file
@@ -190,22 +181,33 @@ def _fill_vertical_merges(rows: list[tuple[str, ...]], tbl_el: object) -> None:
 
 
 def _read_pdf(p: Path, data: bytes) -> list[Block]:
+    # pypdf logs (even at ERROR) and warns on every odd object it repairs; the user
+    # needs our one line, so it is silenced while it reads, and only then.
+    pypdf_log = logging.getLogger("pypdf")
+    level = pypdf_log.level
+    pypdf_log.setLevel(logging.CRITICAL + 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _read_pdf_quietly(p, data)
+    finally:
+        pypdf_log.setLevel(level)
+
+
+def _read_pdf_quietly(p: Path, data: bytes) -> list[Block]:
     import io
-    import logging
 
     try:
         from pypdf import PdfReader
         from pypdf.errors import PdfReadError
 
-        # pypdf warns on every slightly odd object; the user only needs our one line.
-        logging.getLogger("pypdf").setLevel(logging.ERROR)
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             try:
                 reader.decrypt("")
             except Exception:
                 raise ParseError(f"{p}: the PDF is password-protected") from None
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [_page_text(page) for page in reader.pages]
     except ParseError:
         raise
     except (PdfReadError, Exception) as exc:
@@ -213,4 +215,12 @@ def _read_pdf(p: Path, data: bytes) -> list[Block]:
     text = "\n\n".join(pages)
     if not text.strip():
         raise ParseError(f"{p}: the PDF has no text layer (a scan?); OCR it first")
-    return [Paragraph(line) for line in text.replace("\r", "").split("\n")]
+    return lift_layout_tables(text.replace("\r", "").split("\n"))
+
+
+def _page_text(page: Any) -> str:
+    """Layout mode keeps columns apart (task tables); plain mode if layout fails."""
+    try:
+        return str(page.extract_text(extraction_mode="layout") or "")
+    except Exception:  # layout mode trips on some odd fonts; plain text still helps
+        return str(page.extract_text() or "")

@@ -114,8 +114,10 @@ def build_outline(text: str, tables: tuple[TableAt, ...]) -> Outline:
     chapters: list[Node] = []
     stack: list[Node] = []
     preamble_end = len(text)
+    # A plan without 一、/（一） headings may be one flat "1. 2. 3." list of tasks.
+    flat = not any(_heading(line, start, False) for start, line in lines)
     for start, line in lines:
-        node = _heading(line, start, bool(chapters))
+        node = _heading(line, start, bool(chapters) or flat)
         if node is None:
             continue
         if node.level == 1:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import zip_longest
 
-from parser.milestones import deadline_cell_milestones, extract_milestones
+from parser.milestones import deadline_cell_milestones, extract_milestones, reserve_ids
 from parser.model import Measure
 from parser.normalize import Cell, TableAt
 from parser.structure import heading_title, unique_id
@@ -134,7 +134,7 @@ def table_measures(
                 title=heading_title(task.text),
                 lead=resp.lead if resp else None,
                 cooperating=tuple(coop),
-                milestones=tuple(milestones),
+                milestones=tuple(reserve_ids(milestones, mid, taken_ids)),
                 span=(start, end),
                 text=task.text,
             )

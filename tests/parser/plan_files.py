@@ -193,3 +193,42 @@ def write_numbered_docx(path: Path, items: Sequence[tuple[int | None, str]]) -> 
             )
     document.save(str(path))
     return path
+
+
+def write_pdf_with_table(
+    path: Path,
+    before: Sequence[str],
+    table: TableSpec,
+    after: Sequence[str],
+    valign: str = "TOP",
+) -> Path:
+    """A PDF as Word exports one: paragraphs, then a ruled table whose long cells wrap
+    onto several lines and whose header repeats on every page, then paragraphs."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import Table as PdfTable
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    style = ParagraphStyle("cjk", fontName="STSong-Light", fontSize=10.5, leading=16)
+    cell = ParagraphStyle("cell", parent=style, wordWrap="CJK")
+    width = max(len(r) for r in table)
+    widths = {4: [40, 200, 90, 90], 5: [36, 170, 80, 110, 70]}.get(width, [460 / width] * width)
+    data = []
+    spans = []
+    for r, row in enumerate(table):
+        if len(row) == 1:
+            data.append([Paragraph(row[0], cell)] + [""] * (width - 1))
+            spans.append(("SPAN", (0, r), (width - 1, r)))
+        else:
+            data.append([Paragraph(v, cell) for v in row])
+    grid = PdfTable(data, colWidths=widths, repeatRows=1)
+    rules = [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), valign)]
+    grid.setStyle([*rules, *spans])
+    story = [Paragraph(t, style) for t in before if t.strip()] + [Spacer(1, 8), grid]
+    story += [Paragraph(t, style) for t in after if t.strip()]
+    SimpleDocTemplate(str(path), pagesize=A4).build(story)
+    return path

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from plan_files import TASKBOT, write_docx, write_pdf
+from plan_files import TASKBOT, write_docx, write_pdf, write_pdf_with_table
 
 from parser.errors import ParseError
 from parser.pipeline import parse_document
@@ -138,3 +138,23 @@ def test_parser_raises_one_line_parse_error(tmp_path: Path, case: str) -> None:
     message = str(info.value)
     assert message and "\n" not in message
     assert path.name in message
+
+
+def test_a_pdf_pypdf_must_repair_parses_quietly(tmp_path: Path) -> None:
+    """pypdf logs its repairs at ERROR level; none of that may reach the user's stderr."""
+    before = ["某市2024年重点任务分工方案", "一、重点任务分工表"]
+    table = [
+        ["序号", "重点任务", "牵头单位", "完成时限"],
+        ["1", "建设城市数字底座", "市大数据局", "6月底前"],
+    ]
+    path = write_pdf_with_table(tmp_path / "odd.pdf", before, table, [])
+    path.write_bytes(path.read_bytes().replace(b"WinAnsiEncoding", b"WinAnsiEncodi8g"))
+    proc = subprocess.run(
+        [str(TASKBOT), "parse", str(path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert '"lead": "市大数据局"' in proc.stdout

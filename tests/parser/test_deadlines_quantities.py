@@ -37,6 +37,7 @@ PERIOD_END = date(2025, 12, 31)
         ("2023年启动试点，9月30日前出台办法", "9月30日前", date(2023, 9, 30)),
         ("6月底前完成年度集中排查", "6月底前", date(2025, 6, 30)),
         ("年底前建成服务平台", "年底前", date(2025, 12, 31)),
+        ("全年新增新能源公交车500辆", "全年", date(2025, 12, 31)),
     ],
 )
 def test_time_expressions(text: str, expression: str, due: date) -> None:
@@ -48,7 +49,14 @@ def test_time_expressions(text: str, expression: str, due: date) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["每年6月底前报送统计数据", "每年年底前开展评估", "3个月内完成整改", "2月30日前", "13月底前"],
+    [
+        "每年6月底前报送统计数据",
+        "每年年底前开展评估",
+        "3个月内完成整改",
+        "2月30日前",
+        "13月底前",
+        "开展全年度、全方位攻坚",
+    ],
 )
 def test_not_a_due_date(text: str) -> None:
     assert find_times(text, PERIOD_END) == []
@@ -92,6 +100,10 @@ def test_five_year_plan_end() -> None:
         ("累计达到 3500 吨", "3500吨"),
         ("到2025年完成", None),
         ("持续3年", None),
+        ("优良天数达到250天以上", "250天"),
+        ("通关时间压缩至30小时以内", "30小时"),
+        ("提供24小时服务", None),
+        ("推进第3批项目建设", None),
     ],
 )
 def test_quantities(text: str, value: str | None) -> None:

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from plan_files import PLANS, write_docx, write_pdf
+from plan_files import PLANS, write_docx, write_pdf, write_pdf_with_table
 
 from parser.model import Plan
 from parser.pipeline import parse_document
@@ -119,17 +119,9 @@ def test_rural_revitalization_markdown_table() -> None:
 
 def test_rural_revitalization_docx_table(tmp_path: Path) -> None:
     """The same plan as Word writes it: paragraphs and a real table."""
-    paragraphs: list[str] = []
-    table: list[list[str]] = []
-    at = 0
-    for line in RURAL.read_text(encoding="utf-8").split("\n"):
-        if line.startswith("|"):
-            if not re.fullmatch(r"[|\s-]+", line):
-                table.append([c.strip() for c in line.strip("|").split("|")])
-                at = at or len(paragraphs)
-        else:
-            paragraphs.append(line)
-    _check_rural(parse_document(write_docx(tmp_path / "rural.docx", paragraphs, {at: table})))
+    before, table, after = _rural_parts()
+    path = write_docx(tmp_path / "rural.docx", [*before, *after], {len(before): table})
+    _check_rural(parse_document(path))
 
 
 # --- 数字政府: 第一章 chapters, a county declaration, (A牵头，B配合), nested （1） ---------
@@ -196,3 +188,56 @@ def test_plan_behind_a_cover_note() -> None:
     assert last.text == "（一）加强组织领导。建立促消费工作专班。（市商务局负责）"
     assert plan.warnings == ()
     _check_provenance(plan)
+
+
+def _rural_parts() -> tuple[list[str], list[list[str]], list[str]]:
+    before: list[str] = []
+    table: list[list[str]] = []
+    after: list[str] = []
+    for line in RURAL.read_text(encoding="utf-8").split("\n"):
+        if line.startswith("|"):
+            if not re.fullmatch(r"[|\s-]+", line):
+                table.append([c.strip() for c in line.strip("|").split("|")])
+        else:
+            (after if table else before).append(line)
+    return before, table, after
+
+
+def test_rural_revitalization_pdf_table(tmp_path: Path) -> None:
+    """The same plan exported to PDF: a ruled table with wrapped cells and section rows."""
+    before, table, after = _rural_parts()
+    table.insert(1, ["一、耕地保护和粮食安全"])
+    table.insert(4, ["二、乡村建设"])
+    plan = parse_document(write_pdf_with_table(tmp_path / "rural.pdf", before, table, after))
+    _check_rural(plan)
+    assert [m.chapter for m in plan.measures] == ["耕地保护和粮食安全"] * 2 + ["乡村建设"] * 4
+
+
+# --- 大气污染治理: goals in an item "（二）主要目标", labelled clauses after sub-items -------
+
+
+def test_air_quality_annual_plan() -> None:
+    plan = parse_document(PLANS / "xian-air-quality-2024.txt")
+    assert plan.document.period_end == date(2024, 12, 31)
+    assert [(g.value, g.due) for g in plan.goals] == [
+        ("48微克/立方米", date(2024, 12, 31)),
+        ("250天", date(2024, 12, 31)),
+        ("3天", date(2024, 12, 31)),  # "较2023年减少3天": 2023 is the baseline
+    ]
+    assert _units(plan) == {
+        "2.1.1": ("市生态环境局", ("市工业和信息化局", COUNTY, "西咸新区管委会")),
+        "2.1.2": ("市工业和信息化局", ("市生态环境局",)),
+        "2.2.1": ("市交通局", ("市公安局",)),
+        "2.2.2": ("市生态环境局", ("市住建局",)),
+        "3.1": (None, ()),
+        "3.2": ("市委督查室", ("市政府督查室",)),
+    }
+    assert _dues(plan) == {
+        "2.1.1.1": date(2024, 10, 31),
+        "2.2.1.1": date(2024, 12, 31),  # "全年新增…500辆"
+        "2.2.2.1": date(2024, 6, 30),  # "6月底前" in a 2024 plan
+    }
+    assert plan.warnings == (
+        "measure 2.1.1: unknown unit kept verbatim: 西咸新区管委会",
+        "measure 3.1: no lead unit found",
+    )

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from plan_files import write_docx, write_numbered_docx
+from plan_files import write_docx, write_numbered_docx, write_pdf_with_table
 
 from parser.model import Plan
 from parser.pipeline import parse_document, parse_text
@@ -380,3 +380,69 @@ def test_clauses_of_a_chapter_or_item_cover_what_has_none() -> None:
     ]
     assert [x.id for m in plan.measures for x in m.milestones] == ["4.1.1.1", "5.2.1"]
     assert plan.measures[0].text == "（一）推进改革。统筹推进各项改革。（市发改委牵头）"
+
+
+LEADS = ["市发展改革委", "市财政局", "市商务局", "市住建局", "市生态环境局", "市农业农村局"]
+
+
+@pytest.mark.parametrize("valign", ["TOP", "MIDDLE"])
+def test_pdf_task_table_over_several_pages(tmp_path: Path, valign: str) -> None:
+    """A long 任务分工表 in a PDF: wrapped cells (centred vertically or not), the header
+    repeated on every page."""
+    header = ["序号", "工作任务", "责任单位", "时限要求"]
+    rows = [
+        [
+            str(n),
+            f"推进第{n}批城市更新项目建设，完成老旧小区改造{n * 10}个并同步完善配套设施",
+            f"{LEADS[n % 6]}（牵头）、{LEADS[(n + 1) % 6]}",
+            f"2024年{n % 12 + 1}月底前",
+        ]
+        for n in range(1, 41)
+    ]
+    path = write_pdf_with_table(
+        tmp_path / "long.pdf",
+        ["合肥市城市更新2024年任务清单"],
+        [header, *rows],
+        ["各单位抓好落实。"],
+    )
+    plan = parse_document(path)
+    assert [m.id for m in plan.measures] == [str(n) for n in range(1, 41)]
+    for n, m in enumerate(plan.measures, start=1):
+        assert m.title.startswith(f"推进第{n}批城市更新项目建设")
+        assert (m.lead, m.cooperating) == (LEADS[n % 6], (LEADS[(n + 1) % 6],))
+        (ms,) = m.milestones
+        assert (ms.due.year, ms.due.month, ms.value) == (2024, n % 12 + 1, f"{n * 10}个")
+        assert plan.text[ms.span[0] : ms.span[1]] == ms.text == m.text
+
+
+def test_a_flat_numbered_list_of_tasks() -> None:
+    plan = parse_text(
+        "某市2024年优化营商环境工作要点\n"
+        "为持续优化营商环境，制定本要点。\n"
+        "1.压缩企业开办时间。2024年6月底前实现全程网办。（市市场监管局负责）\n"
+        "2.提升纳税便利度。（市税务局牵头，市财政局配合）\n"
+    )
+    assert [(m.id, m.title, m.lead) for m in plan.measures] == [
+        ("1", "压缩企业开办时间", "市市场监管局"),
+        ("2", "提升纳税便利度", "市税务局"),
+    ]
+    assert [x.id for x in plan.measures[0].milestones] == ["1.1"]
+
+
+def test_items_without_chapters_and_chapters_without_items() -> None:
+    items = parse_text(
+        "某市方案\n（一）压缩开办时间。（市市场监管局负责）\n（二）提升纳税便利度。（市税务局负责）\n"
+    )
+    assert [(m.id, m.lead) for m in items.measures] == [("1", "市市场监管局"), ("2", "市税务局")]
+    chapters = parse_text(
+        "某市2024年工作要点\n"
+        "一、压缩企业开办时间。2024年6月底前实现全程网办。（市市场监管局负责）\n"
+        "二、提升纳税便利度。（市税务局牵头，市财政局配合）\n"
+        "三、工作要求\n各单位要高度重视。\n"
+    )
+    got = [(m.id, m.chapter, m.title, m.lead, m.cooperating) for m in chapters.measures]
+    assert got == [
+        ("1", "压缩企业开办时间", "压缩企业开办时间", "市市场监管局", ()),
+        ("2", "提升纳税便利度", "提升纳税便利度", "市税务局", ("市财政局",)),
+    ]
+    assert [x.id for m in chapters.measures for x in m.milestones] == ["1.1"]
