@@ -12,13 +12,13 @@ from datetime import datetime
 from pathlib import Path
 
 import aiohttp
+from seeded import SHANGHAI, FixedClock, seeded_engine, task_status
 from synapse_server import MatrixUser, MatrixUserClient, SynapseServer
 
 from bot.app import make_adapters, make_core
 from bot.config import MatrixSettings, Settings
 from bot.outbox import OutboxSender
 from bot.web.sessions import SessionCodec
-from seeded import SHANGHAI, FixedClock, seeded_engine, task_status
 
 # A Friday, a working day, inside the send window; the seed's 2023 milestones are overdue.
 AS_OF = datetime(2024, 1, 5, 10, 0, tzinfo=SHANGHAI)

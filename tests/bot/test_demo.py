@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -79,7 +80,7 @@ async def test_demo_round_trip_and_graceful_stop(
                 if r.status == 200:
                     break
         except aiohttp.ClientError:
-            time.sleep(0.1)
+            await asyncio.sleep(0.1)
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as contact:
         csrf = await _chat(contact, base, links["市能源局 张伟"])
         async with contact.post(
@@ -89,7 +90,8 @@ async def test_demo_round_trip_and_graceful_stop(
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as coord:
         csrf = await _chat(coord, base, links["市政府办公室 郭敏"])
         async with coord.post(
-            f"{base}/chat/messages", json={"text": "逾期 市能源局"},
+            f"{base}/chat/messages",
+            json={"text": "逾期 市能源局"},
             headers={"X-CSRF-Token": csrf},
         ) as r:
             overdue = (await r.json())["reply"]

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from seeded import SHANGHAI, seeded_engine
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
@@ -16,7 +17,6 @@ from bot.render import Renderer
 from bot.store.db import session_scope
 from bot.store.models import Outbox, ReminderSent, Task
 from bot.store.repo.calendar import set_calendar_override
-from seeded import SHANGHAI, seeded_engine
 
 FRIDAY = datetime(2024, 1, 5, 10, 0, tzinfo=SHANGHAI)
 SATURDAY = datetime(2024, 1, 6, 10, 0, tzinfo=SHANGHAI)
