@@ -11,9 +11,11 @@ PostgreSQL tests skip with a loud reason only when the server cannot be started 
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import psycopg
 import pytest
@@ -26,17 +28,24 @@ _counter = itertools.count(1)
 TEMPLATE = "taskbot_template"
 
 
+def _unavailable(reason: str) -> NoReturn:
+    """Skip loudly; in CI (TASKBOT_REQUIRE_POSTGRES=1) a missing server is a failure."""
+    if os.environ.get("TASKBOT_REQUIRE_POSTGRES") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[TempPostgres]:
     try:
         pg = TempPostgres()
     except PostgresUnavailable as exc:
-        pytest.skip(f"!!! POSTGRESQL TESTS SKIPPED: {exc} !!!")
+        _unavailable(f"!!! POSTGRESQL TESTS SKIPPED: {exc} !!!")
     try:
         pg.start()
     except PostgresUnavailable as exc:
         pg.stop()
-        pytest.skip(f"!!! POSTGRESQL TESTS SKIPPED: server would not start: {exc} !!!")
+        _unavailable(f"!!! POSTGRESQL TESTS SKIPPED: server would not start: {exc} !!!")
     try:
         yield pg
     finally:

@@ -65,9 +65,9 @@ def test_locked_sqlite_database_is_one_clear_error(tmp_path: Path) -> None:
     assert snapshot(url)["task"] == []
 
 
+# PostgreSQL only: SQLite's lock case is the test above.
+@pytest.mark.parametrize("db_backend", ["postgresql"], indirect=True)
 def test_locked_postgresql_table_is_one_clear_error(engine: Engine, store_url: str) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL lock timeout; SQLite's case is the test above")
     plain = store_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(plain) as holder:
         holder.execute("LOCK TABLE plan IN ACCESS EXCLUSIVE MODE")

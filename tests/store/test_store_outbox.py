@@ -46,9 +46,9 @@ def test_claim_send_and_no_double_claim(engine: Engine) -> None:
         assert states == {"k0": "sent", "k1": "sending", "k2": "sending"}
 
 
+# PostgreSQL only: SQLite runs one writer at a time, so nothing to skip past.
+@pytest.mark.parametrize("db_backend", ["postgresql"], indirect=True)
 def test_concurrent_claims_skip_locked_rows(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has one writer at a time; concurrency is PostgreSQL's case")
     _enqueue(engine, 4)
     with session_scope(engine) as a, session_scope(engine) as b:
         got_a = repo.claim_outbox(a, worker="a", now=T0, limit=2)
