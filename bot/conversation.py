@@ -170,7 +170,7 @@ class Conversation:
             return self._urge(s, intent, me, now)
         if isinstance(intent, it.ProgressQuery):
             return self._progress_query(s, intent.task_id, today)
-        return self._status_change(s, msg, me, intent, raw, now)
+        return self._status_change(s, msg, contacts, intent, raw, now)
 
     def _my_tasks(self, s: Session, contacts: list[ContactView], today: date) -> str:
         items: list[dict[str, Any]] = []
@@ -277,11 +277,12 @@ class Conversation:
         self,
         s: Session,
         msg: IncomingMessage,
-        me: ContactView,
+        contacts: list[ContactView],
         intent: it.Intent,
         raw: str,
         now: datetime,
     ) -> str:
+        me = contacts[0]
         key = getattr(intent, "task_id", "")
         try:
             task = repo.find_task(s, key)
@@ -302,6 +303,7 @@ class Conversation:
                 channel=msg.platform,
                 new_due=new_due,
                 now=now,
+                sender_rows=contacts,
             )
         except PermissionDenied:
             row = repo.task_row(s, task.id, as_of=now.date())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -93,7 +94,13 @@ def _task_roles(session: Session, task_pk: int) -> dict[int, str]:
     return dict(session.exec(stmt).all())
 
 
-def _authorise(session: Session, task: Task, rule: Rule, who: ContactView) -> None:
+def _authorise(
+    session: Session,
+    task: Task,
+    rule: Rule,
+    who: ContactView,
+    rows: Sequence[ContactView] | None = None,
+) -> None:
     assert task.id is not None
     if who.role == "admin":
         return
@@ -104,7 +111,9 @@ def _authorise(session: Session, task: Task, rule: Rule, who: ContactView) -> No
             )
         return
     # A person may have rows in several departments; any of them can qualify.
-    depts = {c.department_id for c in find_contacts(session, who.platform, who.user_id)}
+    if rows is None:
+        rows = find_contacts(session, who.platform, who.user_id)
+    depts = {c.department_id for c in rows}
     depts.add(who.department_id)
     roles = _task_roles(session, task.id)
     mine = {roles[d] for d in depts if d in roles}
@@ -130,6 +139,7 @@ def record_status(
     channel: str = "",
     new_due: date | None = None,
     now: datetime | None = None,
+    sender_rows: Sequence[ContactView] | None = None,
 ) -> StatusEvent:
     """Apply a reported or decided status change, or raise a clear error.
 
@@ -137,16 +147,25 @@ def record_status(
     reason in `note`); a lead or cooperating contact may report 进度; coordinators 销号,
     退回 (with a reason), 批准延期 (the due date becomes the requested one) and 驳回延期.
     Admins may do all of it. `contact_id=None` is the local operator (the CLI without
-    --by), who has admin rights. Raises PermissionDenied / InvalidTransition / NotFound.
+    --by), who has admin rights. `sender_rows`: every contact row of the sender (one
+    per department), when the caller has looked them up already.
+    Raises PermissionDenied / InvalidTransition / NotFound.
     """
     act = parse_action(action) if isinstance(action, str) else action
     rule = RULES[act]
     task = session.get(Task, task_pk)
     if task is None:
         raise NotFound(f"no task with database id {task_pk}")
-    who = get_contact(session, contact_id) if contact_id is not None else None
+    if contact_id is None:
+        who = None
+    elif sender_rows is not None:
+        who = next((c for c in sender_rows if c.id == contact_id), None) or get_contact(
+            session, contact_id
+        )
+    else:
+        who = get_contact(session, contact_id)
     if who is not None:
-        _authorise(session, task, rule, who)
+        _authorise(session, task, rule, who, sender_rows)
     if task.status not in rule.allowed_from:
         raise InvalidTransition(
             f"task {task.key} is {task.status}; {act.value} needs one of "
