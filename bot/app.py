@@ -15,6 +15,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
@@ -34,6 +35,7 @@ from bot.outbox import OutboxSender
 from bot.reminding import ReminderService
 from bot.render import Renderer, find_templates_dir
 from bot.scheduler import Scheduler
+from bot.store.repo.incoming import prune_incoming
 from bot.web import dashboard
 from bot.web.sessions import SessionCodec
 
@@ -138,7 +140,15 @@ async def build_app(
         app.router.add_routes(adapter.routes())
     dashboard.setup(app, db=core.db, clock=clock, settings=settings, codec=dash_codec)
     sender = OutboxSender(core.db, adapters, clock, max_attempts=settings.reminders.max_attempts)
-    scheduler = Scheduler(core.reminders, sender, clock, remind_every=remind_every)
+
+    async def housekeeping() -> None:
+        stale = await sender.requeue_stale()
+        if stale:
+            log.warning("requeued %d message(s) left unsent by a stopped worker", stale)
+        now = clock.now()
+        await core.db.run(lambda s: prune_incoming(s, older_than=timedelta(days=7), now=now))
+
+    scheduler = Scheduler(core.reminders, sender, clock, housekeeping, remind_every=remind_every)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         # The matcher's tokenizer takes ~0.5 s to load: do it before the first message.

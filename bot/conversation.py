@@ -12,7 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlmodel import Session
 
@@ -25,6 +25,7 @@ from bot.render import Renderer
 from bot.store import repo
 from bot.store.errors import InvalidTransition, NotFound, PermissionDenied
 from bot.store.repo import Action, ContactView, TaskRow
+from bot.store.repo.incoming import claim_incoming
 from parser.units import canonicalize
 
 log = logging.getLogger("taskbot.conversation")
@@ -69,7 +70,8 @@ class Conversation:
     async def __call__(self, msg: IncomingMessage) -> str | None:
         return await self.handle(msg)
 
-    async def handle(self, msg: IncomingMessage) -> str:
+    async def handle(self, msg: IncomingMessage) -> str | None:
+        """The reply to `msg`, or None when this message was handled already."""
         now = self.clock.now()
         intent = it.parse_intent(msg.text, now.date())
         who = (msg.platform, msg.user_id)
@@ -83,24 +85,39 @@ class Conversation:
             raw = msg.text
         if isinstance(intent, it.FreeText):
             return await self._free_text(msg, intent, now)
-        return await self.db.run(lambda s: self._dispatch(s, msg, intent, raw, now))
+
+        def work(s: Session) -> str | None:
+            # The claim commits with whatever the message does: a platform's retry, or
+            # the same message seen by a second worker, finds it taken and does nothing.
+            if not claim_incoming(s, msg.platform, msg.message_id, now=now):
+                return None
+            return self._dispatch(s, msg, intent, raw, now)
+
+        return await self.db.run(work)
 
     # -- free text ----------------------------------------------------------------------
 
-    async def _free_text(self, msg: IncomingMessage, intent: it.FreeText, now: datetime) -> str:
-        def load(s: Session) -> list[TaskRow] | None:
+    async def _free_text(
+        self, msg: IncomingMessage, intent: it.FreeText, now: datetime
+    ) -> str | None:
+        def load(s: Session) -> list[TaskRow] | Literal["seen", "unknown"]:
+            if not claim_incoming(s, msg.platform, msg.message_id, now=now):
+                return "seen"
             contacts = repo.find_contacts(s, msg.platform, msg.user_id)
             if not contacts:
                 self._refuse_unknown(s, msg, now)
-                return None
+                return "unknown"
             rows: list[TaskRow] = []
             for c in contacts:
                 rows += repo.open_tasks_for_department(s, c.department_id, as_of=now.date())
             return rows
 
         rows = await self.db.run(load)
-        if rows is None:
+        if rows == "seen":
+            return None
+        if rows == "unknown":
             return self.render("refuse_unknown_sender")
+        assert isinstance(rows, list)
         # A measure is matched by its title only: its body holds its milestones' sentences,
         # and the milestone is the more specific answer.
         texts = [(r.id, r.title if r.kind == "measure" and r.title else r.text) for r in rows]

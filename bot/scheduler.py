@@ -26,6 +26,7 @@ class Scheduler:
         reminders: ReminderService,
         sender: OutboxSender,
         clock: Clock,
+        housekeeping: Callable[[], Awaitable[object]],
         *,
         remind_every: float = 60.0,
         send_every: float = 1.0,
@@ -37,6 +38,7 @@ class Scheduler:
         self.remind_every = remind_every
         self.send_every = send_every
         self.stale_every = stale_every
+        self.housekeeping = housekeeping
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -44,7 +46,7 @@ class Scheduler:
         for name, fn, every in (
             ("reminders", self._remind, self.remind_every),
             ("outbox", self._send, self.send_every),
-            ("stale-claims", self._requeue, self.stale_every),
+            ("housekeeping", self.housekeeping, self.stale_every),
         ):
             task = asyncio.create_task(self._loop(name, fn, every), name=f"taskbot-{name}")
             self._tasks.add(task)
@@ -84,8 +86,3 @@ class Scheduler:
             stats = await self.sender.drain_once()
             if stats.sent + stats.failed + stats.dead == 0:
                 return
-
-    async def _requeue(self) -> None:
-        n = await self.sender.requeue_stale()
-        if n:
-            log.warning("requeued %d message(s) left unsent by a stopped worker", n)

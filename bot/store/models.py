@@ -280,3 +280,13 @@ class CalendarOverride(SQLModel, table=True):
     note: str = Field(default="", max_length=200)
     set_by: str = Field(default="", max_length=200)
     at: datetime = _ts()
+
+
+class IncomingMessage(SQLModel, table=True):
+    """Chat messages already handled: a platform's retry or a second worker's copy is skipped."""
+
+    __tablename__ = "incoming_message"
+
+    platform: str = Field(primary_key=True, max_length=20)
+    message_id: str = Field(primary_key=True, max_length=200)
+    at: datetime = _ts()

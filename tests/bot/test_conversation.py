@@ -181,3 +181,22 @@ async def test_stats_and_help(talk) -> None:
 async def test_progress_query_shows_milestones(talk) -> None:
     reply = await talk(COORD, "进度 3.8")
     assert "3.8.3" in reply and "3.8.7" in reply
+
+
+async def test_a_message_delivered_twice_is_handled_once(engine: Engine, matcher) -> None:  # type: ignore[no-untyped-def]
+    # Two conversations = two workers; the same platform message reaches both.
+    one = Conversation(Database(engine), Renderer(), matcher, FixedClock(AS_OF))
+    two = Conversation(Database(engine), Renderer(), matcher, FixedClock(AS_OF))
+    msg = IncomingMessage("matrix", "@x:localhost", "进度 3.8.3 30%", "$event1", AS_OF)
+    with session_scope(engine) as s:
+        repo.upsert_contacts(
+            s, [repo.ContactSpec("市能源局", "张伟", "matrix", "@x:localhost", "contact")]
+        )
+    first = await one.handle(msg)
+    again = await two.handle(msg)
+    assert first is not None and "30%" in first
+    assert again is None
+    with session_scope(engine) as s:
+        task = repo.find_task(s, "3.8.3")
+        events = s.exec(select(StatusEvent).where(StatusEvent.task_id == task.id)).all()
+    assert len(events) == 1

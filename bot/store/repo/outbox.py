@@ -34,7 +34,7 @@ def _insert_ignore(
             mod.insert(table)
             .values(**values)
             .on_conflict_do_nothing(index_elements=key)
-            .returning(table.c.id)
+            .returning(table.c[key[0]])
         )
         # RETURNING, not rowcount: drivers disagree on rowcount for a skipped insert.
         return session.exec(stmt).first() is not None
