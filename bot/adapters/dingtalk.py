@@ -18,10 +18,9 @@ import hashlib
 import hmac
 import json
 import logging
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -34,9 +33,13 @@ from bot.adapters.base import (
     AdapterRateLimited,
     MessageHandler,
 )
-from bot.adapters.replay import ReplayGuard
-from bot.adapters.tokens import TokenCache
-from bot.adapters.webhook import API_TIMEOUT, Rejected, WebhookAdapter, read_body
+from bot.adapters.webhook import (
+    API_TIMEOUT,
+    Rejected,
+    WebhookAdapter,
+    WebhookOptions,
+    read_body,
+)
 from bot.config import DingtalkSettings
 from bot.events import IncomingMessage, Outgoing
 
@@ -58,20 +61,16 @@ class DingTalkAdapter(WebhookAdapter):
 
     name: ClassVar[str] = "dingtalk"
     settings: DingtalkSettings
+    replay_window: ClassVar[float] = SIGN_WINDOW
 
     def __init__(
         self,
         settings: DingtalkSettings,
         http: aiohttp.ClientSession,
         handler: MessageHandler,
-        *,
-        clock: Callable[[], float] = time.time,
-        replay: ReplayGuard | None = None,
-        seen: ReplayGuard | None = None,
+        **options: Unpack[WebhookOptions],
     ) -> None:
-        replay = replay if replay is not None else ReplayGuard(SIGN_WINDOW, clock=clock)
-        super().__init__(settings, http, handler, clock=clock, replay=replay, seen=seen)
-        self.tokens = TokenCache(self._fetch_token, clock=clock)
+        super().__init__(settings, http, handler, **options)
         webhook_base = urlsplit(settings.oapi_base)
         self._webhook_origin = (webhook_base.scheme, webhook_base.netloc)
 

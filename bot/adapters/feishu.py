@@ -23,10 +23,8 @@ import hmac
 import json
 import logging
 import re
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 import aiohttp
 from aiohttp import web
@@ -39,9 +37,13 @@ from bot.adapters.base import (
     AdapterRateLimited,
     MessageHandler,
 )
-from bot.adapters.replay import ReplayGuard
-from bot.adapters.tokens import TokenCache
-from bot.adapters.webhook import API_TIMEOUT, Rejected, WebhookAdapter, read_body
+from bot.adapters.webhook import (
+    API_TIMEOUT,
+    Rejected,
+    WebhookAdapter,
+    WebhookOptions,
+    read_body,
+)
 from bot.config import FeishuSettings
 from bot.events import IncomingMessage, Outgoing
 
@@ -74,14 +76,10 @@ class FeishuAdapter(WebhookAdapter):
         settings: FeishuSettings,
         http: aiohttp.ClientSession,
         handler: MessageHandler,
-        *,
-        clock: Callable[[], float] = time.time,
-        replay: ReplayGuard | None = None,
-        seen: ReplayGuard | None = None,
+        **options: Unpack[WebhookOptions],
     ) -> None:
-        super().__init__(settings, http, handler, clock=clock, replay=replay, seen=seen)
+        super().__init__(settings, http, handler, **options)
         self._key = hashlib.sha256(settings.encrypt_key.encode()).digest()
-        self.tokens = TokenCache(self._fetch_token, clock=clock)
         if not (settings.encrypt_key or settings.verification_token):
             log.warning("feishu: neither encrypt_key nor verification_token set; events unchecked")
 

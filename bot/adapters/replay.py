@@ -13,6 +13,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+# How far a callback timestamp may be from now, in seconds, unless a platform says otherwise.
+WINDOW = 300.0
+
 
 class ReplayGuard:
     """Timestamp window plus a bounded TTL set of keys already seen.
@@ -24,7 +27,7 @@ class ReplayGuard:
 
     def __init__(
         self,
-        window: float = 300.0,
+        window: float = WINDOW,
         *,
         ttl: float | None = None,
         max_keys: int = 100_000,

@@ -3,22 +3,26 @@
 A platform wants its callback answered within seconds, so the adapter checks
 and decodes the request, answers at once, and runs the core's handler (and
 the reply) in a background task it owns: strong references, errors logged,
-everything cancelled and awaited in `close()`.
+everything cancelled and awaited in `close()`. The base also owns the replay
+guards and the platform API's token cache: a platform module sets its
+timestamp window and supplies `_fetch_token`.
 """
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar, TypedDict
 
 import aiohttp
 from aiohttp import web
 
 from bot.adapters.base import AdapterError, ChatAdapter, MessageHandler
-from bot.adapters.replay import ReplayGuard
+from bot.adapters.replay import WINDOW, ReplayGuard
+from bot.adapters.tokens import TokenCache
 from bot.events import IncomingMessage
 
 log = logging.getLogger(__name__)
@@ -38,8 +42,19 @@ class Rejected(Exception):
         self.status = status
 
 
+class WebhookOptions(TypedDict, total=False):
+    """The keywords of `WebhookAdapter.__init__`, for subclasses that pass them on."""
+
+    clock: Callable[[], float]
+    replay: ReplayGuard | None
+    seen: ReplayGuard | None
+
+
 class WebhookAdapter(ChatAdapter):
     """A `ChatAdapter` that receives callbacks and answers them in the background."""
+
+    # How far a callback timestamp may be from now (seconds), unless `replay` is given.
+    replay_window: ClassVar[float] = WINDOW
 
     def __init__(
         self,
@@ -55,11 +70,18 @@ class WebhookAdapter(ChatAdapter):
         self.clock = clock
         # `replay`: timestamp window and nonces, kept as long as the window needs.
         # `seen`: message/event ids, kept a day, since platforms retry for hours.
-        self.replay = replay if replay is not None else ReplayGuard(clock=clock)
+        self.replay = (
+            replay if replay is not None else ReplayGuard(self.replay_window, clock=clock)
+        )
         self.seen = seen if seen is not None else ReplayGuard(ttl=SEEN_TTL, clock=clock)
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
         self.rejected = 0  # callbacks refused (for logs and tests)
+        self.tokens = TokenCache(self._fetch_token, clock=clock)
+
+    @abc.abstractmethod
+    async def _fetch_token(self) -> tuple[str, float]:
+        """A new access token for the platform API, and its lifetime in seconds."""
 
     def dispatch(self, incoming: IncomingMessage) -> bool:
         """Run the handler for `incoming` after the callback has been answered.

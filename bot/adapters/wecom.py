@@ -20,10 +20,9 @@ import binascii
 import hashlib
 import hmac
 import logging
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 from xml.etree.ElementTree import Element, ParseError
 
 import aiohttp
@@ -40,9 +39,14 @@ from bot.adapters.base import (
     MessageHandler,
 )
 from bot.adapters.limits import MemberRateLimiter
-from bot.adapters.replay import ReplayGuard
-from bot.adapters.tokens import TokenCache
-from bot.adapters.webhook import API_TIMEOUT, Rejected, WebhookAdapter, read_body, split_utf8
+from bot.adapters.webhook import (
+    API_TIMEOUT,
+    Rejected,
+    WebhookAdapter,
+    WebhookOptions,
+    read_body,
+    split_utf8,
+)
 from bot.config import ConfigError, WecomSettings
 from bot.events import IncomingMessage, Outgoing
 
@@ -81,12 +85,10 @@ class WeComAdapter(WebhookAdapter):
         http: aiohttp.ClientSession,
         handler: MessageHandler,
         *,
-        clock: Callable[[], float] = time.time,
-        replay: ReplayGuard | None = None,
-        seen: ReplayGuard | None = None,
         limiter: MemberRateLimiter | None = None,
+        **options: Unpack[WebhookOptions],
     ) -> None:
-        super().__init__(settings, http, handler, clock=clock, replay=replay, seen=seen)
+        super().__init__(settings, http, handler, **options)
         try:
             self._key = base64.b64decode(settings.encoding_aes_key + "=", validate=True)
         except binascii.Error:
@@ -95,8 +97,7 @@ class WeComAdapter(WebhookAdapter):
             raise ConfigError(
                 "wecom.encoding_aes_key must be the 43-character key from the console"
             )
-        self.limiter = limiter if limiter is not None else MemberRateLimiter(clock=clock)
-        self.tokens = TokenCache(self._fetch_token, clock=clock)
+        self.limiter = limiter if limiter is not None else MemberRateLimiter(clock=self.clock)
 
     def routes(self) -> list[web.AbstractRouteDef]:
         return [
