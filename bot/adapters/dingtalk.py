@@ -84,9 +84,7 @@ class DingTalkAdapter(WebhookAdapter):
             incoming = await self._receive(request)
         except Rejected as exc:
             return self.refuse(exc, request)
-        if incoming is not None and not self.dispatch(incoming):
-            return web.Response(status=503, text="shutting down")
-        return web.json_response({})
+        return self.accept(incoming, web.json_response({}))
 
     async def _receive(self, request: web.Request) -> IncomingMessage | None:
         timestamp, sign = request.headers.get("timestamp", ""), request.headers.get("sign", "")

@@ -99,9 +99,7 @@ class FeishuAdapter(WebhookAdapter):
             return web.json_response({})
         if event.get("type") == "url_verification":
             return web.json_response({"challenge": event.get("challenge", "")})
-        if incoming is not None and not self.dispatch(incoming):
-            return web.Response(status=503, text="shutting down")
-        return web.json_response({})
+        return self.accept(incoming, web.json_response({}))
 
     async def _receive(
         self, request: web.Request

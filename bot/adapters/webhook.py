@@ -86,8 +86,7 @@ class WebhookAdapter(ChatAdapter):
     def dispatch(self, incoming: IncomingMessage) -> bool:
         """Run the handler for `incoming` after the callback has been answered.
 
-        False once the adapter is closing: the callback should then answer 503 so
-        the platform delivers the message again to the next process.
+        False once the adapter is closing (then `accept` answers 503).
         """
         if self._closed:
             return False
@@ -97,6 +96,16 @@ class WebhookAdapter(ChatAdapter):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return True
+
+    def accept(self, incoming: IncomingMessage | None, ack: web.Response) -> web.Response:
+        """Dispatch `incoming` (if the callback carried a message) and answer `ack`.
+
+        Once the adapter is closing the answer is 503 instead, so that the platform
+        delivers the message again to the next process.
+        """
+        if incoming is not None and not self.dispatch(incoming):
+            return web.Response(status=503, text="shutting down")
+        return ack
 
     async def _answer(self, incoming: IncomingMessage) -> None:
         try:

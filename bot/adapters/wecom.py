@@ -163,10 +163,8 @@ class WeComAdapter(WebhookAdapter):
             incoming = await self._receive(request)
         except Rejected as exc:
             return self.refuse(exc, request)
-        if incoming is not None and not self.dispatch(incoming):
-            return web.Response(status=503, text="shutting down")
         # An empty 200 tells WeCom "received, no passive reply".
-        return web.Response(text="")
+        return self.accept(incoming, web.Response(text=""))
 
     async def _receive(self, request: web.Request) -> IncomingMessage | None:
         signature, timestamp, nonce = self._signed_params(request)
