@@ -52,18 +52,9 @@ def load_plan(
     depts = repo.department_ids(session, _names(specs))
     pks: dict[str, int] = {}
     for spec in specs:
-        parent = pks.get(spec.parent_key) if spec.parent_key else None
-        task = repo.insert_task(
-            session,
-            plan_id=plan.id,
-            version_id=version.id,
-            spec=spec,
-            parent_id=parent,
-            departments=depts,
-            now=now,
+        _insert_task(
+            session, pks, spec, plan_id=plan.id, version_id=version.id, departments=depts, now=now
         )
-        assert task.id is not None
-        pks[spec.key] = task.id
     repo.audit(
         session,
         actor=actor,
@@ -74,6 +65,36 @@ def load_plan(
     )
     session.flush()
     return LoadResult(plan.id, version, created=True, tasks=len(specs))
+
+
+def _parent_id(pks: dict[str, int], spec: TaskSpec) -> int | None:
+    # Specs list a measure before its milestones, so its row id is in `pks` by now.
+    return pks.get(spec.parent_key) if spec.parent_key else None
+
+
+def _insert_task(
+    session: Session,
+    pks: dict[str, int],
+    spec: TaskSpec,
+    *,
+    plan_id: int,
+    version_id: int,
+    departments: dict[str, int],
+    now: datetime | None,
+) -> int:
+    """Insert the task of `spec` under its parent and note its row id in `pks` (by key)."""
+    task = repo.insert_task(
+        session,
+        plan_id=plan_id,
+        version_id=version_id,
+        spec=spec,
+        parent_id=_parent_id(pks, spec),
+        departments=departments,
+        now=now,
+    )
+    assert task.id is not None
+    pks[spec.key] = task.id
+    return task.id
 
 
 def _names(specs: list[TaskSpec]) -> set[str]:
@@ -147,25 +168,22 @@ def apply_revision(
         spec = change.new
         if spec is None:
             continue
-        parent = pks.get(spec.parent_key) if spec.parent_key else None
         if change.old is None:
-            task = repo.insert_task(
+            task_id = _insert_task(
                 session,
+                pks,
+                spec,
                 plan_id=rev.plan_id,
                 version_id=version.id,
-                spec=spec,
-                parent_id=parent,
                 departments=depts,
                 now=now,
             )
-            assert task.id is not None
-            pks[spec.key] = task.id
             repo.audit(
                 session,
                 actor=actor,
                 action="add",
                 detail={"key": spec.key, "text": spec.text},
-                task_id=task.id,
+                task_id=task_id,
                 version_id=version.id,
                 now=now,
             )
@@ -176,7 +194,7 @@ def apply_revision(
             stored,
             version_id=version.id,
             spec=spec,
-            parent_id=parent,
+            parent_id=_parent_id(pks, spec),
             departments=depts,
             reassign="lead" in change.fields or "cooperating" in change.fields,
         )
