@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Self
 
 Span = tuple[int, int]
 
 
 @dataclass(frozen=True, slots=True)
-class Milestone:
-    """A dated commitment inside a measure ("2023年力争全市新建充电桩1万台")."""
+class _DatedText:
+    """A span of the plan with its due date and quantity: what a milestone and a goal hold."""
 
     id: str
     text: str
@@ -33,7 +33,7 @@ class Milestone:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Milestone:
+    def from_dict(cls, d: dict[str, Any]) -> Self:
         return cls(
             id=d["id"],
             text=d["text"],
@@ -44,28 +44,13 @@ class Milestone:
 
 
 @dataclass(frozen=True, slots=True)
-class Goal:
+class Milestone(_DatedText):
+    """A dated commitment inside a measure ("2023年力争全市新建充电桩1万台")."""
+
+
+@dataclass(frozen=True, slots=True)
+class Goal(_DatedText):
     """A quantified target from the plan's 主要目标 chapter."""
-
-    id: str
-    text: str
-    due: date | None
-    value: str | None
-    span: Span
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "text": self.text,
-            "due": self.due.isoformat() if self.due else None,
-            "value": self.value,
-            "span": list(self.span),
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Goal:
-        m = Milestone.from_dict(d)
-        return cls(id=m.id, text=m.text, due=m.due, value=m.value, span=m.span)
 
 
 @dataclass(frozen=True, slots=True)
