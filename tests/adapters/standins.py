@@ -83,6 +83,8 @@ class StandIn:
         self.token_fetches = 0
         self.delivered: list[dict[str, Any]] = []  # one entry per accepted message
         self.calls = 0  # API calls other than token fetches
+        self.live: set[str] = set()  # access tokens the API accepts
+        self.expired: set[str] = set()  # tokens the platform expired early
         self._tokens = itertools.count(1)
 
     @property
@@ -97,7 +99,16 @@ class StandIn:
         await self.server.close()
 
     def new_token(self, prefix: str) -> str:
-        return f"{prefix}{next(self._tokens):06d}"
+        """Issue an access token: one more fetch, accepted from now on."""
+        self.token_fetches += 1
+        token = f"{prefix}{next(self._tokens):06d}"
+        self.live.add(token)
+        return token
+
+    def expire_tokens(self) -> None:
+        """The platform invalidated every token early."""
+        self.expired |= self.live
+        self.live.clear()
 
 
 async def _json_body(request: web.Request) -> Any:
@@ -118,8 +129,6 @@ class WeComStandIn(StandIn):
     def __init__(self, corp_id: str, secret: str, agent_id: int, users: set[str]) -> None:
         super().__init__()
         self.corp_id, self.secret, self.agent_id, self.users = corp_id, secret, agent_id, users
-        self.live: set[str] = set()
-        self.expired: set[str] = set()
         self.fail_next: list[int] = []  # errcodes to answer the next sends with
         self.expires_in = 7200
         self.app.add_routes(
@@ -128,11 +137,6 @@ class WeComStandIn(StandIn):
                 web.post("/cgi-bin/message/send", self._send),
             ]
         )
-
-    def expire_tokens(self) -> None:
-        """WeCom invalidated every token early (errcode 42001 from now on)."""
-        self.expired |= self.live
-        self.live.clear()
 
     @staticmethod
     def _err(code: int, msg: str) -> web.Response:
@@ -146,9 +150,7 @@ class WeComStandIn(StandIn):
             return self._err(40013, "invalid corpid")
         if q["corpsecret"] != self.secret:
             return self._err(40001, "invalid credential")
-        self.token_fetches += 1
         token = self.new_token("wecom-")
-        self.live.add(token)
         return web.json_response(
             {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": self.expires_in}
         )
@@ -158,7 +160,7 @@ class WeComStandIn(StandIn):
         token = request.query.get("access_token")
         if not token:
             return self._err(41001, "access_token missing")
-        if token in self.expired:
+        if token in self.expired:  # expire_tokens(): errcode 42001 from now on
             return self._err(42001, "access_token expired")
         if token not in self.live:
             return self._err(40014, "invalid access_token")
@@ -226,7 +228,6 @@ class DingTalkStandIn(StandIn):
             robot_code,
             users,
         )
-        self.live: set[str] = set()
         self.sessions: dict[str, str] = {}  # session -> conversation
         self.session_replies: list[dict[str, Any]] = []
         self.throttle_next = 0
@@ -256,9 +257,7 @@ class DingTalkStandIn(StandIn):
             return self._err(400, "MissingParameter", "appKey/appSecret required")
         if body["appKey"] != self.app_key or body["appSecret"] != self.app_secret:
             return self._err(400, "invalidClientIdOrSecret", "无效的clientId或者clientSecret")
-        self.token_fetches += 1
         token = self.new_token("ding-")
-        self.live.add(token)
         return web.json_response({"accessToken": token, "expireIn": 7200})
 
     async def _batch_send(self, request: web.Request) -> web.Response:
@@ -336,8 +335,6 @@ class FeishuStandIn(StandIn):
     def __init__(self, app_id: str, app_secret: str, users: set[str]) -> None:
         super().__init__()
         self.app_id, self.app_secret, self.users = app_id, app_secret, users
-        self.live: set[str] = set()
-        self.expired: set[str] = set()
         self.uuids: dict[str, str] = {}
         self.rate_limit_next = 0
         self.app.add_routes(
@@ -346,10 +343,6 @@ class FeishuStandIn(StandIn):
                 web.post("/open-apis/im/v1/messages", self._send),
             ]
         )
-
-    def expire_tokens(self) -> None:
-        self.expired |= self.live
-        self.live.clear()
 
     @staticmethod
     def _err(status: int, code: int, msg: str) -> web.Response:
@@ -361,9 +354,7 @@ class FeishuStandIn(StandIn):
             return self._err(400, 10003, "invalid param")
         if body["app_id"] != self.app_id or body["app_secret"] != self.app_secret:
             return self._err(400, 10014, "app secret invalid")
-        self.token_fetches += 1
         token = self.new_token("t-")
-        self.live.add(token)
         return web.json_response(
             {"code": 0, "msg": "ok", "tenant_access_token": token, "expire": 7200}
         )
