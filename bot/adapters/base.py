@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import aiohttp
@@ -39,6 +40,30 @@ class AdapterRateLimited(AdapterError):
 
 class AdapterPermanentError(AdapterError):
     """Retrying cannot help (unknown user, message rejected): goes to dead letters at once."""
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorCodes:
+    """A platform's numeric API error codes, by the `AdapterError` each one means."""
+
+    rate_limited: frozenset[int]
+    auth: frozenset[int]
+    permanent: frozenset[int]
+
+    def check(self, code: int, what: str, retry_after: float = 60.0) -> None:
+        """Nothing for code 0 (success); else raise the error `code` maps to, saying `what`.
+
+        A code in none of the sets is a plain `AdapterError`, which the outbox retries.
+        """
+        if code == 0:
+            return
+        if code in self.rate_limited:
+            raise AdapterRateLimited(what, retry_after=retry_after)
+        if code in self.auth:
+            raise AdapterAuthError(what)
+        if code in self.permanent:
+            raise AdapterPermanentError(what)
+        raise AdapterError(what)
 
 
 class ChatAdapter(abc.ABC):

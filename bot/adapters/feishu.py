@@ -33,8 +33,8 @@ from bot.adapters import aescbc
 from bot.adapters.base import (
     AdapterAuthError,
     AdapterError,
-    AdapterPermanentError,
     AdapterRateLimited,
+    ErrorCodes,
     MessageHandler,
 )
 from bot.adapters.webhook import (
@@ -53,6 +53,7 @@ TOKEN_REFUSED = frozenset({99991661, 99991663, 99991665})  # missing / invalid t
 AUTH_ERRORS = frozenset({10003, 10014, 99991672, 99991679})  # bad app id/secret, scope missing
 RATE_LIMITED = frozenset({99991400, 230020})
 PERMANENT = frozenset({230001, 230002, 230006, 230013, 230017, 99992361, 99992402})
+ERRORS = ErrorCodes(rate_limited=RATE_LIMITED, auth=AUTH_ERRORS, permanent=PERMANENT)
 MENTION = re.compile(r"@_user_\d+\s*")
 
 
@@ -278,13 +279,4 @@ def _json_object(raw: bytes | str) -> dict[str, Any]:
 
 
 def _raise_for_code(code: int, data: dict[str, Any], retry_after: float) -> None:
-    if code == 0:
-        return
-    what = f"feishu code {code}: {data.get('msg', '')}"
-    if code in RATE_LIMITED:
-        raise AdapterRateLimited(what, retry_after=retry_after)
-    if code in AUTH_ERRORS:
-        raise AdapterAuthError(what)
-    if code in PERMANENT:
-        raise AdapterPermanentError(what)
-    raise AdapterError(what)
+    ERRORS.check(code, f"feishu code {code}: {data.get('msg', '')}", retry_after)

@@ -36,6 +36,7 @@ from bot.adapters.base import (
     AdapterError,
     AdapterPermanentError,
     AdapterRateLimited,
+    ErrorCodes,
     MessageHandler,
 )
 from bot.adapters.limits import MemberRateLimiter
@@ -58,6 +59,7 @@ TOKEN_REFUSED = frozenset({40001, 40014, 42001})  # invalid credential / token, 
 AUTH_ERRORS = frozenset({40013, 40091, 48002, 60020, 301002})  # bad corp, secret, ip, scope
 RATE_LIMITED = frozenset({45009, 45033})  # api frequency, concurrency
 PERMANENT = frozenset({44004, 45002, 60111, 81013, 82001})  # empty/too long, no such user
+ERRORS = ErrorCodes(rate_limited=RATE_LIMITED, auth=AUTH_ERRORS, permanent=PERMANENT)
 
 
 def msg_signature(token: str, timestamp: str, nonce: str, encrypt: str) -> str:
@@ -289,13 +291,4 @@ class WeComAdapter(WebhookAdapter):
 
 
 def _raise_for_errcode(code: int, data: dict[str, Any]) -> None:
-    if code == 0:
-        return
-    what = f"wecom errcode {code}: {data.get('errmsg', '')}"
-    if code in RATE_LIMITED:
-        raise AdapterRateLimited(what, retry_after=60.0)
-    if code in AUTH_ERRORS:
-        raise AdapterAuthError(what)
-    if code in PERMANENT:
-        raise AdapterPermanentError(what)
-    raise AdapterError(what)
+    ERRORS.check(code, f"wecom errcode {code}: {data.get('errmsg', '')}", retry_after=60.0)
