@@ -38,6 +38,7 @@ from bot.adapters.webhook import (
     Rejected,
     WebhookAdapter,
     WebhookOptions,
+    json_object,
     read_body,
 )
 from bot.config import DingtalkSettings
@@ -98,12 +99,7 @@ class DingTalkAdapter(WebhookAdapter):
             raise Rejected(403, f"timestamp {timestamp} more than an hour off")
         if not hmac.compare_digest(callback_sign(timestamp, self.settings.app_secret), sign):
             raise Rejected(403, "bad sign")
-        try:
-            body = json.loads(await read_body(request))
-        except (UnicodeDecodeError, ValueError):
-            raise Rejected(400, "body is not JSON") from None
-        if not isinstance(body, dict):
-            raise Rejected(400, "body is not a JSON object")
+        body = json_object(await read_body(request))
         msg_id = body.get("msgId")
         if not isinstance(msg_id, str) or not msg_id:
             raise Rejected(400, "no msgId")

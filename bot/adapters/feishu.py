@@ -42,6 +42,7 @@ from bot.adapters.webhook import (
     Rejected,
     WebhookAdapter,
     WebhookOptions,
+    json_object,
     read_body,
 )
 from bot.config import FeishuSettings
@@ -106,12 +107,12 @@ class FeishuAdapter(WebhookAdapter):
         self, request: web.Request
     ) -> tuple[dict[str, Any], IncomingMessage | None]:
         raw = await read_body(request)
-        outer = _json_object(raw)
+        outer = json_object(raw)
         signed = self._check_signature(request, raw)
         if "encrypt" in outer:
             if not self.settings.encrypt_key:
                 raise Rejected(400, "encrypted event but no encrypt_key configured")
-            event = _json_object(self.decrypt(outer["encrypt"]))
+            event = json_object(self.decrypt(outer["encrypt"]))
         elif self.settings.encrypt_key:
             raise Rejected(403, "plaintext event although an encrypt key is configured")
         else:
@@ -266,16 +267,6 @@ class FeishuAdapter(WebhookAdapter):
         if not isinstance(data, dict) or not isinstance(data.get("code"), int):
             raise AdapterError(f"feishu: HTTP {status} without a code")
         return data["code"], data, retry_after
-
-
-def _json_object(raw: bytes | str) -> dict[str, Any]:
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
-        raise Rejected(400, "body is not JSON") from None
-    if not isinstance(data, dict):
-        raise Rejected(400, "body is not a JSON object")
-    return data
 
 
 def _raise_for_code(code: int, data: dict[str, Any], retry_after: float) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -147,6 +148,17 @@ async def read_body(request: web.Request, limit: int = MAX_BODY) -> bytes:
     if len(body) > limit:
         raise Rejected(413, "body too large")
     return body
+
+
+def json_object(raw: bytes | str) -> dict[str, Any]:
+    """A callback body (or decrypted payload) parsed as a JSON object, else `Rejected(400)`."""
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, ValueError):
+        raise Rejected(400, "body is not JSON") from None
+    if not isinstance(data, dict):
+        raise Rejected(400, "body is not a JSON object")
+    return data
 
 
 def split_utf8(text: str, limit: int) -> list[str]:
