@@ -11,11 +11,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, update
+from sqlalchemy import Table, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from bot.store.models import Outbox, OutboxState, ReminderSent
+from bot.store.models import Outbox, ReminderSent
+from bot.store.repo.outbox import _mark_sent_where, _queued_row
 from bot.store.repo.plans import utcnow
 
 _CHUNK = 500  # rows per statement: well under SQLite's bound-parameter limit
@@ -55,20 +56,17 @@ def enqueue_outbox_many(
     for chunk in _chunks(keys):
         existing.update(session.exec(select(Outbox.key).where(col(Outbox.key).in_(chunk))))
     rows = [
-        {
-            "key": m["key"],
-            "platform": m["platform"],
-            "user_id": m["user_id"],
-            "text": m["text"],
-            "kind": m.get("kind", ""),
-            "contact_id": m.get("contact_id"),
-            "task_id": m.get("task_id"),
-            "reply_context": m.get("reply_context") or {},
-            "state": OutboxState.QUEUED.value,
-            "attempts": 0,
-            "next_attempt_at": at,
-            "created_at": at,
-        }
+        _queued_row(
+            key=m["key"],
+            platform=m["platform"],
+            user_id=m["user_id"],
+            text=m["text"],
+            kind=m.get("kind", ""),
+            contact_id=m.get("contact_id"),
+            task_id=m.get("task_id"),
+            reply_context=m.get("reply_context"),
+            at=at,
+        )
         for m in messages
         if m["key"] not in existing
     ]
@@ -104,15 +102,5 @@ def mark_sent_many(
         return 0
     total = 0
     for chunk in _chunks(list(outbox_ids)):
-        result = session.exec(
-            update(Outbox)
-            .where(
-                col(Outbox.id).in_(chunk),
-                col(Outbox.state) == OutboxState.SENDING,
-                col(Outbox.claimed_by) == worker,
-            )
-            .values(state=OutboxState.SENT, sent_at=utcnow(now), last_error=None)
-            .execution_options(synchronize_session=False)
-        )
-        total += int(result.rowcount or 0)
+        total += _mark_sent_where(session, col(Outbox.id).in_(chunk), worker=worker, now=now)
     return total

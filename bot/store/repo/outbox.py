@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -46,6 +46,35 @@ def _insert_ignore(
         return False
 
 
+def _queued_row(
+    *,
+    key: str,
+    platform: str,
+    user_id: str,
+    text: str,
+    kind: str,
+    contact_id: int | None,
+    task_id: int | None,
+    reply_context: dict[str, Any] | None,
+    at: datetime,
+) -> dict[str, Any]:
+    """The column values of a message entering the queue: queued, due at once, no attempts."""
+    return {
+        "key": key,
+        "platform": platform,
+        "user_id": user_id,
+        "text": text,
+        "kind": kind,
+        "contact_id": contact_id,
+        "task_id": task_id,
+        "reply_context": reply_context or {},
+        "state": OutboxState.QUEUED.value,
+        "attempts": 0,
+        "next_attempt_at": at,
+        "created_at": at,
+    }
+
+
 def enqueue_outbox(
     session: Session,
     *,
@@ -63,21 +92,17 @@ def enqueue_outbox(
 
     Build `key` from what makes the message unique, e.g. f"remind:{contact}:{task}:{kind}:{day}".
     """
-    at = utcnow(now)
-    values = {
-        "key": key,
-        "platform": platform,
-        "user_id": user_id,
-        "text": text,
-        "kind": kind,
-        "contact_id": contact_id,
-        "task_id": task_id,
-        "reply_context": reply_context or {},
-        "state": OutboxState.QUEUED.value,
-        "attempts": 0,
-        "next_attempt_at": at,
-        "created_at": at,
-    }
+    values = _queued_row(
+        key=key,
+        platform=platform,
+        user_id=user_id,
+        text=text,
+        kind=kind,
+        contact_id=contact_id,
+        task_id=task_id,
+        reply_context=reply_context,
+        at=utcnow(now),
+    )
     return _insert_ignore(session, Outbox.__table__, values, ["key"])  # type: ignore[attr-defined]
 
 
@@ -122,21 +147,28 @@ def claim_outbox(
     return rows
 
 
-def mark_sent(
-    session: Session, outbox_id: int, *, worker: str, now: datetime | None = None
-) -> bool:
-    """Record a delivery. False if the row is no longer this worker's (re-claimed, resent)."""
+def _mark_sent_where(
+    session: Session, which: ColumnElement[bool], *, worker: str, now: datetime | None
+) -> int:
+    """Mark the rows `which` selects sent, those still claimed by `worker`; how many were."""
     result = session.exec(
         update(Outbox)
         .where(
-            col(Outbox.id) == outbox_id,
+            which,
             col(Outbox.state) == OutboxState.SENDING,
             col(Outbox.claimed_by) == worker,
         )
         .values(state=OutboxState.SENT, sent_at=utcnow(now), last_error=None)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)
+    return int(result.rowcount or 0)
+
+
+def mark_sent(
+    session: Session, outbox_id: int, *, worker: str, now: datetime | None = None
+) -> bool:
+    """Record a delivery. False if the row is no longer this worker's (re-claimed, resent)."""
+    return bool(_mark_sent_where(session, col(Outbox.id) == outbox_id, worker=worker, now=now))
 
 
 def backoff(attempts: int, base: timedelta = timedelta(seconds=30)) -> timedelta:
