@@ -151,3 +151,23 @@ async def test_coordinator_cannot_import_contacts(dash: Client) -> None:
     sheet = "部门,姓名,平台,账号,角色\n市政府办公室,郭敏,webchat,zfb-guomin,admin\n".encode()
     resp = await dash.post("/contacts/import", data=multipart("sheet", "c.csv", sheet, csrf=csrf))
     assert resp.status == 403
+
+
+async def test_repeated_wrong_passwords_lock_the_name_for_a_while(dash: Client) -> None:
+    async def attempt(name: str, password: str) -> tuple[int, str]:
+        page = await (await dash.get("/login")).text()
+        resp = await dash.post(
+            "/login",
+            data={"csrf": csrf_in(page), "name": name, "password": password},
+            allow_redirects=False,
+        )
+        return resp.status, await resp.text()
+
+    for _ in range(5):
+        assert (await attempt(COORDINATOR, "guess"))[0] == 401
+    status, text = await attempt(COORDINATOR, "correct horse battery")
+    assert status == 429 and "尝试次数过多" in text, "even the right password waits"
+    assert (await dash.get("/", allow_redirects=False)).status == 302
+    # Another account is not locked by someone guessing this one.
+    status, _ = await attempt(ADMIN, "correct horse battery")
+    assert status == 302

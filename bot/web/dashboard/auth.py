@@ -14,6 +14,7 @@ from bot.store import repo
 from bot.web.dashboard.context import DASH, LOGIN, DashContext, to_thread_verify
 from bot.web.passwords import accounts_named
 from bot.web.sessions import csrf_ok
+from bot.web.throttle import LoginThrottle
 
 
 def safe_next(value: str | None) -> str:
@@ -23,10 +24,23 @@ def safe_next(value: str | None) -> str:
     return value
 
 
+# A person gets 5 tries per name; one address 20 tries over all names; per 15 minutes.
+NAME_LIMIT, ADDRESS_LIMIT, WINDOW = 5, 20, 15 * 60.0
+
+
 def routes(ctx: DashContext) -> list[web.RouteDef]:
+    by_name = LoginThrottle(max_failures=NAME_LIMIT, window=WINDOW)
+    by_address = LoginThrottle(max_failures=ADDRESS_LIMIT, window=WINDOW)
+
     def login_page(
-        request: web.Request, *, error: str = "", status: int = 200, name: str = ""
+        request: web.Request,
+        *,
+        error: str = "",
+        status: int = 200,
+        name: str = "",
+        minutes: int = 0,
     ) -> web.Response:
+        """The form; `error` is a code the template words: expired | wrong | throttled."""
         cookie, session = ctx.codec.encode(0, LOGIN)
         resp = ctx.render(
             "login.html",
@@ -34,6 +48,7 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
             status=status,
             csrf=session.csrf,
             error=error,
+            minutes=minutes,
             name=name,
             next=safe_next(request.query.get("next")),
         )
@@ -48,11 +63,19 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
     async def post_login(request: web.Request) -> web.StreamResponse:
         pre = ctx.codec.from_request(request, LOGIN) or ctx.codec.from_request(request, DASH)
         if pre is None or not await csrf_ok(request, pre):
-            return login_page(request, error="页面已过期，请重新登录。", status=403)
+            return login_page(request, error="expired", status=403)
         form = await request.post()
         name = str(form.get("name", "")).strip()
         password = str(form.get("password", ""))
         target = safe_next(str(form.get("next", "/")))
+        address = request.remote or "?"
+        wait = max(by_name.retry_after(name), by_address.retry_after(address))
+        if wait > 0:
+            resp = login_page(
+                request, error="throttled", status=429, name=name, minutes=max(1, round(wait / 60))
+            )
+            resp.headers["Retry-After"] = str(int(wait) + 1)
+            return resp
 
         def q(s: Session) -> list[tuple[int, str]]:
             return [
@@ -64,7 +87,10 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
         candidates = await ctx.db.run(q) if name and password else []
         hit = await to_thread_verify(ctx, [h for _, h in candidates], password)
         if hit is None:
-            return login_page(request, error="姓名或密码不正确。", status=401, name=name)
+            by_name.failed(name)
+            by_address.failed(address)
+            return login_page(request, error="wrong", status=401, name=name)
+        by_name.succeeded(name)
         cookie, _session = ctx.codec.encode(candidates[hit][0], DASH)
         resp = web.HTTPFound(target)
         ctx.codec.set_cookie(resp, cookie)
