@@ -113,3 +113,12 @@ def test_quantities(text: str, value: str | None) -> None:
 def test_every_quantity_with_its_place() -> None:
     text = "覆盖率分别达到55%、45%以上"
     assert [(text[a:b], v) for a, b, v in quantities(text)] == [("55%", "55%"), ("45%", "45%")]
+
+
+def test_rankings_and_headcounts_are_quantities() -> None:
+    from parser.quantities import quantities
+
+    found = [
+        q for _a, _b, q in quantities("进入全国前20名，排名第5位，稳定在前10位，配备3名专职人员")
+    ]
+    assert found == ["20名", "10位", "3名"]  # "第5位" is an ordinal, not a target
