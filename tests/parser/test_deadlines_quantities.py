@@ -116,8 +116,6 @@ def test_every_quantity_with_its_place() -> None:
 
 
 def test_rankings_and_headcounts_are_quantities() -> None:
-    from parser.quantities import quantities
-
     found = [
         q for _a, _b, q in quantities("进入全国前20名，排名第5位，稳定在前10位，配备3名专职人员")
     ]
