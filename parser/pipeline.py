@@ -101,6 +101,11 @@ def _build(norm: Normalized, source: str) -> Plan:
     for a, b in goal_ranges:
         for g in extract_goals(text, a, b, period_end):
             goals.append(Goal(f"G{len(goals) + 1}", g.text, g.due, g.value, g.span))
+    if period_end is None:
+        # No period in the title and no 目标 chapter with a year: the plan runs until its
+        # last dated commitment.
+        dues = [g.due for g in goals] + [ms.due for m in measures for ms in m.milestones]
+        period_end = max((d for d in dues if d is not None), default=None)
     info = DocumentInfo(
         title=outline.title,
         source=source,
@@ -163,9 +168,9 @@ def _measure_nodes(chapter: Node, index: ClauseIndex) -> list[tuple[str, Node, l
     out: list[tuple[str, Node, list[Clause]]] = []
     chapter_intro = _intro_clauses(chapter, index)
     # Chapter 0 holds items written before any chapter: their ids are "1", "2" ….
-    prefix = f"{chapter.number}." if chapter.number else ""
+    prefix = f"{chapter.label}." if chapter.number else ""
     if not chapter.children:  # "一、加快产业转型。…（市发改委负责）": the chapter is the task
-        return [(str(chapter.number), chapter, [])] if chapter.number else []
+        return [(chapter.label, chapter, [])] if chapter.number else []
     if all(c.level == 3 for c in chapter.children):
         return [(f"{prefix}{c.number}", c, chapter_intro) for c in chapter.children]
     for item in chapter.children:

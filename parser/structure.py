@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from parser.normalize import TableAt
 
@@ -24,7 +25,7 @@ _CN_DIGITS = {
     "九": 9,
 }
 _CHAPTER = re.compile(
-    r"^(?:第([一二三四五六七八九十百]+)(?:章|部分)\s*|([一二三四五六七八九十]+)[、.．]\s*)(.*)$"
+    r"^(?:第([一二三四五六七八九十百]+)(?:章|部分|节)\s*|([一二三四五六七八九十]+)[、.．]\s*)(.*)$"
 )
 _ITEM = re.compile(r"^（([一二三四五六七八九十]+)）\s*(.*)$")
 _SUB = re.compile(r"^(?:(\d{1,2})[.．、](?!\d)|（(\d{1,2})）)\s*(.*)$")
@@ -66,6 +67,14 @@ class Node:
     start: int
     end: int = 0
     children: list[Node] = field(default_factory=list)
+    # How ids name this node: its number, or "2.1" for chapter 一、 of 第二章 when the
+    # plan restarts 一、二、 in every 第X章.
+    label: str = ""
+    part: bool = False  # a 第X章/部分/节 heading rather than 一、
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            self.label = str(self.number)
 
 
 @dataclass
@@ -136,15 +145,30 @@ def build_outline(text: str, tables: tuple[TableAt, ...]) -> Outline:
             preamble_end = min(preamble_end, start)
         stack[-1].children.append(node)
         stack.append(node)
+    _label_restarted_chapters(chapters)
     _close(chapters, len(text))
     return Outline(title, title_span, chapters, preamble_end)
+
+
+def _label_restarted_chapters(chapters: list[Node]) -> None:
+    """一、 chapters that restart under each 第X章 are named by both numbers ("2.1")."""
+    plain = [c for c in chapters if not c.part and c.number]
+    restarts = any(b.number <= a.number for a, b in pairwise(plain))
+    if not restarts:
+        return
+    part: Node | None = None
+    for c in chapters:
+        if c.part:
+            part = c
+        elif part is not None and c.number:
+            c.label = f"{part.number}.{c.number}"
 
 
 def _heading(line: str, start: int, in_chapters: bool) -> Node | None:
     m = _CHAPTER.match(line)
     num = cn_to_int(m.group(1) or m.group(2) or "") if m else None
     if m and num is not None:
-        return Node(1, num, heading_title(m.group(3)), start)
+        return Node(1, num, heading_title(m.group(3)), start, part=m.group(1) is not None)
     m = _ITEM.match(line)
     num = cn_to_int(m.group(1)) if m else None
     if m and num is not None:
