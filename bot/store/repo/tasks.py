@@ -156,11 +156,12 @@ def _rows(rows: list[Any], names: dict[int, str], as_of: date) -> list[TaskRow]:
     open_statuses = set(OPEN_STATUSES)
     # Many rows share a cooperator list (a measure and its milestones): decode each once.
     decoded: dict[str, list[str]] = {"": []}
+    by_text = {str(k): v for k, v in names.items()}  # ids as stored in cooperating_ids
     out = []
     for pk, plan, key, kind_, title, text, due, st, ver, s0, s1, lead_id, coop_ids in rows:
         coop = decoded.get(coop_ids)
         if coop is None:
-            coop = decoded[coop_ids] = [names[int(i)] for i in coop_ids.split(",")]
+            coop = decoded[coop_ids] = [by_text[i] for i in coop_ids.split(",")]
         out.append(
             TaskRow(
                 pk,
