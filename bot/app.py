@@ -23,13 +23,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from sqlalchemy import Engine
 
 from bot.adapters import ADAPTERS
-from bot.adapters.base import ChatAdapter
+from bot.adapters.base import ChatAdapter, MessageHandler
 from bot.adapters.webchat import WebChatAdapter
 from bot.chatstore import DbChatStore
 from bot.clock import Clock
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.database import Database
+from bot.events import IncomingMessage
 from bot.matching import TaskMatcher
 from bot.outbox import OutboxSender
 from bot.reminding import ReminderService
@@ -64,11 +65,27 @@ def session_secret(settings: Settings) -> bytes:
 
 
 def make_core(
-    settings: Settings, clock: Clock, engine: Engine, matcher: TaskMatcher | None = None
+    settings: Settings,
+    clock: Clock,
+    engine: Engine,
+    matcher: TaskMatcher | None = None,
+    *,
+    queue_replies: bool = False,
 ) -> Core:
+    """The bot's parts. `queue_replies`: answers on chat platforms go through the outbox
+    (the service does this; one-shot commands and tests may answer inline)."""
     db = Database(engine)
     renderer = Renderer()
-    conversation = Conversation(db, renderer, matcher or TaskMatcher(), clock)
+    queued = frozenset(
+        name for name in ADAPTERS if name != "webchat" and getattr(settings, name, None)
+    )
+    conversation = Conversation(
+        db,
+        renderer,
+        matcher or TaskMatcher(),
+        clock,
+        queue_replies=queued if queue_replies else frozenset(),
+    )
     reminders = ReminderService(db, renderer, settings)
     return Core(db, conversation, reminders, renderer)
 
@@ -79,8 +96,10 @@ def make_adapters(
     core: Core,
     clock: Clock,
     chat_codec: SessionCodec,
+    handler: MessageHandler | None = None,
 ) -> dict[str, ChatAdapter]:
     """One adapter per configured platform, from the explicit registry."""
+    handle = handler or core.conversation
     adapters: dict[str, ChatAdapter] = {}
     for name, cls in ADAPTERS.items():
         if name == "webchat":
@@ -94,7 +113,7 @@ def make_adapters(
             adapters[name] = WebChatAdapter(
                 settings.webchat,
                 http,
-                core.conversation,
+                handle,
                 store=DbChatStore(core.db, clock),
                 codec=chat_codec,
                 clock=clock,
@@ -103,7 +122,7 @@ def make_adapters(
             continue
         section = getattr(settings, name, None)
         if section is not None:
-            adapters[name] = cls(section, http, core.conversation)
+            adapters[name] = cls(section, http, handle)
     return adapters
 
 
@@ -125,7 +144,7 @@ async def build_app(
 ) -> web.Application:
     """The whole service (not started). Must run inside the event loop that will serve it."""
     app = web.Application(client_max_size=20 * 1024 * 1024)
-    core = make_core(settings, clock, engine, matcher)
+    core = make_core(settings, clock, engine, matcher, queue_replies=run_scheduler)
     app[DB_KEY] = core.db
     app[CLOCK_KEY] = clock
     app[SETTINGS_KEY] = settings
@@ -134,7 +153,15 @@ async def build_app(
     chat_codec = SessionCodec(secret, "taskbot_chat", max_age=30 * 24 * 3600, secure=secure)
     dash_codec = SessionCodec(secret, "taskbot_dash", max_age=8 * 3600, secure=secure)
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-    adapters = make_adapters(settings, http, core, clock, chat_codec)
+    scheduler: Scheduler | None = None
+
+    async def handle(msg: IncomingMessage) -> str | None:
+        reply = await core.conversation.handle(msg)
+        if scheduler is not None and msg.platform in core.conversation.queue_replies:
+            scheduler.wake_sender()  # the answer is in the outbox: send it now
+        return reply
+
+    adapters = make_adapters(settings, http, core, clock, chat_codec, handle)
     app.router.add_get("/healthz", healthz)
     for adapter in adapters.values():
         app.router.add_routes(adapter.routes())

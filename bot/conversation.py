@@ -9,14 +9,14 @@ and only written after the sender confirms (是/否).
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from sqlmodel import Session
 
 from bot import intents as it
+from bot.chat_queries import ChatQueries, row_items
 from bot.clock import Clock
 from bot.database import Database
 from bot.events import IncomingMessage
@@ -40,7 +40,6 @@ _COORDINATOR_ONLY = {
     it.RejectExtension: "驳回延期",
     it.Urge: "催办",
 }
-_PERCENT_NOTE = re.compile(r"^(\d{1,3})%\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +56,22 @@ class Conversation:
     """The core's message handler (bot.adapters.base.MessageHandler)."""
 
     def __init__(
-        self, db: Database, renderer: Renderer, matcher: TaskMatcher, clock: Clock
+        self,
+        db: Database,
+        renderer: Renderer,
+        matcher: TaskMatcher,
+        clock: Clock,
+        *,
+        queue_replies: frozenset[str] = frozenset(),
     ) -> None:
         self.db = db
         self.render = renderer.render
+        self.queries = ChatQueries(self.render)
         self.matcher = matcher
         self.clock = clock
+        # Platforms whose answers go through the outbox (retries, dead letters, exactly
+        # once) instead of back to the adapter; the web chat answers in its HTTP response.
+        self.queue_replies = queue_replies
         # Questions asked and not yet answered, per (platform, user id). Lost on restart,
         # which only means the person is asked again.
         self._pending: dict[tuple[str, str], Pending] = {}
@@ -71,29 +80,50 @@ class Conversation:
         return await self.handle(msg)
 
     async def handle(self, msg: IncomingMessage) -> str | None:
-        """The reply to `msg`, or None when this message was handled already."""
+        """The reply for the adapter to send; None when there is nothing to send: the
+        message was handled already, or its answer was queued in the outbox."""
         now = self.clock.now()
         intent = it.parse_intent(msg.text, now.date())
         who = (msg.platform, msg.user_id)
         if isinstance(intent, it.Confirm):
             pending = self._pending.pop(who, None)
             if pending is None or pending.expires < now or not intent.yes:
-                return self.render("confirm_cancelled", pending=pending is not None)
+                text = self.render("confirm_cancelled", pending=pending is not None)
+                return await self.db.run(lambda s: self._answer(s, msg, text, now))
             intent = pending.intent
             raw = pending.raw
         else:
             raw = msg.text
         if isinstance(intent, it.FreeText):
-            return await self._free_text(msg, intent, now)
+            answer = await self._free_text(msg, intent, now)
+            if answer is None:
+                return None
+            return await self.db.run(lambda s: self._answer(s, msg, answer, now))
 
         def work(s: Session) -> str | None:
             # The claim commits with whatever the message does: a platform's retry, or
             # the same message seen by a second worker, finds it taken and does nothing.
             if not claim_incoming(s, msg.platform, msg.message_id, now=now):
                 return None
-            return self._dispatch(s, msg, intent, raw, now)
+            return self._answer(s, msg, self._dispatch(s, msg, intent, raw, now), now)
 
         return await self.db.run(work)
+
+    def _answer(self, s: Session, msg: IncomingMessage, text: str, now: datetime) -> str | None:
+        """Queue the answer in the caller's transaction (outbox platforms) or hand it back."""
+        if msg.platform not in self.queue_replies:
+            return text
+        repo.enqueue_outbox(
+            s,
+            key=f"reply:{msg.platform}:{msg.message_id}",
+            platform=msg.platform,
+            user_id=msg.user_id,
+            text=text,
+            kind="reply",
+            reply_context=msg.reply_context,
+            now=now,
+        )
+        return None
 
     # -- free text ----------------------------------------------------------------------
 
@@ -175,63 +205,19 @@ class Conversation:
                 value=intent.value,
             )
         if isinstance(intent, it.MyTasks):
-            return self._my_tasks(s, contacts, today)
+            return self.queries.my_tasks(s, contacts, today)
         command = _COORDINATOR_ONLY.get(type(intent))
         if command is not None and not coordinator:
             return self.render("refuse_not_coordinator", command=command)
         if isinstance(intent, it.Overdue):
-            return self._overdue(s, intent, today)
+            return self.queries.overdue(s, intent, today)
         if isinstance(intent, it.Stats):
-            return self._stats(s, today)
+            return self.queries.stats(s, today)
         if isinstance(intent, it.Urge):
             return self._urge(s, intent, me, now)
         if isinstance(intent, it.ProgressQuery):
-            return self._progress_query(s, intent.task_id, today)
+            return self.queries.progress_query(s, intent.task_id, today)
         return self._status_change(s, msg, contacts, intent, raw, now)
-
-    def _my_tasks(self, s: Session, contacts: list[ContactView], today: date) -> str:
-        items: list[dict[str, Any]] = []
-        for c in contacts:
-            for r in repo.open_tasks_for_department(s, c.department_id, as_of=today):
-                role = "lead" if r.lead == c.department else "cooperating"
-                items.append(_row(r) | {"role": role})
-        depts = "、".join(dict.fromkeys(c.department for c in contacts))
-        return self.render("task_list", department=depts, day=today, tasks=items)
-
-    def _overdue(self, s: Session, intent: it.Overdue, today: date) -> str:
-        dept = canonicalize(intent.department) if intent.department else None
-        rows = repo.list_tasks(s, as_of=today, department=dept, overdue=True)
-        rows.sort(key=lambda r: (-r.overdue_days, r.id))
-        return self.render(
-            "overdue_list", day=today, department=dept, tasks=[_row(r) for r in rows]
-        )
-
-    def _stats(self, s: Session, today: date) -> str:
-        stats = repo.department_stats(s, as_of=today)
-        total = sum(st.total for st in stats)
-        by_status: dict[str, int] = {}
-        for st in stats:
-            for k, v in st.by_status.items():
-                by_status[k] = by_status.get(k, 0) + v
-        departments: list[dict[str, Any]] = [
-            {
-                "department": st.department,
-                "total": st.total,
-                "done": st.by_status.get("closed", 0) + st.by_status.get("reported", 0),
-                "overdue": st.overdue,
-            }
-            for st in stats
-            if st.total
-        ]
-        departments.sort(key=lambda d: (-d["overdue"], d["department"]))
-        return self.render(
-            "stats",
-            day=today,
-            total=total,
-            by_status=sorted(by_status.items()),
-            overdue=sum(st.overdue for st in stats),
-            departments=departments,
-        )
 
     def _urge(self, s: Session, intent: it.Urge, me: ContactView, now: datetime) -> str:
         name = canonicalize(intent.department)
@@ -241,7 +227,7 @@ class Conversation:
         today = now.date()
         rows = repo.open_tasks_for_department(s, dept.id, as_of=today)
         items = [
-            _row(r) | {"role": "lead" if r.lead == dept.name else "cooperating"} for r in rows
+            row_items(r) | {"role": "lead" if r.lead == dept.name else "cooperating"} for r in rows
         ]
         text = self.render("urge", department=dept.name, day=today, tasks=items)
         targets = [
@@ -264,31 +250,6 @@ class Conversation:
         return self.render(
             "reply_urged", department=dept.name, contacts=len(targets), tasks=len(rows)
         )
-
-    def _progress_query(self, s: Session, key: str, today: date) -> str:
-        try:
-            task = repo.find_task(s, key)
-        except NotFound:
-            return self.render("refuse_unknown_task", task_id=key)
-        assert task.id is not None
-        row = repo.task_row(s, task.id, as_of=today)
-        children = [
-            self._progress_of(s, r)
-            for r in repo.list_tasks(s, as_of=today, plan_id=task.plan_id)
-            if r.kind == "milestone" and r.measure_id == row.id and row.kind == "measure"
-        ]
-        return self.render("progress_query", task=self._progress_of(s, row), children=children)
-
-    def _progress_of(self, s: Session, row: TaskRow) -> dict[str, Any]:
-        last = [e for e in repo.status_events(s, row.pk) if e.action == Action.PROGRESS.value]
-        note = last[-1].note if last else ""
-        m = _PERCENT_NOTE.match(note)
-        return _row(row) | {
-            "lead": row.lead,
-            "last_progress": last[-1].at.date() if last else None,
-            "percent": int(m.group(1)) if m else None,
-            "note": note[m.end() :] if m else note,
-        }
 
     def _status_change(
         self,
@@ -389,14 +350,3 @@ def _action_of(intent: it.Intent) -> tuple[Action, str, date | None, str]:
     if isinstance(intent, it.RejectExtension):
         return Action.REJECT_EXTENSION, intent.reason, None, "驳回延期"
     raise TypeError(f"not a status change: {intent!r}")
-
-
-def _row(r: TaskRow) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "text": r.title if r.kind == "measure" and r.title else r.text,
-        "due": r.due,
-        "status": r.status,
-        "overdue_days": r.overdue_days,
-        "lead": r.lead,
-    }

@@ -40,20 +40,26 @@ class Scheduler:
         self.stale_every = stale_every
         self.housekeeping = housekeeping
         self._stop = asyncio.Event()
+        self._nudged = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
-        for name, fn, every in (
-            ("reminders", self._remind, self.remind_every),
-            ("outbox", self._send, self.send_every),
-            ("housekeeping", self.housekeeping, self.stale_every),
+        for name, fn, every, wake in (
+            ("reminders", self._remind, self.remind_every, self._stop),
+            ("outbox", self._send, self.send_every, self._nudged),
+            ("housekeeping", self.housekeeping, self.stale_every, self._stop),
         ):
-            task = asyncio.create_task(self._loop(name, fn, every), name=f"taskbot-{name}")
+            task = asyncio.create_task(self._loop(name, fn, every, wake), name=f"taskbot-{name}")
             self._tasks.add(task)
+
+    def wake_sender(self) -> None:
+        """Deliver now rather than at the next tick (an answer was just queued)."""
+        self._nudged.set()
 
     async def stop(self, grace: float = 10.0) -> None:
         """Ask loops to finish their current round, then wait (cancel after `grace`)."""
         self._stop.set()
+        self._nudged.set()
         if not self._tasks:
             return
         _done, pending = await asyncio.wait(self._tasks, timeout=grace)
@@ -64,7 +70,14 @@ class Scheduler:
                 await task
         self._tasks.clear()
 
-    async def _loop(self, name: str, fn: Callable[[], Awaitable[object]], every: float) -> None:
+    async def _loop(
+        self,
+        name: str,
+        fn: Callable[[], Awaitable[object]],
+        every: float,
+        wake: asyncio.Event,
+    ) -> None:
+        """Run `fn` every `every` seconds, or sooner when `wake` is set (stop sets it too)."""
         while not self._stop.is_set():
             try:
                 await fn()
@@ -73,7 +86,9 @@ class Scheduler:
             except Exception:
                 log.exception("%s loop failed; retrying in %.0f s", name, every)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), timeout=every)
+                await asyncio.wait_for(wake.wait(), timeout=every)
+            if wake is not self._stop:
+                wake.clear()
 
     async def _remind(self) -> None:
         result = await self.reminders.run_pass(self.clock.now())

@@ -141,24 +141,25 @@ class DingTalkAdapter(WebhookAdapter):
 
     # -- outbound --------------------------------------------------------------
 
-    async def reply(self, incoming: IncomingMessage, text: str) -> None:
-        """Answer through the sessionWebhook while it is valid, else a one-to-one send."""
-        webhook = incoming.reply_context.get("session_webhook")
-        expires = incoming.reply_context.get("session_webhook_expires_ms", 0)
-        if (
+    async def _via_session_webhook(self, context: dict[str, Any], text: str) -> bool:
+        """Answer through the message's sessionWebhook while it is valid; False if it is not."""
+        webhook = context.get("session_webhook")
+        expires = context.get("session_webhook_expires_ms", 0)
+        if not (
             isinstance(webhook, str)
+            and isinstance(expires, int)
             and self._trusted_webhook(webhook)
             and expires > self.clock() * 1000 + WEBHOOK_MARGIN_MS
         ):
-            body = {"msgtype": "text", "text": {"content": text}}
-            data = await self._call(webhook, body, {})
-            code = data.get("errcode", 0)
-            if code == 0:
-                return
-            if code == 130101:  # sending too fast
-                raise AdapterRateLimited(f"dingtalk webhook errcode {code}")
-            raise AdapterError(f"dingtalk webhook errcode {code}: {data.get('errmsg', '')}")
-        await super().reply(incoming, text)
+            return False
+        body = {"msgtype": "text", "text": {"content": text}}
+        data = await self._call(webhook, body, {})
+        code = data.get("errcode", 0)
+        if code == 0:
+            return True
+        if code == 130101:  # sending too fast
+            raise AdapterRateLimited(f"dingtalk webhook errcode {code}")
+        raise AdapterError(f"dingtalk webhook errcode {code}: {data.get('errmsg', '')}")
 
     def _trusted_webhook(self, url: str) -> bool:
         # Never POST to a host the callback merely claims is DingTalk's.
@@ -166,6 +167,10 @@ class DingTalkAdapter(WebhookAdapter):
         return (parts.scheme, parts.netloc) == self._webhook_origin
 
     async def send(self, msg: Outgoing) -> None:
+        """An answer goes back through its message's sessionWebhook while that is valid
+        (also when it was queued in the outbox); anything else is a one-to-one send."""
+        if msg.reply_context and await self._via_session_webhook(msg.reply_context, msg.text):
+            return
         invalid = await self.send_text([msg.user_id], msg.text)
         if invalid:
             raise AdapterPermanentError(f"dingtalk: {msg.user_id} cannot receive robot messages")

@@ -200,3 +200,29 @@ async def test_a_message_delivered_twice_is_handled_once(engine: Engine, matcher
         task = repo.find_task(s, "3.8.3")
         events = s.exec(select(StatusEvent).where(StatusEvent.task_id == task.id)).all()
     assert len(events) == 1
+
+
+async def test_answers_for_outbox_platforms_are_queued_with_the_change(
+    engine: Engine,
+    matcher,  # type: ignore[no-untyped-def]
+) -> None:
+    conv = Conversation(
+        Database(engine),
+        Renderer(),
+        matcher,
+        FixedClock(AS_OF),
+        queue_replies=frozenset({"wecom"}),
+    )
+    with session_scope(engine) as s:
+        repo.upsert_contacts(s, [repo.ContactSpec("市能源局", "张伟", "wecom", "zw", "contact")])
+    ctx = {"agent_id": 1000002}
+    msg = IncomingMessage("wecom", "zw", "完成 3.8.3", "7100000000000000009", AS_OF, ctx)
+    assert await conv.handle(msg) is None, "the adapter sends nothing itself"
+    assert await conv.handle(msg) is None  # a retry: handled once, queued once
+    with session_scope(engine) as s:
+        rows = s.exec(select(Outbox).where(Outbox.kind == "reply")).all()
+    assert [(r.key, r.user_id, r.reply_context) for r in rows] == [
+        ("reply:wecom:7100000000000000009", "zw", ctx)
+    ]
+    assert "已报完成" in rows[0].text
+    assert task_status(engine, "3.8.3") == "reported"
