@@ -6,6 +6,8 @@ the command line stays light.
 
 from __future__ import annotations
 
+import hashlib
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session
@@ -53,6 +55,12 @@ def set_password(session: Session, name: str, password: str, hasher: PasswordHas
         repo.set_password_hash(session, row.id, digest)
     repo.audit(session, actor="cli", action="set_password", detail={"name": name})
     return len(rows)
+
+
+def fingerprint(digest: str) -> str:
+    """A short, non-reversible mark of a stored hash: sessions carry it, so a new password
+    ends every session granted under the old one."""
+    return hashlib.sha256(digest.encode()).hexdigest()[:16]
 
 
 def verify(hasher: PasswordHasher, digest: str | None, password: str) -> bool:

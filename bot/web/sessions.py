@@ -34,6 +34,9 @@ class Session:
     kind: str  # "chat" or "dash"
     csrf: str
     expires: float
+    # What the session was granted against (the dashboard: a fingerprint of the password
+    # hash), so changing that ends the session; "" when nothing needs it.
+    stamp: str = ""
 
 
 class SessionCodec:
@@ -50,12 +53,14 @@ class SessionCodec:
     def _sign(self, body: str) -> str:
         return _b64(hmac.new(self._secret, body.encode("ascii"), hashlib.sha256).digest())
 
-    def encode(self, contact_id: int, kind: str, now: float | None = None) -> tuple[str, Session]:
+    def encode(
+        self, contact_id: int, kind: str, now: float | None = None, *, stamp: str = ""
+    ) -> tuple[str, Session]:
         expires = (now if now is not None else time.time()) + self.max_age
-        session = Session(contact_id, kind, secrets.token_urlsafe(24), expires)
+        session = Session(contact_id, kind, secrets.token_urlsafe(24), expires, stamp)
         body = _b64(
             json.dumps(
-                {"c": contact_id, "k": kind, "x": session.csrf, "e": int(expires)},
+                {"c": contact_id, "k": kind, "x": session.csrf, "e": int(expires), "s": stamp},
                 separators=(",", ":"),
             ).encode()
         )
@@ -70,7 +75,13 @@ class SessionCodec:
             return None
         try:
             data: dict[str, Any] = json.loads(_unb64(body))
-            session = Session(int(data["c"]), str(data["k"]), str(data["x"]), float(data["e"]))
+            session = Session(
+                int(data["c"]),
+                str(data["k"]),
+                str(data["x"]),
+                float(data["e"]),
+                str(data.get("s", "")),
+            )
         except (ValueError, KeyError, TypeError):
             return None
         if session.expires < (now if now is not None else time.time()):

@@ -17,6 +17,10 @@ from dash_helpers import (
     multipart,
     revised_plan,
 )
+from sqlalchemy import Engine
+
+from bot.store.db import session_scope
+from bot.web.passwords import make_hasher, set_password
 
 PAGES = [
     "/",
@@ -171,3 +175,15 @@ async def test_repeated_wrong_passwords_lock_the_name_for_a_while(dash: Client) 
     # Another account is not locked by someone guessing this one.
     status, _ = await attempt(ADMIN, "correct horse battery")
     assert status == 302
+
+
+async def test_a_new_password_ends_sessions_granted_under_the_old_one(
+    dash: Client, seeded_engine: Engine
+) -> None:
+    await login(dash, COORDINATOR)
+    assert (await dash.get("/", allow_redirects=False)).status == 200
+    with session_scope(seeded_engine) as s:
+        set_password(s, COORDINATOR, "a brand new secret", make_hasher())
+    assert (await dash.get("/", allow_redirects=False)).status == 302
+    await login(dash, COORDINATOR, "a brand new secret")
+    assert (await dash.get("/", allow_redirects=False)).status == 200

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bot.store import repo
 from bot.web.dashboard.context import DASH, LOGIN, DashContext, to_thread_verify
-from bot.web.passwords import accounts_named
+from bot.web.passwords import accounts_named, fingerprint
 from bot.web.sessions import csrf_ok
 from bot.web.throttle import LoginThrottle
 
@@ -91,7 +91,8 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
             by_address.failed(address)
             return login_page(request, error="wrong", status=401, name=name)
         by_name.succeeded(name)
-        cookie, _session = ctx.codec.encode(candidates[hit][0], DASH)
+        contact_id, digest = candidates[hit]
+        cookie, _session = ctx.codec.encode(contact_id, DASH, stamp=fingerprint(digest))
         resp = web.HTTPFound(target)
         ctx.codec.set_cookie(resp, cookie)
         raise resp

@@ -27,7 +27,7 @@ from bot.render import find_templates_dir
 from bot.store import repo
 from bot.store.errors import NotFound
 from bot.store.models import STATUS_LABELS, Role
-from bot.web.passwords import DASHBOARD_ROLES, make_hasher, verify
+from bot.web.passwords import DASHBOARD_ROLES, fingerprint, make_hasher, verify
 from bot.web.sessions import SessionCodec, csrf_ok
 from bot.workcalendar import WorkCalendar
 
@@ -126,7 +126,11 @@ class DashContext:
                 c = repo.get_contact(s, session.contact_id)
             except NotFound:
                 return None
-            if c.role not in DASHBOARD_ROLES or not repo.password_hash(s, c.id):
+            if c.role not in DASHBOARD_ROLES:
+                return None
+            digest = repo.password_hash(s, c.id)
+            # Removing or changing the password ends the sessions granted under it.
+            if not digest or fingerprint(digest) != session.stamp:
                 return None
             return User(c.id, c.name, c.role, c.department, session.csrf)
 
