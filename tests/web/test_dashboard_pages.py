@@ -7,6 +7,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from dash_helpers import (
     ADMIN,
@@ -22,6 +23,7 @@ from sqlalchemy import Engine
 
 from bot.store import repo
 from bot.store.db import session_scope
+from bot.web.dashboard import pages
 from bot.web.dashboard.pages import highlight
 
 
@@ -185,3 +187,23 @@ async def test_reports_download_from_the_dashboard(dash: Client) -> None:
     resp = await dash.get("/reports/briefing.docx")
     assert "attachment" in resp.headers["Content-Disposition"]
     assert (await resp.read())[:2] == b"PK"
+
+
+async def test_task_list_pages_through_long_results(
+    dash: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pages, "PAGE_SIZE", 10)
+    await login(dash, COORDINATOR)
+    first = await (await dash.get("/tasks?sort=id")).text()
+    total = int(re.search(r"共 (\d+) 项", first).group(1))  # type: ignore[union-attr]
+    assert total > 20
+    shown = re.findall(r'data-task="([^"]+)"', first)
+    assert len(shown) == 10 and "下一页" in first and "上一页" not in first
+    second = await (await dash.get("/tasks?sort=id&page=2")).text()
+    assert set(re.findall(r'data-task="([^"]+)"', second)).isdisjoint(shown)
+    assert "上一页" in second
+    last_page = -(-total // 10)
+    beyond = await (await dash.get("/tasks?sort=id&page=999")).text()
+    assert f"第 {last_page}/{last_page} 页" in beyond
+    assert len(re.findall(r'data-task="', beyond)) == total - 10 * (last_page - 1)
+    assert (await dash.get("/tasks?page=abc")).status == 400

@@ -21,7 +21,7 @@ from bot.store.repo import DepartmentOverview, TaskRow
 from bot.web.dashboard.context import DashContext
 
 # The task list shows this many rows; more are counted, and filters narrow them down.
-MAX_ROWS = 1000
+PAGE_SIZE = 500  # rows per page of the task list
 SOON_WORKDAYS = 7
 SORTS = ("id", "due", "status", "lead", "overdue")
 
@@ -132,6 +132,10 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
         due_from, due_to = _date_param(qs, "due_from"), _date_param(qs, "due_to")
         sort = qs.get("sort", "id") if qs.get("sort") in SORTS else "id"
         desc = qs.get("order") == "desc"
+        try:
+            page = max(1, int(qs.get("page", "1")))
+        except ValueError:
+            raise web.HTTPBadRequest(text="page must be a number") from None
 
         def q(s: Session) -> tuple[list[TaskRow], list[str]]:
             names = [d.name for d in repo.list_departments(s)]
@@ -162,12 +166,15 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
             "due_from": due_from.isoformat() if due_from else "",
             "due_to": due_to.isoformat() if due_to else "",
         }
+        pages = max(1, -(-len(rows) // PAGE_SIZE))
+        page = min(page, pages)
         return ctx.render(
             "tasks.html",
             user=user,
-            rows=rows[:MAX_ROWS],
+            rows=rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
             total=len(rows),
-            max_rows=MAX_ROWS,
+            page_no=page,
+            page_count=pages,
             departments=departments,
             params=params,
             sort=sort,
