@@ -1,0 +1,35 @@
+"""--as-of clocks: a start that runs on, and one clear error for a malformed date."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.clock import ShiftedClock, SystemClock, make_clock, parse_as_of
+from bot.errors import UserError
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def test_a_date_starts_at_nine_in_the_configured_zone() -> None:
+    assert parse_as_of("2023-06-01", SH) == datetime(2023, 6, 1, 9, 0, tzinfo=SH)
+    assert parse_as_of("2023-06-01T14:30", SH) == datetime(2023, 6, 1, 14, 30, tzinfo=SH)
+
+
+@pytest.mark.parametrize("bad", ["2023-13-01", "yesterday", "2023/06/01", ""])
+def test_malformed_as_of_is_a_user_error(bad: str) -> None:
+    with pytest.raises(UserError, match="as-of"):
+        parse_as_of(bad, SH)
+
+
+def test_shifted_clock_runs_on_from_its_start() -> None:
+    clock = make_clock("2024-01-05", SH)
+    assert isinstance(clock, ShiftedClock)
+    first = clock.now()
+    time.sleep(0.01)
+    assert clock.now() > first >= datetime(2024, 1, 5, 9, 0, tzinfo=SH)
+    assert isinstance(make_clock(None, SH), SystemClock)
+    assert make_clock(None, SH).now().tzinfo is SH
