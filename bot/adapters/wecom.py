@@ -39,7 +39,6 @@ from bot.adapters.base import (
     ErrorCodes,
     MessageHandler,
 )
-from bot.adapters.limits import MemberRateLimiter
 from bot.adapters.webhook import (
     API_TIMEOUT,
     Rejected,
@@ -50,6 +49,7 @@ from bot.adapters.webhook import (
 )
 from bot.config import ConfigError, WecomSettings
 from bot.events import IncomingMessage, Outgoing
+from bot.ratelimit import MemberRateLimiter
 
 log = logging.getLogger(__name__)
 

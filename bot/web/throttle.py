@@ -8,8 +8,9 @@ fresh window. The state belongs to the object the dashboard builds, not to the m
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Callable
+
+from bot.ratelimit import MemberRateLimiter
 
 
 class LoginThrottle:
@@ -21,37 +22,16 @@ class LoginThrottle:
         clock: Callable[[], float] = time.monotonic,
         max_keys: int = 50_000,
     ) -> None:
-        self.max_failures = max_failures
-        self.window = window
-        self.clock = clock
-        self.max_keys = max_keys
-        self._failures: dict[str, deque[float]] = {}
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.get(key)
-        if times is None:
-            return deque()
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        if not times:
-            del self._failures[key]
-        return times
+        self._failures = MemberRateLimiter(
+            [(window, max_failures)], clock=clock, max_keys=max_keys
+        )
 
     def retry_after(self, key: str) -> float:
         """Seconds until `key` may try again; 0 when it may try now."""
-        now = self.clock()
-        times = self._recent(key, now)
-        if len(times) < self.max_failures:
-            return 0.0
-        return max(0.0, times[0] + self.window - now)
+        return self._failures.wait_time(key)
 
     def failed(self, key: str) -> None:
-        now = self.clock()
-        if len(self._failures) >= self.max_keys and key not in self._failures:
-            # Under a flood of distinct keys, drop the stalest rather than grow without bound.
-            oldest = min(self._failures, key=lambda k: self._failures[k][-1])
-            del self._failures[oldest]
-        self._failures.setdefault(key, deque()).append(now)
+        self._failures.record(key)
 
     def succeeded(self, key: str) -> None:
-        self._failures.pop(key, None)
+        self._failures.forget(key)

@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
-from bot.adapters.limits import MemberRateLimiter
 from bot.adapters.replay import ReplayGuard
 from bot.adapters.tokens import TokenCache
 from bot.adapters.webhook import split_utf8
+from bot.ratelimit import MemberRateLimiter
 
 from .standins import FakeClock
 

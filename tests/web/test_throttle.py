@@ -41,6 +41,6 @@ def test_memory_is_bounded_under_many_keys() -> None:
     for i in range(1000):
         clock.t += 0.01
         th.failed(f"k{i}")
-    assert len(th._failures) <= 100
+    assert len(th._failures._sent) <= 100
     th.failed("k999")
     assert th.retry_after("k999") > 0, "the newest keys are kept"

@@ -1,4 +1,5 @@
-"""Client-side per-recipient send limits (sliding windows)."""
+"""Sliding-window limits per key: WeCom's per-member send limits, the dashboard's
+failed-login throttle."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ class MemberRateLimiter:
         windows: Sequence[tuple[float, int]] = ((60.0, 30), (3600.0, 1000)),
         *,
         clock: Callable[[], float] = time.time,
+        max_keys: int = 100_000,
     ) -> None:
         self.windows = sorted(windows)
         self.clock = clock
+        self.max_keys = max_keys
         self._longest = max(seconds for seconds, _ in self.windows)
         self._sent: dict[str, deque[float]] = {}
 
@@ -48,10 +51,20 @@ class MemberRateLimiter:
         wait = max((self.wait_time(m) for m in members), default=0.0)
         if wait > 0:
             return wait
-        now = self.clock()
         for m in members:
-            self._sent.setdefault(m, deque()).append(now)
+            self.record(m)
         return 0.0
+
+    def record(self, member: str) -> None:
+        """Count one event for `member` now, allowed or not (a failed login, say)."""
+        if len(self._sent) >= self.max_keys and member not in self._sent:
+            # A flood of distinct keys must not grow memory without bound: drop the stalest.
+            stalest = min(self._sent, key=lambda k: self._sent[k][-1])
+            del self._sent[stalest]
+        self._sent.setdefault(member, deque()).append(self.clock())
+
+    def forget(self, member: str) -> None:
+        self._sent.pop(member, None)
 
     def _prune(self, member: str, now: float) -> deque[float]:
         stamps = self._sent.get(member)
