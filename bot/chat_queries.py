@@ -98,7 +98,7 @@ class ChatQueries:
 def row_items(r: TaskRow) -> dict[str, Any]:
     return {
         "id": r.id,
-        "text": r.title if r.kind == "measure" and r.title else r.text,
+        "text": r.label,
         "due": r.due,
         "status": r.status,
         "overdue_days": r.overdue_days,

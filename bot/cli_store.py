@@ -251,7 +251,7 @@ def tasks(
     for r in rows:
         table.add_row(
             r.id,
-            _short(r.title if r.kind == "measure" and r.title else r.text, 40),
+            _short(r.label, 40),
             r.lead or "",
             _short(r.cooperating, 30),
             r.due.isoformat() if r.due else "",

@@ -173,7 +173,7 @@ def load_settings(
             raise ConfigError(f"config file not found: {path}") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    _merge_env(data, {k: v for k, v in env.items() if k not in ("TASKBOT_DB",)})
+    _merge_env(data, env)
     url = database_url or env.get("TASKBOT_DB") or env.get("DATABASE_URL")
     if url:
         data["database_url"] = url

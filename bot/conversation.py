@@ -26,6 +26,7 @@ from bot.store import repo
 from bot.store.errors import InvalidTransition, NotFound, PermissionDenied
 from bot.store.repo import Action, ContactView, TaskRow
 from bot.store.repo.incoming import claim_incoming
+from bot.store.repo.tasks import task_label
 from parser.units import canonicalize
 
 log = logging.getLogger("taskbot.conversation")
@@ -148,9 +149,8 @@ class Conversation:
         if rows == "unknown":
             return self.render("refuse_unknown_sender")
         assert isinstance(rows, list)
-        # A measure is matched by its title only: its body holds its milestones' sentences,
-        # and the milestone is the more specific answer.
-        texts = [(r.id, r.title if r.kind == "measure" and r.title else r.text) for r in rows]
+        # A measure is matched by its title only: the milestone is the more specific answer.
+        texts = [(r.id, r.label) for r in rows]
         result = self.matcher.match(intent.text, texts)
         best = result.best()
         if best is not None and result.status is not None:
@@ -268,7 +268,7 @@ class Conversation:
             return self.render("refuse_unknown_task", task_id=key)
         assert task.id is not None
         before_status, before_due = task.status, task.due
-        text = task.title if task.kind == "measure" and task.title else task.text
+        text = task_label(task.kind, task.title, task.text)
         action, note, new_due, word = _action_of(intent)
         try:
             repo.record_status(

@@ -16,7 +16,7 @@ import logging
 import os
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
@@ -43,7 +43,6 @@ class DrainStats:
     sent: int = 0
     failed: int = 0
     dead: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 class OutboxSender:

@@ -37,7 +37,7 @@ def task_fact(r: ReminderRow) -> TaskFact:
     return TaskFact(
         id=t.id,
         kind=t.kind,
-        text=t.title if t.kind == "measure" and t.title else t.text,
+        text=t.label,
         due=t.due,
         status=t.status,
         lead=t.lead,

@@ -49,7 +49,7 @@ def build_ledger(data: ReportData) -> bytes:
                 t.id,
                 "措施" if t.kind == "measure" else "节点",
                 t.measure_id,
-                t.title if t.kind == "measure" and t.title else t.text,
+                t.label,
                 t.lead or "",
                 "、".join(t.cooperating),
                 t.due,

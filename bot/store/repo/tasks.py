@@ -26,6 +26,11 @@ from bot.store.models import (
 )
 
 
+def task_label(kind: str, title: str, text: str) -> str:
+    """A measure's body holds its milestones' sentences; its title is what people recognise."""
+    return title if kind == "measure" and title else text
+
+
 @dataclass(slots=True)  # not frozen: a frozen __init__ costs ~40 ms per 20k rows
 class TaskRow:
     """One task as queries return it; `to_json` gives the fields interfaces.md promises."""
@@ -44,6 +49,11 @@ class TaskRow:
     overdue_days: int
     version_id: int = 0
     span: tuple[int, int] = (0, 0)
+
+    @property
+    def label(self) -> str:
+        """How a line names the task: a measure by its title, a milestone by its sentence."""
+        return task_label(self.kind, self.title, self.text)
 
     def to_json(self) -> dict[str, Any]:
         return {
