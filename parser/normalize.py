@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from parser.numbering import Sequence, split_paragraph
 from parser.reading import Block, Paragraph, Table
 from parser.units import LABEL
 
@@ -32,8 +33,6 @@ _FULLWIDTH = str.maketrans(
         "\ufeff": "",
         "(": "（",
         ")": "）",
-        "〔": "（",
-        "〕": "）",
         "［": "（",
         "］": "）",
         "【": "（",
@@ -50,6 +49,10 @@ _SPACE_IN_NUMBER = re.compile(r"(?<=\d)[ \t]+(?=[\d.%])|(?<=\d\.)[ \t]+(?=\d)")
 _MARKDOWN = re.compile(r"\*\*|__|^#{1,6}\s+|^>\s+")
 # Document numbers keep their 〔2022〕 brackets (they are not clause brackets).
 _DOC_NUMBER = re.compile(r"（(\d{4})）(?=\d+号)")
+# A short 〔…〕 pair stays as written: it sits inside a name ("市、县〔区〕人民政府") or a
+# document number. A stray 〔 or 〕 is a bracket typo and becomes （ or ）.
+_TORTOISE = re.compile(r"〔([^〔〕（）\n]{1,8})〕")
+_STRAY_TORTOISE = str.maketrans({"〔": "（", "〕": "）"})
 
 # "— 5 —", "-5-", "5", "第5页", "第5页 共12页", "5/12": a page's number, not text.
 _PAGE_NUMBER = re.compile(
@@ -95,6 +98,8 @@ def clean_inline(s: str) -> str:
     s = _SPACE_NEAR_CJK.sub("", s)
     s = _SPACE_IN_NUMBER.sub("", s)
     s = _DOC_NUMBER.sub(r"〔\1〕", s)
+    kept = _TORTOISE.sub(lambda m: "\0" + m.group(1) + "\1", s)
+    s = kept.translate(_STRAY_TORTOISE).replace("\0", "〔").replace("\1", "〕")
     return s.strip()
 
 
@@ -125,16 +130,17 @@ def normalize(blocks: Sequence[Block]) -> Normalized:
     pos = 0
     tables: list[TableAt] = []
     pending = ""  # paragraph being assembled across breaks
+    seq = Sequence()  # the document's numbering, to find headings run into one line
 
     def flush() -> None:
         nonlocal pending, pos
-        if pending:
+        for line in split_paragraph(pending, seq) if pending else ():
             if out:
                 out.append("\n")
                 pos += 1
-            out.append(pending)
-            pos += len(pending)
-            pending = ""
+            out.append(line)
+            pos += len(line)
+        pending = ""
 
     for block in _lift_text_tables(blocks):
         if isinstance(block, Table):

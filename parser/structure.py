@@ -11,24 +11,8 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from parser.normalize import TableAt
+from parser.numbering import Level, cn_to_int, heading_marker
 
-_CN_DIGITS = {
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CHAPTER = re.compile(
-    r"^(?:第([一二三四五六七八九十百]+)(?:章|部分|节)\s*|([一二三四五六七八九十]+)[、.．]\s*)(.*)$"
-)
-_ITEM = re.compile(r"^（([一二三四五六七八九十]+)）\s*(.*)$")
-_SUB = re.compile(r"^(?:(\d{1,2})[.．、](?!\d)|（(\d{1,2})）)\s*(.*)$")
 # "（2023—2025年）", "（试行）", "（征求意见稿）" after a title.
 _TITLE_TAIL = re.compile(r"(?:（[^（）]{1,16}）)+$")
 _COVER_NOTE = re.compile(r"印发《.+?》|关于印发.+的通知|的通知$")
@@ -37,24 +21,6 @@ _HEADING_LIKE = re.compile(
     r"^(?:第[一二三四五六七八九十]+[章节部分]|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)"
 )
 _TITLE_WORDS = re.compile(r"(方案|计划|意见|要点|规划|办法|清单|通知|纲要|措施|细则)$")
-
-
-_CN_NUMERAL = re.compile(
-    r"^(?:([一二三四五六七八九])?百)?(?:([一二三四五六七八九])?(十))?([一二三四五六七八九])?$"
-)
-
-
-def cn_to_int(s: str) -> int | None:
-    """一 -> 1, 十 -> 10, 十二 -> 12, 二十三 -> 23, 一百零 … ; None for "三四" (not a numeral)."""
-    if s.isdigit():
-        return int(s)
-    m = _CN_NUMERAL.match(s.replace("零", ""))
-    if not s or not m or not any(m.groups()):
-        return None
-    hundreds, tens, ten, units = m.groups()
-    total = _CN_DIGITS[hundreds] * 100 if hundreds else 100 if "百" in s else 0
-    total += (_CN_DIGITS[tens] if tens else 1) * 10 if ten else 0
-    return total + (_CN_DIGITS[units] if units else 0)
 
 
 @dataclass
@@ -165,18 +131,15 @@ def _label_restarted_chapters(chapters: list[Node]) -> None:
 
 
 def _heading(line: str, start: int, in_chapters: bool) -> Node | None:
-    m = _CHAPTER.match(line)
-    num = cn_to_int(m.group(1) or m.group(2) or "") if m else None
-    if m and num is not None:
-        return Node(1, num, heading_title(m.group(3)), start, part=m.group(1) is not None)
-    m = _ITEM.match(line)
-    num = cn_to_int(m.group(1)) if m else None
-    if m and num is not None:
-        return Node(2, num, heading_title(m.group(2)), start)
-    m = _SUB.match(line)
-    if m and in_chapters:
-        return Node(3, int(m.group(1) or m.group(2)), heading_title(m.group(3)), start)
-    return None
+    mk = heading_marker(line)
+    if mk is None or mk.level == Level.CIRCLED:
+        return None
+    title = heading_title(line[mk.body :])
+    if mk.level <= Level.CHAPTER:
+        return Node(1, mk.number, title, start, part=mk.level == Level.PART)
+    if mk.level == Level.ITEM:
+        return Node(2, mk.number, title, start)
+    return Node(3, mk.number, title, start) if in_chapters else None
 
 
 def unique_id(mid: str, seen: set[str]) -> str:

@@ -35,7 +35,7 @@ _UNIT_SUFFIX = re.compile(
     r"委员会|管委会|办公室|法院|检察院|银行|大学|学校|医院|协会|街道|乡镇|政府|党委|支队|分局)$"
 )
 _ROLE_SUFFIX = re.compile(
-    r"(?:等)?(?:按照?职责分工|按照?职责|按职能|分别|共同|等单位|等部门)?"
+    r"(?:等)?(?:按照?职责分工|按照?职责|按职能|分工|分别|共同|等单位|等部门)?"
     r"(?:牵头负责|牵头抓总|牵头落实|牵头|具体负责|负责落实|负总责|负责|配合落实|配合|参与|协助|协办|落实)$"
 )
 # The labels of labelled lists: 牵头单位：, 配合部门：, 责任主体：, 主要责任单位：, 协办处室： …
@@ -56,10 +56,6 @@ COUNTY_DECL = re.compile(
 )
 # Characters that end unit names and never occur in a place name ("太原", "呼和浩特").
 _NOT_PLACE = re.compile(r"[局委办厅部院会府心司队站所处室组关行社馆团校]|^[市省县区]")
-# All county-level governments however a city writes them: 县区政府, 区（市、县）人民政府,
-# 各县（市）区政府 … (but not 市政府, the city's own government).
-COUNTY_GOV = "县（市、区）政府"
-_COUNTY_GOV = re.compile(r"^(?=[^政]*[县区旗])[县区市旗（）、]{1,9}(?:人民)?政府$")
 _SEPARATORS = "、，,；;/ \t"
 
 
@@ -111,8 +107,6 @@ class UnitNames:
         """Canonical spelling of a known unit, else None."""
         if name in self.aliases:
             return self.aliases[name]
-        if _COUNTY_GOV.match(name):
-            return COUNTY_GOV
         if name and name[0] in _LEVELS and "市" + name[1:] in self.aliases:
             return name[0] + self.aliases["市" + name[1:]][1:]
         # "太原市生态环境局", "山西省能源局" -> strip the place name.
@@ -166,9 +160,9 @@ def split_top(s: str, seps: str = _SEPARATORS) -> list[str]:
     depth = 0
     cur = ""
     for ch in s:
-        if ch in "（(【":
+        if ch in "（(【〔":
             depth += 1
-        elif ch in "）)】":
+        elif ch in "）)】〕":
             depth = max(0, depth - 1)
         if ch in seps and depth == 0:
             parts.append(cur)
@@ -179,18 +173,57 @@ def split_top(s: str, seps: str = _SEPARATORS) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
-_BARE_LEVEL = re.compile(r"^各?(?:[市县区旗]|县（市）|区（市）|市（县）|乡镇|街道)$")
+_BARE_LEVEL = re.compile(r"^各?(?:[省市州盟县区旗乡镇]|县（市）|区（市）|市（县）|乡镇|街道)$")
 _SHARED_SUFFIX = re.compile(r"(?:人民政府|党委和政府|党委|政府|管委会)$")
+_AND = re.compile(r"(?<=[\u4e00-\u9fff）〕])(?:以及|和|及|与)(?=各?[\u4e00-\u9fff])")
 
 
 def split_units(s: str, seps: str = "、 /") -> list[str]:
-    """Split a unit list; "各区、县（市）政府" shares its suffix: 区政府, 县（市）政府."""
-    items = split_top(s, seps)
-    for i in range(len(items) - 2, -1, -1):
-        nxt = _SHARED_SUFFIX.search(items[i + 1].strip())
-        if nxt and _BARE_LEVEL.match(items[i].strip()):
-            items[i] = items[i].strip() + nxt.group(0)
-    return items
+    """Split a unit list the way it is written.
+
+    "各市、县〔区〕人民政府" is ONE unit, written as one phrase: bare levels before a
+    government share its name. "省财政厅和各市、县〔区〕人民政府" is two: 和 splits when
+    both sides are units, but not inside a name (中央和国家机关工委, 有关部门和单位).
+    """
+    items: list[str] = []
+    for item in split_top(s, seps):
+        items.extend(_split_and(item))
+    out: list[str] = []
+    for item in items:
+        if out and _BARE_LEVEL.match(out[-1].strip()) and _joins_level(item):
+            out[-1] = out[-1].strip() + "、" + item.strip()
+        else:
+            out.append(item)
+    # "各市、县" ... "政府" came as separate items: fold the bare levels into the next.
+    merged: list[str] = []
+    for item in reversed(out):
+        if merged and _BARE_LEVEL.match(item.strip()) and _SHARED_SUFFIX.search(merged[-1]):
+            merged[-1] = item.strip() + "、" + merged[-1].strip()
+        else:
+            merged.append(item)
+    return list(reversed(merged))
+
+
+def _joins_level(item: str) -> bool:
+    s = item.strip()
+    return bool(_BARE_LEVEL.match(s)) or (
+        bool(_SHARED_SUFFIX.search(s)) and s[0] in _LEVELS and len(s) <= 14
+    )
+
+
+def _split_and(item: str) -> list[str]:
+    parts: list[str] = []
+    rest = item
+    for m in reversed(list(_AND.finditer(item))):
+        left, right = rest[: m.start()], rest[m.end() :]
+        r = right.strip().lstrip("各")
+        if _UNIT_SUFFIX.search(left.strip()) and (
+            _UNIT_SUFFIX.search(r) or _BARE_LEVEL.match(right.strip())
+        ):
+            parts.append(right)
+            rest = left
+    parts.append(rest)
+    return list(reversed(parts))
 
 
 def looks_like_clause(content: str) -> bool:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import random
 
 import pytest
-from plan_files import PLANS, SEED
+from plan_files import CORPUS, SEED
 
 from parser.errors import ParseError
 from parser.model import Plan
 from parser.pipeline import parse_text
 
-SOURCES = [SEED, *sorted(PLANS.glob("*.txt"))]
+SOURCES = [SEED, *sorted(CORPUS.glob("*.txt"))]
 JUNK = "（）〔〕()【】、，。；：\n\t |*#—-0123456789年月日前底市局委牵头配合负责以下均需"
 
 
