@@ -183,7 +183,10 @@ def split_paragraph(text: str, seq: Sequence) -> list[str]:
         if not before:
             continue
         prev = before[-1]
-        strong = prev in _SENTENCE_END or (prev == _CLAUSE_CLOSE and _closes_clause(before))
+        strong = prev in _SENTENCE_END or (
+            prev == _CLAUSE_CLOSE
+            and (_closes_clause(before) or _exactly_next(seq, mk) and mk.level <= Level.ITEM)
+        )
         right_after_heading = (
             last_heading is not None
             and mk.level > last_heading[1]
@@ -210,6 +213,11 @@ def split_paragraph(text: str, seq: Sequence) -> list[str]:
     return [text[a:b].strip() for a, b in zip(bounds, bounds[1:], strict=False) if text[a:b].strip()]
 
 
+def _exactly_next(seq: Sequence, mk: Marker) -> bool:
+    prev = seq.last.get(mk.level)
+    return prev is not None and mk.number == prev + 1
+
+
 def _title_only(folded: str, start: int, end: int) -> bool:
     """Whether folded[start:end] is short and holds no sentence end: a heading's title."""
     return end - start <= _SHORT_TITLE and not any(c in _SENTENCE_END for c in folded[start:end])
@@ -227,7 +235,7 @@ def _has_first_child(folded: str, mk: Marker, seq: Sequence) -> bool:
     return False
 
 
-_CLAUSE_WORDS = re.compile(r"负责|牵头|配合|责任|完成|单位|部门|政府")
+_CLAUSE_WORDS = re.compile(r"负责|牵头|配合|责任|完成|单位|部门|政府|[厅局委办]\)$")
 
 
 def _closes_clause(before: str) -> bool:

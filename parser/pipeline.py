@@ -70,21 +70,52 @@ def _is_goal_section(node: Node, index: ClauseIndex) -> bool:
     return bool(_GOAL_TITLE.search(node.title)) and not index.within(node.start, node.end)
 
 
+def repeated_from(text: str) -> int | None:
+    """Where a file starts the same document over again, if it does.
+
+    Portals and legal databases sometimes hold a plan twice (once under its cover notice,
+    once alone). The copy is found as a run of at least four identical substantial lines
+    that lasts to the end of the text or nearly so.
+    """
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    first: dict[str, int] = {}
+    for j, line in enumerate(lines):
+        if len(line) < 6:
+            continue
+        i = first.setdefault(line, j)
+        if i == j:
+            continue
+        run = 0
+        while j + run < len(lines) and i + run < j and lines[i + run] == lines[j + run]:
+            run += 1
+        if run >= 4 and run >= 0.6 * (len(lines) - j):
+            return starts[j]
+    return None
+
+
 def _build(norm: Normalized, source: str) -> Plan:
-    text = norm.text
-    if not text.strip():
+    full = norm.text
+    if not full.strip():
         raise ParseError(f"{source}: the document has no text")
-    outline = build_outline(text, norm.tables)
+    warnings: list[str] = []
+    cut = repeated_from(full)
+    text = full if cut is None else full[:cut]
+    if cut is not None:
+        warnings.append(f"the document repeats from offset {cut}; the copy is not parsed again")
+    tables = tuple(t for t in norm.tables if t.end <= len(text))
+    outline = build_outline(text, tables)
     index = ClauseIndex(text)
     goal_ranges = _goal_ranges(outline, index)
     period_end = _period_end(outline.title, text, goal_ranges)
     units = UnitParser(_default_names())
-    warnings: list[str] = []
     county, county_at = _county_declaration(text, units, warnings)
 
     measures: list[Measure] = []
     taken: set[str] = set()
-    for table in norm.tables:
+    for table in tables:
         chapter = _chapter_before(outline, table.start) or "重点任务分工"
         cty = county if county_at is not None and county_at < table.start else ()
         measures += table_measures(text, table, chapter, units, cty, period_end, warnings, taken)
@@ -109,10 +140,10 @@ def _build(norm: Normalized, source: str) -> Plan:
     info = DocumentInfo(
         title=outline.title,
         source=source,
-        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        sha256=hashlib.sha256(full.encode("utf-8")).hexdigest(),
         period_end=period_end,
     )
-    return Plan(info, county, tuple(goals), tuple(measures), text, tuple(warnings))
+    return Plan(info, county, tuple(goals), tuple(measures), full, tuple(warnings))
 
 
 def _chapter_before(outline: Outline, pos: int) -> str | None:

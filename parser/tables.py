@@ -19,6 +19,8 @@ from parser.units import UnitParser
 
 _COLUMNS = {
     "id": re.compile(r"^(序号|编号|序)$"),
+    # A short name of the task beside a column of what to do ("事项 | 工作措施").
+    "name": re.compile(r"^(事项|任务名称|项目名称|工作事项|重点事项|任务事项|名称)$"),
     "task": re.compile(
         r"(重点任务|工作任务|任务名称|主要任务|任务内容|主要内容|工作内容|具体措施|工作措施|措施|任务)"
     ),
@@ -33,6 +35,7 @@ _COLUMNS = {
 class TaskColumns:
     id: int | None
     task: int
+    name: int | None
     lead: int | None
     coop: int | None
     resp: int | None
@@ -44,15 +47,18 @@ def recognise(header: tuple[str, ...]) -> TaskColumns | None:
     found: dict[str, int] = {}
     for i, cell in enumerate(header):
         name = cell.replace(" ", "")
-        for key in ("id", "lead", "coop", "resp", "due", "task"):
+        for key in ("id", "name", "lead", "coop", "resp", "due", "task"):
             if key not in found and _COLUMNS[key].search(name):
                 found[key] = i
                 break
+    if "task" not in found and "name" in found:
+        found["task"] = found.pop("name")
     if "task" not in found or not ({"lead", "resp"} & found.keys()):
         return None
     return TaskColumns(
         found.get("id"),
         found["task"],
+        found.get("name"),
         found.get("lead"),
         found.get("coop"),
         found.get("resp"),
@@ -131,7 +137,7 @@ def table_measures(
             Measure(
                 id=mid,
                 chapter=section,
-                title=heading_title(task.text),
+                title=_title(row, cols, task),
                 lead=resp.lead if resp else None,
                 cooperating=tuple(coop),
                 milestones=tuple(reserve_ids(milestones, mid, taken_ids)),
@@ -140,6 +146,13 @@ def table_measures(
             )
         )
     return measures
+
+
+def _title(row: tuple[Cell, ...], cols: TaskColumns, task: Cell) -> str:
+    """The task's name cell where the table has one, else the lead-in of what to do."""
+    if cols.name is not None and cols.name < len(row) and row[cols.name].text:
+        return heading_title(row[cols.name].text)
+    return heading_title(task.text)
 
 
 def _is_sub_header(row: list[str], above: list[str]) -> bool:

@@ -175,6 +175,9 @@ def split_top(s: str, seps: str = _SEPARATORS) -> list[str]:
 
 _BARE_LEVEL = re.compile(r"^各?(?:[省市州盟县区旗乡镇]|县（市）|区（市）|市（县）|乡镇|街道)$")
 _SHARED_SUFFIX = re.compile(r"(?:人民政府|党委和政府|党委|政府|管委会)$")
+_LOCAL_GOV = re.compile(
+    r"^(?:有关|相关)?[省市州盟县区旗乡镇街道（）〔〕、]+(?:人民政府|政府|党委和政府|党委|管委会)$"
+)
 _AND = re.compile(r"(?<=[\u4e00-\u9fff）〕])(?:以及|和|及|与)(?=各?[\u4e00-\u9fff])")
 
 
@@ -281,6 +284,8 @@ class UnitParser:
         canon = self.names.canonical(name)
         if canon is not None:
             return [canon]
+        if _LOCAL_GOV.match(name):
+            return [name]  # "县（市）、区政府": local governments are kept as written
         inner = _ALSO_NAMED.match(name)
         if inner and self.names.canonical(clean_unit(inner.group(2))) is not None:
             return self.normalize_name(inner.group(1), warnings) + self.normalize_name(

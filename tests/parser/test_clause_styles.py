@@ -45,7 +45,7 @@ def test_lead_then_cooperators() -> None:
         "（二）完善充电网络。（市住建局牵头负责，市供电公司、各县（市）区政府配合）\n"
     )
     assert units_of(plan["2.1"]) == ("市发展改革委", ("市经济和信息化局", "市科技局"))
-    assert units_of(plan["2.2"]) == ("市住建局", ("市供电公司", COUNTY))
+    assert units_of(plan["2.2"]) == ("市住建局", ("市供电公司", "县（市）区政府"))
 
 
 def test_labelled_lines_of_their_own() -> None:
@@ -59,7 +59,7 @@ def test_labelled_lines_of_their_own() -> None:
         "配合单位：市财政局、市大数据管理局，各区人民政府\n"
     )
     assert units_of(plan["3.1"]) == ("市市场监管局", ("市税务局", "市人社局"))
-    assert units_of(plan["3.2"]) == ("市税务局", ("市财政局", "市大数据局", COUNTY))
+    assert units_of(plan["3.2"]) == ("市税务局", ("市财政局", "市大数据局", "区人民政府"))
 
 
 def test_labelled_clause_in_brackets() -> None:
@@ -107,14 +107,17 @@ def test_trailing_county_cooperation_sentence() -> None:
 
 
 @pytest.mark.parametrize(
-    "declaration",
+    ("declaration", "government"),
     [
-        "（以下均需县（市、区）政府、开发区管委会配合落实，名单不再一一列出）",
-        "（以下各项任务均需各区人民政府、各开发区管委会配合落实，不再一一列出）",
-        "以下各项任务均由各县（市、区）人民政府、开发区管理委员会配合落实，不再逐一列出。",
+        ("（以下均需县（市、区）政府、开发区管委会配合落实，名单不再一一列出）", COUNTY),
+        ("（以下各项任务均需各区人民政府、各开发区管委会配合落实，不再一一列出）", "区人民政府"),
+        (
+            "以下各项任务均由各县（市、区）人民政府、开发区管理委员会配合落实，不再逐一列出。",
+            "县（市、区）人民政府",
+        ),
     ],
 )
-def test_cooperators_of_every_later_measure(declaration: str) -> None:
+def test_cooperators_of_every_later_measure(declaration: str, government: str) -> None:
     plan = parse_text(
         "贵阳市大数据产业提升方案\n"
         "一、重点任务\n"
@@ -122,7 +125,8 @@ def test_cooperators_of_every_later_measure(declaration: str) -> None:
         "（一）建设数据中心集群。（市大数据局牵头，市发改委配合）\n"
         "（二）培育数据服务企业。（市工信局负责）\n"
     )
-    expected = (COUNTY, "开发区管委会")
+    # Local governments are kept as written (corpus convention); bureaus are canonical.
+    expected = (government, "开发区管委会")
     assert plan.county_cooperators == expected
     ms = {m.id: m for m in plan.measures}
     assert units_of(ms["1.1"]) == ("市大数据局", ("市发展改革委", *expected))
@@ -139,7 +143,7 @@ def test_declaration_applies_only_after_it() -> None:
         "（三）推广节水器具。（市市场监管局负责）\n"
     )
     assert plan["1.1"].cooperating == ()
-    assert plan["1.3"].cooperating == (COUNTY,)
+    assert plan["1.3"].cooperating == ("县（市）区政府",)
 
 
 @pytest.mark.parametrize(
