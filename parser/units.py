@@ -35,7 +35,8 @@ _UNIT_SUFFIX = re.compile(
     r"委员会|管委会|办公室|法院|检察院|银行|大学|学校|医院|协会|街道|乡镇|政府|党委|支队|分局)$"
 )
 _ROLE_SUFFIX = re.compile(
-    r"(?:等)?(?:按照?职责分工|按照?职责|按职能|分工|分别|共同|等单位|等部门)?"
+    r"(?:等(?:有关|相关|其他)?(?:部门|单位|部门和单位)?)?"
+    r"(?:按照?职责分工|按照?职责|按职能|分工|分别|共同|等单位|等部门)?"
     r"(?:牵头负责|牵头抓总|牵头落实|牵头|具体负责|负责落实|负总责|负责|配合落实|配合|参与|协助|协办|落实)$"
 )
 # The labels of labelled lists: 牵头单位：, 配合部门：, 责任主体：, 主要责任单位：, 协办处室： …
@@ -173,7 +174,10 @@ def split_top(s: str, seps: str = _SEPARATORS) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
-_BARE_LEVEL = re.compile(r"^各?(?:[省市州盟县区旗乡镇]|县（市）|区（市）|市（县）|乡镇|街道)$")
+_ONE_LEVEL = r"(?:[省市州盟县区旗乡镇]|县（市）|区（市）|市（县）|乡镇|街道)"
+_BARE_LEVEL = re.compile(rf"^各?{_ONE_LEVEL}(?:、{_ONE_LEVEL})*$")
+# Statements of a convention inside a clause, not units: "排在第一位的部门为牵头部门，下同".
+_CONVENTION = re.compile(r"第一位|列第一|列首位|为牵头|^下同$|^以下同$|^同上$")
 _SHARED_SUFFIX = re.compile(r"(?:人民政府|党委和政府|党委|政府|管委会)$")
 _LOCAL_GOV = re.compile(
     r"^(?:有关|相关)?[省市州盟县区旗乡镇街道（）〔〕、]+(?:人民政府|政府|党委和政府|党委|管委会)$"
@@ -324,6 +328,8 @@ class UnitParser:
         for seg in split_top(_LABEL_INSIDE.sub("；", content), "，,；;。"):
             seg = seg.strip()
             if not seg or COUNTY_DECL.search(seg) or _TIME_WORDS.search(seg):
+                continue  # "…，2024年底前完成" inside a clause names no unit
+            if _CONVENTION.search(seg):
                 continue  # "…，2024年底前完成" inside a clause names no unit
             role = "list"
             label = _LABEL.match(seg)
