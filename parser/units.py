@@ -233,8 +233,18 @@ def _split_and(item: str) -> list[str]:
     return list(reversed(parts))
 
 
+# "A会同B负责", "A牵头会同B": A leads and B cooperates.
+_TOGETHER = re.compile(r"(?<=[\u4e00-\u9fff）〕])(?:牵头)?(?:会同|联合|协同)(?=[\u4e00-\u9fff])")
+
+
+def together(content: str) -> str:
+    """Rewrite "A会同B负责" as "A牵头，B负责" so one grammar reads both."""
+    return _TOGETHER.sub("牵头，", content)
+
+
 def looks_like_clause(content: str) -> bool:
     """Whether bracket content is a responsibility clause and not an aside like （含炼焦工序）."""
+    content = together(content)
     if COUNTY_DECL.search(content):
         return True
     if _LABEL.search(content):
@@ -325,7 +335,7 @@ class UnitParser:
         listed: list[str] = []  # 负责/责任单位 lists: first one leads
         coop: list[str] = []
         label_role: str | None = None
-        for seg in split_top(_LABEL_INSIDE.sub("；", content), "，,；;。"):
+        for seg in split_top(_LABEL_INSIDE.sub("；", together(content)), "，,；;。"):
             seg = seg.strip()
             if not seg or COUNTY_DECL.search(seg) or _TIME_WORDS.search(seg):
                 continue  # "…，2024年底前完成" inside a clause names no unit
