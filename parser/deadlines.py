@@ -187,6 +187,7 @@ def clause_start(s: str, pos: int) -> int:
 
 
 _SINCE = re.compile(r"\s*(?:以来|来|起|以后|之后|开始)")
+_STARTS_WORK = re.compile(r"[，,]\s*(?:启动|开展|实施|建设|建成|推进|推动|开工|完成|全面)")
 
 
 def commitments(s: str, period_end: date | None = None) -> list[TimeExpr]:
@@ -198,8 +199,10 @@ def commitments(s: str, period_end: date | None = None) -> list[TimeExpr]:
             # Not a commitment: a date inside a title 《…2022年…》.
             if s.rfind("《", 0, t.start) > s.rfind("》", 0, t.start):
                 continue
-            # Nor a starting point: "2021年以来", "自2024年起".
-            if _SINCE.match(s, t.end):
+            # Nor a starting point: "2021年以来", "自2024年起免收…". But "2021年起，启动…"
+            # opens a clause of its own with the date: that year's deliverable.
+            since = _SINCE.match(s, t.end)
+            if since and not _STARTS_WORK.match(s, since.end()) or since and "自" in head:
                 continue
             out.append(t)
     return out
