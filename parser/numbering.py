@@ -175,6 +175,7 @@ def split_paragraph(text: str, seq: Sequence) -> list[str]:
     if opening is not None and opening.level <= Level.SUB:
         seq.see(opening)
         last_heading = (opening.body, opening.level)
+    inline: int | None = None  # the last number of a list run into a sentence
     for m in MARKER.finditer(folded, 1):
         mk = match_marker(folded, m.start())
         if mk is None or mk.level == Level.CIRCLED:
@@ -193,9 +194,11 @@ def split_paragraph(text: str, seq: Sequence) -> list[str]:
             and seq.expects(mk)
             and _title_only(folded, last_heading[0], mk.start)
         )
-        if mk.level == Level.SUB and prev == ":" and not right_after_heading:
-            # "包括：1.…；2.…" is a list inside the sentence, not a heading.
-            continue
+        if mk.level == Level.SUB and not right_after_heading:
+            if prev == ":" or (inline is not None and mk.number == inline + 1):
+                # "包括：1.…；2.…" is a list inside the sentence, not headings.
+                inline = mk.number
+                continue
         fits = seq.expects(mk)
         if not fits and not (mk.number == 1 and mk.level <= Level.ITEM):
             continue

@@ -44,16 +44,21 @@ def parse_text(text: str, source: str = "<text>") -> Plan:
 
 def _period_end(title: str, text: str, goal_ranges: list[tuple[int, int]]) -> date | None:
     m = re.search(r"(\d{4})\s*[—\-~至到]\s*(\d{4})\s*年", title)
-    if m:
+    if m and _plausible(m.group(2)):
         return date(int(m.group(2)), 12, 31)
     five = five_year_end(title) or five_year_end(text[:3000])
     if five:
         return five
     m = re.search(r"(\d{4})\s*年", title)
-    if m:  # "2024年工作要点"
+    if m and _plausible(m.group(1)):  # "2024年工作要点"
         return date(int(m.group(1)), 12, 31)
     years = [t.due for a, b in goal_ranges for t in find_times(text[a:b])]
     return max(years) if years else None
+
+
+def _plausible(year: str) -> bool:
+    """A plan's own year: "0000年" or "9999年" in a title is a typo, not a period."""
+    return 1949 <= int(year) <= 2100
 
 
 def _goal_ranges(outline: Outline, index: ClauseIndex) -> list[tuple[int, int]]:

@@ -70,3 +70,25 @@ def test_repeated_chapter_numbers_keep_ids_unique() -> None:
         "三、保障措施\n（一）丙项。（市发改委负责）\n"
     )
     assert [m.id for m in plan.measures] == ["3.1", "3.2", "3.1-2"]
+
+
+def test_unclosed_brackets_cost_linear_time() -> None:
+    """96 KB of "（" once took 50 s (issue 12, finding 2); one pass with a stack now."""
+    import time
+
+    from parser.clauses import bracket_groups
+
+    text = "（" * 96_000 + "（市发改委负责）"
+    t0 = time.perf_counter()
+    groups = bracket_groups(text, 0, len(text))
+    assert groups == [(96_000, len(text) - 1)]
+    # Generous: the quadratic version needed minutes; a linear pass needs milliseconds.
+    assert time.perf_counter() - t0 < 2.0
+
+
+@pytest.mark.parametrize("title", ["0000年工作方案", "9999年工作方案", "2024—0000年行动计划"])
+def test_impossible_years_in_a_title_are_no_period(title: str) -> None:
+    """Year 0 in a plan title raised ValueError (issue 12, finding 4)."""
+    plan = parse_text(f"{title}\n一、任务\n（一）建设平台。6月底前完成。（市发改委负责）\n")
+    assert plan.document.period_end is None
+    assert [m.lead for m in plan.measures] == ["市发展改革委"]
