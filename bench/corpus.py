@@ -156,7 +156,8 @@ def run(folder: Path, shape: str | None = None, echo: bool = True) -> Totals:
             f"extra={totals.extra} ({s['extra']:.1%})"
         )
         print(
-            f"{'WORST DOCUMENT':34} measures {s['worst_measures']:.1%} leads {s['worst_leads']:.1%}"
+            f"{'WORST DOCUMENT':34} measures {s['worst_measures']:.1%} "
+            f"leads {s['worst_leads']:.1%}"
         )
         total_ms = (time.perf_counter() - started) * 1000
         print(f"{'TIME':34} {total_ms:.0f} ms for {len(documents(folder))} documents")

@@ -202,7 +202,7 @@ def commitments(s: str, period_end: date | None = None) -> list[TimeExpr]:
             # Nor a starting point: "2021年以来", "自2024年起免收…". But "2021年起，启动…"
             # opens a clause of its own with the date: that year's deliverable.
             since = _SINCE.match(s, t.end)
-            if since and not _STARTS_WORK.match(s, since.end()) or since and "自" in head:
+            if (since and not _STARTS_WORK.match(s, since.end())) or (since and "自" in head):
                 continue
             out.append(t)
     return out

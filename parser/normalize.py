@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from parser.numbering import Sequence, split_paragraph
+from parser.numbering import Counter, split_paragraph
 from parser.reading import Block, Paragraph, Table
 from parser.units import LABEL
 
@@ -130,7 +130,7 @@ def normalize(blocks: Sequence[Block]) -> Normalized:
     pos = 0
     tables: list[TableAt] = []
     pending = ""  # paragraph being assembled across breaks
-    seq = Sequence()  # the document's numbering, to find headings run into one line
+    seq = Counter()  # the document's numbering, to find headings run into one line
 
     def flush() -> None:
         nonlocal pending, pos

@@ -15,6 +15,7 @@ after a heading's short title) and whose numbers continue the document's sequenc
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ CN = "一二三四五六七八九十百零〇"
 
 
 def cn_to_int(s: str) -> int | None:
-    """一 -> 1, 十 -> 10, 十二 -> 12, 二十三 -> 23, 一百零五 -> 105; None for "三四" (no numeral)."""
+    """一 -> 1, 十 -> 10, 二十三 -> 23, 一百零五 -> 105; None for "三四" (not a numeral)."""
     if s.isdigit():
         return int(s) if len(s) <= 4 else None
     m = _CN_NUMERAL.match(s.replace("零", "").replace("〇", ""))
@@ -138,7 +139,7 @@ _SHORT_TITLE = 40
 
 
 @dataclass
-class Sequence:
+class Counter:
     """The last number seen at each level, to tell a heading from a number in a sentence."""
 
     last: dict[Level, int] = field(default_factory=dict)
@@ -162,7 +163,7 @@ class Sequence:
         self.restartable.update(lv for lv in Level if lv > mk.level)
 
 
-def split_paragraph(text: str, seq: Sequence) -> list[str]:
+def split_paragraph(text: str, seq: Counter) -> list[str]:
     """Split one paragraph before the markers inside it that start headings.
 
     `seq` carries the numbering across paragraphs; the paragraph's own opening marker, if
@@ -186,7 +187,7 @@ def split_paragraph(text: str, seq: Sequence) -> list[str]:
         prev = before[-1]
         strong = prev in _SENTENCE_END or (
             prev == _CLAUSE_CLOSE
-            and (_closes_clause(before) or _exactly_next(seq, mk) and mk.level <= Level.ITEM)
+            and (_closes_clause(before) or (_exactly_next(seq, mk) and mk.level <= Level.ITEM))
         )
         right_after_heading = (
             last_heading is not None
@@ -194,11 +195,11 @@ def split_paragraph(text: str, seq: Sequence) -> list[str]:
             and seq.expects(mk)
             and _title_only(folded, last_heading[0], mk.start)
         )
-        if mk.level == Level.SUB and not right_after_heading:
-            if prev == ":" or (inline is not None and mk.number == inline + 1):
-                # "包括：1.…；2.…" is a list inside the sentence, not headings.
-                inline = mk.number
-                continue
+        in_list = prev == ":" or (inline is not None and mk.number == inline + 1)
+        if mk.level == Level.SUB and not right_after_heading and in_list:
+            # "包括：1.…；2.…" is a list inside the sentence, not headings.
+            inline = mk.number
+            continue
         fits = seq.expects(mk)
         if not fits and not (mk.number == 1 and mk.level <= Level.ITEM):
             continue
@@ -213,10 +214,10 @@ def split_paragraph(text: str, seq: Sequence) -> list[str]:
     if not cuts:
         return [text]
     bounds = [0, *cuts, len(text)]
-    return [text[a:b].strip() for a, b in zip(bounds, bounds[1:], strict=False) if text[a:b].strip()]
+    return [text[a:b].strip() for a, b in itertools.pairwise(bounds) if text[a:b].strip()]
 
 
-def _exactly_next(seq: Sequence, mk: Marker) -> bool:
+def _exactly_next(seq: Counter, mk: Marker) -> bool:
     prev = seq.last.get(mk.level)
     return prev is not None and mk.number == prev + 1
 
@@ -226,7 +227,7 @@ def _title_only(folded: str, start: int, end: int) -> bool:
     return end - start <= _SHORT_TITLE and not any(c in _SENTENCE_END for c in folded[start:end])
 
 
-def _has_first_child(folded: str, mk: Marker, seq: Sequence) -> bool:
+def _has_first_child(folded: str, mk: Marker, seq: Counter) -> bool:
     """Whether a heading's short title is followed at once by its first sub-heading."""
     for m in MARKER.finditer(folded, mk.body, min(len(folded), mk.body + _SHORT_TITLE + 8)):
         child = match_marker(folded, m.start())

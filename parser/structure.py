@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from parser.normalize import TableAt
-from parser.numbering import Level, cn_to_int, heading_marker
+from parser.numbering import Level, heading_marker
 
 # "（2023—2025年）", "（试行）", "（征求意见稿）" after a title.
 _TITLE_TAIL = re.compile(r"(?:（[^（）]{1,16}）)+$")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from parser.numbering import Level, Sequence, cn_to_int, fold, heading_marker, split_paragraph
+from parser.numbering import Counter, Level, cn_to_int, fold, heading_marker, split_paragraph
 
 
 @pytest.mark.parametrize(
@@ -55,7 +55,7 @@ def test_every_spelling_of_a_marker(line: str, level: Level, number: int) -> Non
 )
 def test_not_a_heading(line: str) -> None:
     mk = heading_marker(line)
-    assert mk is None or mk.level == Level.CHAPTER and line.startswith("一、二")
+    assert mk is None or (mk.level == Level.CHAPTER and line.startswith("一、二"))
 
 
 def test_fold_keeps_offsets() -> None:
@@ -76,7 +76,7 @@ def test_chinese_numerals() -> None:
 
 
 def _split(*paragraphs: str) -> list[str]:
-    seq = Sequence()
+    seq = Counter()
     return [line for p in paragraphs for line in split_paragraph(p, seq)]
 
 
@@ -107,8 +107,17 @@ def test_a_plan_on_one_line_is_cut_at_its_headings() -> None:
 
 
 def test_items_that_run_on_across_chapters() -> None:
-    lines = _split("一、任务", "（一）甲。（市发改委负责）（二）乙。", "二、保障（三）丙。（四）丁。")
-    assert [line[:3] for line in lines] == ["一、任", "（一）", "（二）", "二、保", "（三）", "（四）"]
+    lines = _split(
+        "一、任务", "（一）甲。（市发改委负责）（二）乙。", "二、保障（三）丙。（四）丁。"
+    )
+    assert [line[:3] for line in lines] == [
+        "一、任",
+        "（一）",
+        "（二）",
+        "二、保",
+        "（三）",
+        "（四）",
+    ]
 
 
 def test_a_list_after_a_colon_stays_in_its_sentence() -> None:
