@@ -9,8 +9,9 @@ import pytest
 from plan_files import write_docx, write_numbered_docx, write_pdf_with_table
 
 from parser.model import Plan
+from parser.numbering import cn_to_int
 from parser.pipeline import parse_document, parse_text
-from parser.structure import build_outline, cn_to_int
+from parser.structure import build_outline
 from parser.wordnum import format_number
 
 
