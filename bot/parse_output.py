@@ -65,6 +65,6 @@ def _table(plan: Plan, out: Path | None) -> None:
             t.add_row(ms.id, f"  {ms.text}{value}", "", "", str(ms.due or ""))
     console.print(t)
     for w in plan.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(f"[yellow]warning ({w.kind}):[/yellow] {w}")
     if out:
         console.file.close()

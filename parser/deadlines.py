@@ -27,6 +27,7 @@ class TimeExpr:
     end: int
     due: date
     deadline: bool  # followed by 前/之前: an explicit "by" date
+    yearless: bool = False  # "6月底前": the year came from the text around it
 
 
 def _month_end(y: int, m: int) -> date:
@@ -142,7 +143,7 @@ def find_times(s: str, period_end: date | None = None) -> list[TimeExpr]:
     found: list[TimeExpr] = []
     taken = [False] * (len(s) + 1)
 
-    def add(m: re.Match[str], due: date | None) -> None:
+    def add(m: re.Match[str], due: date | None, yearless: bool = False) -> None:
         if due is None:
             return
         end = m.end()
@@ -151,7 +152,7 @@ def find_times(s: str, period_end: date | None = None) -> list[TimeExpr]:
             end = suffix.end()
         for i in range(m.start(), end):
             taken[i] = True
-        found.append(TimeExpr(m.start(), end, due, suffix is not None))
+        found.append(TimeExpr(m.start(), end, due, suffix is not None, yearless))
 
     for pattern, resolve in STRATEGIES:
         for m in pattern.finditer(s):
@@ -165,7 +166,7 @@ def find_times(s: str, period_end: date | None = None) -> list[TimeExpr]:
             before = [t.due.year for t in explicit if t.start < m.start()]
             year = before[-1] if before else period_end.year if period_end else None
             if year is not None:
-                add(m, yl_resolve(m, year))
+                add(m, yl_resolve(m, year), yearless=True)
     found.sort(key=lambda t: t.start)
     return found
 

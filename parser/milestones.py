@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 from parser.deadlines import clause_start, commitments, find_times
+from parser.ids import IdRegistry
 from parser.model import Milestone
 from parser.quantities import first_quantity
 
@@ -75,21 +76,13 @@ def extract_milestones(
     return out
 
 
-def reserve_ids(milestones: list[Milestone], measure_id: str, seen: set[str]) -> list[Milestone]:
+def reserve_ids(milestones: list[Milestone], measure_id: str, ids: IdRegistry) -> list[Milestone]:
     """Number milestones "3.4.1", "3.4.2" … skipping ids already used in the plan.
 
     A chapter-level measure "3" and an item "3.1" could otherwise share an id.
     """
-    out: list[Milestone] = []
-    k = 1
-    for m in milestones:
-        while f"{measure_id}.{k}" in seen:
-            k += 1
-        mid = f"{measure_id}.{k}"
-        seen.add(mid)
-        out.append(replace(m, id=mid))
-        k += 1
-    return out
+    names = ids.ordinals(measure_id, len(milestones))
+    return [replace(m, id=name) for m, name in zip(milestones, names, strict=True)]
 
 
 def deadline_cell_milestones(

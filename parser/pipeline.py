@@ -12,13 +12,14 @@ from parser.clauses import Clause, ClauseIndex
 from parser.deadlines import find_times, five_year_end
 from parser.errors import ParseError
 from parser.goals import extract_goals
+from parser.ids import IdRegistry
 from parser.milestones import extract_milestones, reserve_ids
-from parser.model import DocumentInfo, Goal, Measure, Milestone, Plan
+from parser.model import DocumentInfo, Goal, Measure, Milestone, ParseWarning, Plan
 from parser.normalize import Normalized, normalize
 from parser.reading import Paragraph, read_blocks
-from parser.structure import Node, Outline, build_outline, unique_id
+from parser.structure import Node, Outline, build_outline
 from parser.tables import table_measures
-from parser.units import COUNTY_DECL, UnitParser, _default_names
+from parser.units import COUNTY_DECL, UnitParser, _default_names, looks_like_unit
 
 # 主要目标, 总体目标, 建设目标, 目标任务 …: a goal section is one such heading without
 # any responsibility clause (a "目标任务" chapter full of clauses holds measures).
@@ -105,11 +106,17 @@ def _build(norm: Normalized, source: str) -> Plan:
     full = norm.text
     if not full.strip():
         raise ParseError(f"{source}: the document has no text")
-    warnings: list[str] = []
+    warnings: list[ParseWarning] = []
     cut = repeated_from(full)
     text = full if cut is None else full[:cut]
     if cut is not None:
-        warnings.append(f"the document repeats from offset {cut}; the copy is not parsed again")
+        warnings.append(
+            ParseWarning(
+                "repeated_document",
+                "the file holds the document again from here; the copy is not parsed twice",
+                (cut, len(full)),
+            )
+        )
     tables = tuple(t for t in norm.tables if t.end <= len(text))
     outline = build_outline(text, tables)
     index = ClauseIndex(text)
@@ -119,15 +126,18 @@ def _build(norm: Normalized, source: str) -> Plan:
     county, county_at = _county_declaration(text, units, warnings)
 
     measures: list[Measure] = []
-    taken: set[str] = set()
+    ids = IdRegistry()
     for table in tables:
         chapter = _chapter_before(outline, table.start) or "重点任务分工"
         cty = county if county_at is not None and county_at < table.start else ()
-        measures += table_measures(text, table, chapter, units, cty, period_end, warnings, taken)
+        measures += table_measures(text, table, chapter, units, cty, period_end, warnings, ids)
     if not measures:
         measures = _body_measures(
             text, outline, index, units, county, county_at, period_end, warnings
         )
+    else:
+        warnings += _clauses_without_item(index, measures, goal_ranges, text)
+    warnings += _months_without_year(measures, period_end)
     if not measures:
         raise ParseError(
             f"{source}: no measures found (expected numbered items such as （一） with "
@@ -148,7 +158,78 @@ def _build(norm: Normalized, source: str) -> Plan:
         sha256=hashlib.sha256(full.encode("utf-8")).hexdigest(),
         period_end=period_end,
     )
-    return Plan(info, county, tuple(goals), tuple(measures), full, tuple(warnings))
+    return Plan(info, county, tuple(goals), tuple(measures), full, _fold_unit_warnings(warnings))
+
+
+_UNKNOWN = "unknown unit kept verbatim: "
+
+
+def _fold_unit_warnings(warnings: list[ParseWarning]) -> tuple[ParseWarning, ...]:
+    """One warning per unknown name, at its first use, saying how often it occurs.
+
+    A name with a unit's ending (…厅, …部) is a department the alias table has not met:
+    worth a note (`new_unit`). A name without one may be a misread (`unknown_unit`).
+    """
+    first: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    out: list[ParseWarning] = []
+    for w in warnings:
+        if w.kind != "unknown_unit" or not w.message.startswith(_UNKNOWN):
+            out.append(w)
+            continue
+        name = w.message.removeprefix(_UNKNOWN)
+        counts[name] = counts.get(name, 0) + 1
+        if name not in first:
+            first[name] = len(out)
+            out.append(w)
+    for name, at in first.items():
+        w = out[at]
+        kind = "new_unit" if looks_like_unit(name) else "unknown_unit"
+        times = f" ({counts[name]} times)" if counts[name] > 1 else ""
+        message = (
+            f"{'new' if kind == 'new_unit' else 'unknown'} unit kept as written: {name}{times}"
+        )
+        out[at] = ParseWarning(kind, message, w.span, w.measure)
+    return tuple(out)
+
+
+def _clauses_without_item(
+    index: ClauseIndex,
+    measures: list[Measure],
+    goal_ranges: list[tuple[int, int]],
+    text: str,
+) -> list[ParseWarning]:
+    """Responsibility clauses that no measure holds: a task the outline may have missed."""
+    spans = sorted(m.span for m in measures) + goal_ranges
+    out: list[ParseWarning] = []
+    for c in index.clauses:
+        if COUNTY_DECL.search(c.content) or any(a <= c.start < b for a, b in spans):
+            continue
+        out.append(
+            ParseWarning(
+                "clause_without_item",
+                f"a responsibility clause outside every measure: {text[c.start : c.end][:40]}",
+                (c.start, c.end),
+            )
+        )
+    return out
+
+
+def _months_without_year(measures: list[Measure], period_end: date | None) -> list[ParseWarning]:
+    """Milestones whose date had no year written: the year was taken from the plan."""
+    out: list[ParseWarning] = []
+    for m in measures:
+        for ms in m.milestones:
+            if ms.due and any(t.yearless for t in find_times(ms.text, period_end)):
+                out.append(
+                    ParseWarning(
+                        "month_without_year",
+                        f"no year written; {ms.due.isoformat()} assumed: {ms.text[:30]}",
+                        ms.span,
+                        ms.id,
+                    )
+                )
+    return out
 
 
 def _chapter_before(outline: Outline, pos: int) -> str | None:
@@ -160,7 +241,7 @@ def _chapter_before(outline: Outline, pos: int) -> str | None:
 
 
 def _county_declaration(
-    text: str, units: UnitParser, warnings: list[str]
+    text: str, units: UnitParser, warnings: list[ParseWarning]
 ) -> tuple[tuple[str, ...], int | None]:
     """Units that "以下均需…配合落实，名单不再一一列出" adds to every later measure.
 
@@ -190,7 +271,9 @@ def _county_declaration(
         b += 1
     found: list[str] = []
     county = units.county_units(text[a:b], found)
-    warnings.extend(f"cooperators of every measure: {w}" for w in found)
+    warnings.extend(
+        ParseWarning("unknown_unit", f"cooperators of every measure: {w}", (a, b)) for w in found
+    )
     return county, a
 
 
@@ -240,43 +323,53 @@ def _body_measures(
     county: tuple[str, ...],
     county_at: int | None,
     period_end: date | None,
-    warnings: list[str],
+    warnings: list[ParseWarning],
 ) -> list[Measure]:
     measures: list[Measure] = []
-    seen: set[str] = set()
-    for chapter in outline.chapters:
-        if not index.within(chapter.start, chapter.end):
-            continue  # chapters without any responsible unit hold no measures
+    nodes = [
+        (chapter, written, node, inherited)
+        for chapter in outline.chapters
+        # Chapters without any responsible unit hold no measures.
+        if index.within(chapter.start, chapter.end)
+        for written, node, inherited in _measure_nodes(chapter, index)
+        if not _is_goal_section(node, index)
+    ]
+    ids = IdRegistry.expecting(written for _, written, _, _ in nodes)
+    for chapter, written, node, inherited in nodes:
         chapter_title, _ = _title(text, chapter, _intro_clauses(chapter, index))
-        for written, node, inherited in _measure_nodes(chapter, index):
-            if _is_goal_section(node, index):
-                continue
-            mid = unique_id(written, seen)
-            clauses = index.within(node.start, node.end)
-            title, title_span = _title(text, node, clauses)
-            end = _trim_end(text, node, clauses, title)
-            lead, coop = _responsibility(clauses or inherited, units, mid, warnings)
-            if county_at is not None and county_at < end:
-                coop += [u for u in county if u not in coop and u != lead]
-            masked = [(c.start, c.end) for c in clauses]
-            milestones = extract_milestones(
-                text, node.start, end, masked, mid, period_end, bare_date_text=title_span
-            )
-            milestones += _clause_deadlines(
-                clauses, milestones, mid, title, title_span, period_end
-            )
-            measures.append(
-                Measure(
-                    id=mid,
-                    chapter=chapter_title,
-                    title=title,
-                    lead=lead,
-                    cooperating=tuple(coop),
-                    milestones=tuple(reserve_ids(milestones, mid, seen)),
-                    span=(node.start, end),
-                    text=text[node.start : end],
+        mid, renumbered = ids.claim(written)
+        if renumbered:
+            warnings.append(
+                ParseWarning(
+                    "renumbered_id",
+                    f"the number {written} is printed twice; this item is {mid}",
+                    (node.start, node.start + len(node.title)),
+                    mid,
                 )
             )
+        clauses = index.within(node.start, node.end)
+        title, title_span = _title(text, node, clauses)
+        end = _trim_end(text, node, clauses, title)
+        lead, coop = _responsibility(clauses or inherited, units, mid, warnings, (node.start, end))
+        if county_at is not None and county_at < end:
+            coop += [u for u in county if u not in coop and u != lead]
+        masked = [(c.start, c.end) for c in clauses]
+        milestones = extract_milestones(
+            text, node.start, end, masked, mid, period_end, bare_date_text=title_span
+        )
+        milestones += _clause_deadlines(clauses, milestones, mid, title, title_span, period_end)
+        measures.append(
+            Measure(
+                id=mid,
+                chapter=chapter_title,
+                title=title,
+                lead=lead,
+                cooperating=tuple(coop),
+                milestones=tuple(reserve_ids(milestones, mid, ids)),
+                span=(node.start, end),
+                text=text[node.start : end],
+            )
+        )
     return measures
 
 
@@ -336,13 +429,19 @@ def _trim_end(text: str, node: Node, clauses: list[Clause], title: str) -> int:
 
 
 def _responsibility(
-    clauses: list[Clause], units: UnitParser, mid: str, warnings: list[str]
+    clauses: list[Clause],
+    units: UnitParser,
+    mid: str,
+    warnings: list[ParseWarning],
+    span: tuple[int, int],
 ) -> tuple[str | None, list[str]]:
     lead: str | None = None
     coop: list[str] = []
     for clause in clauses:
         r = units.parse(clause.content)
-        warnings.extend(f"measure {mid}: {w}" for w in r.warnings)
+        warnings.extend(
+            ParseWarning("unknown_unit", w, (clause.start, clause.end), mid) for w in r.warnings
+        )
         if r.lead is None:
             continue
         if lead is None:
@@ -351,5 +450,5 @@ def _responsibility(
             coop.append(r.lead)
         coop += [u for u in r.cooperating if u not in coop and u != lead]
     if lead is None:
-        warnings.append(f"measure {mid}: no lead unit found")
+        warnings.append(ParseWarning("no_clause", "no responsible unit found", span, mid))
     return lead, coop

@@ -142,20 +142,6 @@ def _heading(line: str, start: int, in_chapters: bool) -> Node | None:
     return Node(3, mk.number, title, start) if in_chapters else None
 
 
-def unique_id(mid: str, seen: set[str]) -> str:
-    """`mid`, or "3.2-2" when a numbering slip repeats it; records it in `seen`.
-
-    Ids are what people type in chat, so a plan must never hold two alike.
-    """
-    n = 1
-    out = mid
-    while out in seen:
-        n += 1
-        out = f"{mid}-{n}"
-    seen.add(out)
-    return out
-
-
 def _close(nodes: list[Node], end: int) -> None:
     """Set each node's end to the next sibling's start (or the parent's end)."""
     for i, node in enumerate(nodes):

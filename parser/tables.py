@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import zip_longest
 
+from parser.ids import IdRegistry
 from parser.milestones import deadline_cell_milestones, extract_milestones, reserve_ids
-from parser.model import Measure
+from parser.model import Measure, ParseWarning
 from parser.normalize import Cell, TableAt
-from parser.structure import heading_title, unique_id
+from parser.structure import heading_title
 from parser.units import UnitParser
 
 _COLUMNS = {
@@ -73,8 +74,8 @@ def table_measures(
     units: UnitParser,
     county: tuple[str, ...],
     period_end: date | None,
-    warnings: list[str],
-    taken_ids: set[str],
+    warnings: list[ParseWarning],
+    ids: IdRegistry,
 ) -> list[Measure]:
     """Measures from one table, or [] when it is not a task table."""
     heads = [(h, recognise(tuple(c.text for c in row))) for h, row in enumerate(table.rows[:3])]
@@ -104,17 +105,29 @@ def table_measures(
         mid = raw_id.strip("．. ") if re.fullmatch(r"\d+(?:[.．]\d+)*[.．]?", raw_id) else ""
         if not mid:  # no 序号: the next free row number
             n = len(measures) + 1
-            while str(n) in taken_ids:
+            while str(n) in ids.taken:
                 n += 1
             mid = str(n)
-        mid = unique_id(mid, taken_ids)
+        written = mid
+        mid, renumbered = ids.claim(mid)
+        if renumbered:
+            warnings.append(
+                ParseWarning(
+                    "renumbered_id",
+                    f"序号 {written} appears twice; this row is {mid}",
+                    (row[0].start, row[-1].end),
+                    mid,
+                )
+            )
         task = row[cols.task]
         clause = _clause(row, cols)
         resp = units.parse(clause) if clause else None
         if resp is None or resp.lead is None:
-            warnings.append(f"measure {mid}: no lead unit found")
+            span = (row[0].start, row[-1].end)
+            warnings.append(ParseWarning("no_clause", "no responsible unit found", span, mid))
         else:
-            warnings.extend(f"measure {mid}: {w}" for w in resp.warnings)
+            span = (row[0].start, row[-1].end)
+            warnings.extend(ParseWarning("unknown_unit", w, span, mid) for w in resp.warnings)
         coop = list(resp.cooperating) if resp else []
         coop += [u for u in county if u not in coop and (resp is None or u != resp.lead)]
         milestones = extract_milestones(text, task.start, task.end, [], mid, period_end)
@@ -140,7 +153,7 @@ def table_measures(
                 title=_title(row, cols, task),
                 lead=resp.lead if resp else None,
                 cooperating=tuple(coop),
-                milestones=tuple(reserve_ids(milestones, mid, taken_ids)),
+                milestones=tuple(reserve_ids(milestones, mid, ids)),
                 span=(start, end),
                 text=task.text,
             )

@@ -32,7 +32,7 @@ _DATA = Path(__file__).resolve().parent / "data" / "bureaus.txt"
 _LEVELS = "省市县区州盟旗"
 _UNIT_SUFFIX = re.compile(
     r"(局|委|办|厅|部|院|会|府|中心|公司|集团|室|处|队|站|所|行|社|馆|台|团|联|署|"
-    r"委员会|管委会|办公室|法院|检察院|银行|大学|学校|医院|协会|街道|乡镇|政府|党委|支队|分局)$"
+    r"委员会|管委会|办公室|法院|检察院|银行|大学|学校|党校|医院|协会|街道|乡镇|街镇|政府|党委|支队|分局)$"
 )
 _ROLE_SUFFIX = re.compile(
     r"(?:等(?:有关|相关|其他)?(?:部门|单位|部门和单位)?)?"
@@ -143,6 +143,11 @@ class UnitNames:
         if buf.strip("和及与、等"):
             out.append((buf.strip("和及与、等"), False))
         return out
+
+
+def looks_like_unit(name: str) -> bool:
+    """Whether a name ends the way department names end (…局, …厅, …委员会, …政府)."""
+    return bool(_UNIT_SUFFIX.search(name))
 
 
 def clean_unit(raw: str) -> str:

@@ -69,7 +69,12 @@ def test_repeated_chapter_numbers_keep_ids_unique() -> None:
         "某市方案\n三、重点任务\n（一）甲项。（市商务局负责）\n（二）乙项。（市财政局负责）\n"
         "三、保障措施\n（一）丙项。（市发改委负责）\n"
     )
-    assert [m.id for m in plan.measures] == ["3.1", "3.2", "3.1-2"]
+    # The repeated （一） becomes the next number not printed under 三、, never "3.1-2"
+    # (which nobody can type), and the admin is told.
+    assert [m.id for m in plan.measures] == ["3.1", "3.2", "3.3"]
+    (w,) = [w for w in plan.warnings if w.kind == "renumbered_id"]
+    assert w.measure == "3.3" and "3.1" in w.message
+    assert plan.text[w.span[0] : w.span[1]].startswith("（一）丙项") if w.span else False
 
 
 def test_unclosed_brackets_cost_linear_time() -> None:
