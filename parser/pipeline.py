@@ -338,17 +338,17 @@ def _body_measures(
     for chapter, written, node, inherited in nodes:
         chapter_title, _ = _title(text, chapter, _intro_clauses(chapter, index))
         mid, renumbered = ids.claim(written)
+        clauses = index.within(node.start, node.end)
+        title, title_span = _title(text, node, clauses)
         if renumbered:
             warnings.append(
                 ParseWarning(
                     "renumbered_id",
                     f"the number {written} is printed twice; this item is {mid}",
-                    (node.start, node.start + len(node.title)),
+                    (node.start, max(title_span[1], node.start)),
                     mid,
                 )
             )
-        clauses = index.within(node.start, node.end)
-        title, title_span = _title(text, node, clauses)
         end = _trim_end(text, node, clauses, title)
         lead, coop = _responsibility(clauses or inherited, units, mid, warnings, (node.start, end))
         if county_at is not None and county_at < end:
