@@ -27,6 +27,8 @@ _TYPED = (
     r"|[Gg][0-9]{1,3})(?![0-9]|[.．][0-9])"
 )
 TYPED_ID = re.compile(_TYPED)
+# A task-table row is a single number ("7"); only where an id is expected, never in prose.
+_ROW = re.compile(r"[Tt]?[0-9]{1,3}")
 _SEPARATORS = re.compile(r"\s?[.．。、\-－·・]\s?")
 _CANONICAL = re.compile(rf"^(?:{_PART}(?:\.{_PART}){{0,{MAX_DEPTH - 1}}}|G[0-9]{{1,3}})$")
 
@@ -38,9 +40,9 @@ def _fold_digits(s: str) -> str:
 def read_task_id(raw: str) -> str | None:
     """A typed id in its stored form ("T3.4-2" -> "3.4.2", "g1" -> "G1"); None if not one."""
     t = _fold_digits(raw.strip()).strip("。.．")
-    if not TYPED_ID.fullmatch(t):
-        return None
-    return _canonical(t)
+    if TYPED_ID.fullmatch(t) or _ROW.fullmatch(t):
+        return _canonical(t)
+    return None
 
 
 def find_task_ids(text: str) -> list[tuple[int, int, str]]:
