@@ -27,6 +27,9 @@ _SENTENCE = re.compile(
 )
 
 
+_BRACKET_OR_BREAK = re.compile(r"[（）\n]")
+
+
 @dataclass(frozen=True, slots=True)
 class Clause:
     start: int
@@ -43,8 +46,8 @@ def bracket_groups(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """
     pairs: list[tuple[int, int]] = []
     stack: list[int] = []
-    for i in range(start, end):
-        ch = text[i]
+    for m in _BRACKET_OR_BREAK.finditer(text, start, end):
+        i, ch = m.start(), m.group()
         if ch == "（":
             stack.append(i)
         elif ch == "）" and stack:

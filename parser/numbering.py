@@ -61,9 +61,11 @@ def _fold_char(ch: str) -> str:
 
 # Separators NFKC leaves alone that real files use after a number.
 _EXTRA = {"﹒": ".", "·": ".", "・": ".", "〔": "(", "〕": ")", "【": "(", "】": ")", "〇": "〇"}
-_FOLD_TABLE = {i: _fold_char(chr(i)) for i in range(0x2000, 0x3100)} | {
-    i: _fold_char(chr(i)) for i in range(0xFE00, 0x10000)
-}
+# Only the blocks where numbering and its separators live: general punctuation, CJK
+# symbols, small forms and full-width forms (building all of Unicode costs start-up time).
+_BLOCKS = ((0x2000, 0x2070), (0x3000, 0x3040), (0xFE50, 0xFE70), (0xFF00, 0xFFF0))
+_FOLD_TABLE = {i: _fold_char(chr(i)) for a, b in _BLOCKS for i in range(a, b)}
+_FOLD_TABLE = {i: c for i, c in _FOLD_TABLE.items() if c != chr(i)}
 _FOLD_TABLE.update({ord(k): v for k, v in _EXTRA.items()})
 # Circled digits stay themselves: NFKC would turn ① into a plain "1".
 _FOLD_TABLE.update({ord(c): c for c in _CIRCLED})
