@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from parser.numbering import marker_length
+
 _CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _YEAR = r"((?:19|20|21)\d{2})"
 _Y = _YEAR + r"\s*年"
@@ -174,7 +176,6 @@ def find_times(s: str, period_end: date | None = None) -> list[TimeExpr]:
 _CLAUSE_BREAK = "，,。；;：:！？!?\n"
 # Words that may stand between a clause start and its date: "力争到2025年", "1.到2025年".
 _LEAD_IN = re.compile(
-    r"^(?:（?\d{1,2}[.．、）]|（[一二三四五六七八九十]）)?"
     r"(?:其中|同时|并|力争|确保|争取|计划|预计|截至|截止|最迟|力争在|确保在|力争到|确保到|到|至|于|在|从|自)*$"
 )
 
@@ -196,6 +197,7 @@ def commitments(s: str, period_end: date | None = None) -> list[TimeExpr]:
     out: list[TimeExpr] = []
     for t in find_times(s, period_end):
         head = s[clause_start(s, t.start) : t.start].strip()
+        head = head[marker_length(head) :]
         if _LEAD_IN.match(head) or t.deadline or head.endswith("于"):
             # Not a commitment: a date inside a title 《…2022年…》.
             if s.rfind("《", 0, t.start) > s.rfind("》", 0, t.start):

@@ -9,10 +9,10 @@ from datetime import date
 from parser.deadlines import clause_start, commitments, find_times
 from parser.ids import IdRegistry
 from parser.model import Milestone
+from parser.numbering import marker_length
 from parser.quantities import first_quantity
 
 _SENTENCE = re.compile(r"[^。！？；!?;\n]+")
-_MARKER = re.compile(r"^(?:（?\d{1,2}[.．、）]|（[一二三四五六七八九十]+）)")
 _TRIM = "，,、：:；; "
 
 
@@ -49,9 +49,7 @@ def extract_milestones(
                 e = len(sentence)
             piece = sentence[s:e]
             lead = len(piece) - len(piece.lstrip(" "))
-            marker = _MARKER.match(piece[lead:])
-            if marker:
-                lead += marker.end()
+            lead += marker_length(piece[lead:])
             trail = len(piece.rstrip(_TRIM))
             a = sm.start() + s + lead
             b = sm.start() + s + trail

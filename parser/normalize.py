@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from parser.numbering import Counter, split_paragraph
+from parser.numbering import Counter, is_heading, split_paragraph
 from parser.reading import Block, Paragraph, Table
 from parser.units import LABEL
 
@@ -60,10 +60,6 @@ _PAGE_NUMBER = re.compile(
     r"|\d{1,3}\s*/\s*\d{1,3})$"
 )
 _TERMINAL = "。！？；：!?;:"
-HEADING = re.compile(
-    r"^(?:第[一二三四五六七八九十百]+[章节部分条]|[一二三四五六七八九十]+[、.．]"
-    r"|（[一二三四五六七八九十]+）|\d{1,2}[.．、](?!\d)|（\d{1,2}）|附件|附表)"
-)
 _LABEL_LINE = re.compile(rf"^{LABEL}")
 _UNIT_END = re.compile(r"(?:局|委|办|府|会|中心|公司|集团|室|院|队|部|厅|行|社|所|站|）)$")
 _CLAUSE_END = re.compile(r"（[^（）]*(?:负责|牵头|配合|落实|列出)[^（）]*）$")
@@ -107,7 +103,7 @@ def _continues(prev: str, nxt: str, first_line: bool) -> bool:
     """Whether `nxt` continues the sentence that `prev` left open (a page or line break)."""
     if first_line or not prev or not nxt:
         return False
-    if prev[-1] in _TERMINAL or HEADING.match(nxt):
+    if prev[-1] in _TERMINAL or is_heading(nxt):
         return False
     if prev[-1] == "）" and _CLAUSE_END.search(prev):
         return False
@@ -118,7 +114,7 @@ def _continues(prev: str, nxt: str, first_line: bool) -> bool:
     if _LABEL_LINE.match(prev) and _UNIT_END.search(prev) and nxt[0] not in "、，,；;（":
         return False  # a complete "责任单位：A、B" line; what follows is new text
     has_sentence = re.search(r"[，。；]", prev) is not None
-    if HEADING.match(prev) and not has_sentence:
+    if is_heading(prev) and not has_sentence:
         return False  # a heading on its own line ("一、指导思想")
     # Short lines without punctuation are headings or titles, not broken sentences.
     return not (len(prev) < 15 and not has_sentence)

@@ -132,6 +132,23 @@ def heading_marker(line: str) -> Marker | None:
     return match_marker(folded, stripped)
 
 
+def marker_length(text: str) -> int:
+    """Length of the numbering marker (and spaces) opening `text`; 0 if there is none."""
+    mk = heading_marker(text)
+    return mk.body if mk is not None else 0
+
+
+def is_heading(line: str, *, levels: Level = Level.SUB) -> bool:
+    """Whether a line opens with a marker at `levels` or outer (第X条 and 附件 count too)."""
+    mk = heading_marker(line)
+    if mk is not None:
+        return mk.level <= levels
+    return bool(_OTHER_HEADING.match(line))
+
+
+_OTHER_HEADING = re.compile(rf"^(?:第[{CN}]+条|附件|附表)")
+
+
 # What may stand right before a marker that starts a heading inside a paragraph.
 _SENTENCE_END = set("。;!?:；！？：")
 _CLAUSE_CLOSE = ")"

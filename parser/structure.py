@@ -11,15 +11,12 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from parser.normalize import TableAt
-from parser.numbering import Level, heading_marker
+from parser.numbering import Level, heading_marker, is_heading
 
 # "（2023—2025年）", "（试行）", "（征求意见稿）" after a title.
 _TITLE_TAIL = re.compile(r"(?:（[^（）]{1,16}）)+$")
 _COVER_NOTE = re.compile(r"印发《.+?》|关于印发.+的通知|的通知$")
 # Chapter and item headings are never the title, even when one ends in "…方案".
-_HEADING_LIKE = re.compile(
-    r"^(?:第[一二三四五六七八九十]+[章节部分]|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)"
-)
 _TITLE_WORDS = re.compile(r"(方案|计划|意见|要点|规划|办法|清单|通知|纲要|措施|细则)$")
 
 
@@ -61,7 +58,9 @@ def heading_title(rest: str) -> str:
 
 def find_title(lines: list[tuple[int, str]]) -> tuple[str, tuple[int, int]]:
     """The plan's title: a short early line ending like a document name."""
-    candidates = [(start, line) for start, line in lines[:30] if not _HEADING_LIKE.match(line)]
+    candidates = [
+        (start, line) for start, line in lines[:30] if not is_heading(line, levels=Level.ITEM)
+    ]
     for start, line in candidates:
         if _COVER_NOTE.search(line):
             continue  # a cover note ("关于印发…的通知"); the plan's own title line follows

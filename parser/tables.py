@@ -15,6 +15,7 @@ from parser.ids import IdRegistry
 from parser.milestones import deadline_cell_milestones, extract_milestones, reserve_ids
 from parser.model import Measure, ParseWarning
 from parser.normalize import Cell, TableAt
+from parser.numbering import marker_length
 from parser.structure import heading_title
 from parser.units import UnitParser
 
@@ -97,7 +98,7 @@ def table_measures(
         if not any(cells):
             continue
         if len(set(cells)) == 1:
-            section = heading_title(re.sub(r"^[一二三四五六七八九十]+[、.．]", "", cells[0]))
+            section = heading_title(cells[0][marker_length(cells[0]) :])
             continue
         if cols.task >= len(row) or not row[cols.task].text:
             continue
