@@ -94,15 +94,31 @@ def clean_inline(s: str) -> str:
     s = _SPACE_NEAR_CJK.sub("", s)
     s = _SPACE_IN_NUMBER.sub("", s)
     s = _DOC_NUMBER.sub(r"〔\1〕", s)
-    kept = _TORTOISE.sub(lambda m: "\0" + m.group(1) + "\1", s)
-    s = kept.translate(_STRAY_TORTOISE).replace("\0", "〔").replace("\1", "〕")
     return s.strip()
+
+
+_NUMERAL_TAIL = "一二三四五六七八九十0123456789（"
+
+
+def tortoise_brackets(s: str) -> str:
+    """Keep short 〔…〕 pairs as written; a stray 〔 or 〕 becomes （ or ）.
+
+    Runs on a whole paragraph, after its lines are joined, so a pair that a line break
+    split ("县〔区" | "〕政府") is still seen as a pair.
+    """
+    if "〔" not in s and "〕" not in s:
+        return s
+    kept = _TORTOISE.sub(lambda m: "\0" + m.group(1) + "\1", s)
+    return kept.translate(_STRAY_TORTOISE).replace("\0", "〔").replace("\1", "〕")
 
 
 def _continues(prev: str, nxt: str, first_line: bool) -> bool:
     """Whether `nxt` continues the sentence that `prev` left open (a page or line break)."""
     if first_line or not prev or not nxt:
         return False
+    if prev[-1] in _NUMERAL_TAIL and is_heading(nxt) and is_heading(prev[-1] + nxt):
+        # "…予以支持。二" | "十六、对…": the break split a heading's number.
+        return True
     if prev[-1] in _TERMINAL or is_heading(nxt):
         return False
     if prev[-1] == "）" and _CLAUSE_END.search(prev):
@@ -130,7 +146,7 @@ def normalize(blocks: Sequence[Block]) -> Normalized:
 
     def flush() -> None:
         nonlocal pending, pos
-        for line in split_paragraph(pending, seq) if pending else ():
+        for line in split_paragraph(tortoise_brackets(pending), seq) if pending else ():
             if out:
                 out.append("\n")
                 pos += 1
@@ -167,7 +183,7 @@ def _lay_out_table(table: Table, out: list[str], pos: int) -> TableAt:
         line_parts: list[str] = []
         cursor = pos + (1 if out else 0)
         for i, raw in enumerate(row):
-            text = clean_inline(raw.replace("\n", ""))
+            text = tortoise_brackets(clean_inline(raw.replace("\n", "")))
             if i:
                 line_parts.append(" | ")
                 cursor += 3
