@@ -125,7 +125,8 @@ def _continues(prev: str, nxt: str, first_line: bool) -> bool:
         return False
     if _LABEL_LINE.match(nxt):
         return False  # "配合单位：…" under "牵头单位：…" is a line of its own
-    if prev.count("（") > prev.count("）") or prev[-1] in "、，,":
+    opened = prev.count("（") + prev.count("〔")
+    if opened > prev.count("）") + prev.count("〕") or prev[-1] in "、，,":
         return True  # an open bracket or list: "（市生态环境局、市能源局" + "等按职责分工负责）"
     if _LABEL_LINE.match(prev) and _UNIT_END.search(prev) and nxt[0] not in "、，,；;（":
         return False  # a complete "责任单位：A、B" line; what follows is new text
