@@ -357,7 +357,7 @@ def _body_measures(
         milestones = extract_milestones(
             text, node.start, end, masked, mid, period_end, bare_date_text=title_span
         )
-        milestones += _clause_deadlines(clauses, milestones, mid, title, title_span, period_end)
+        milestones += _clause_deadlines(text, clauses, milestones, mid, title_span, period_end)
         measures.append(
             Measure(
                 id=mid,
@@ -374,25 +374,41 @@ def _body_measures(
 
 
 def _clause_deadlines(
+    text: str,
     clauses: list[Clause],
     found: list[Milestone],
     mid: str,
-    title: str,
     title_span: tuple[int, int],
     period_end: date | None,
 ) -> list[Milestone]:
-    """ "（责任单位：A；完成时限：2024年底前）": a deadline inside the clause dates the task."""
+    """ "（责任单位：A；完成时限：2024年底前）": a deadline inside the clause dates the task.
+
+    The milestone reads from the title through the deadline ("完善考核机制。…（6月底完成"),
+    so it names both what is due and when; a long item keeps just its title.
+    """
     if title_span[1] <= title_span[0]:
         return []
     known = {m.due for m in found}
     out: list[Milestone] = []
     for c in clauses:
+        at = text.find(c.content, c.start, c.end)
         for t in find_times(c.content, period_end):
-            if t.due not in known:
-                known.add(t.due)
-                n = len(found) + len(out) + 1
-                out.append(Milestone(f"{mid}.{n}", title, t.due, None, title_span))
+            if t.due in known:
+                continue
+            known.add(t.due)
+            n = len(found) + len(out) + 1
+            end = at + t.end if at >= 0 else -1
+            while 0 <= end < c.end and text[end] not in "，,；;）。\n":
+                end += 1  # through "完成" / "前": the whole time segment
+            span = (
+                (title_span[0], end) if 0 <= end - title_span[0] <= _DEADLINE_REACH else title_span
+            )
+            out.append(Milestone(f"{mid}.{n}", text[span[0] : span[1]], t.due, None, span))
     return out
+
+
+# How far after a title a clause's deadline may be and still be read with it.
+_DEADLINE_REACH = 240
 
 
 def _title(text: str, node: Node, clauses: list[Clause]) -> tuple[str, tuple[int, int]]:

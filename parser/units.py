@@ -41,7 +41,8 @@ _ROLE_SUFFIX = re.compile(
 )
 # The labels of labelled lists: 牵头单位：, 配合部门：, 责任主体：, 主要责任单位：, 协办处室： …
 LABEL_NAME = (
-    r"(?:主要)?(?:牵头|配合|责任|主责|主办|协办|参与|协同)(?:责任)?(?:单位|部门|主体|处室)"
+    r"(?:主要)?(?:牵头|配合|责任|主责|主办|协办|参与|协同|推进|实施|落实|督办)"
+    r"(?:考核|推进|落实|实施|责任|督办)?(?:单位|部门|主体|处室)"
 )
 LABEL = LABEL_NAME + "[：:]"
 _LABEL = re.compile(rf"^({LABEL_NAME})[：:]")
@@ -247,14 +248,26 @@ def together(content: str) -> str:
     return _TOGETHER.sub("牵头，", content)
 
 
+_TIME_SEGMENT = re.compile(
+    r"^(?:\d{4}\s*年|\d{1,2}\s*月|年底|年内|年中|长期|持续|常态化|\d{4}[-—~至到])"
+)
+
+
+def _is_time_segment(seg: str) -> bool:
+    """ "6月底完成", "2024年底前完成", "长期坚持": when, not who."""
+    return bool(_TIME_SEGMENT.match(seg)) and not _UNIT_SUFFIX.search(seg)
+
+
 def looks_like_clause(content: str) -> bool:
     """Whether bracket content is a responsibility clause and not an aside like （含炼焦工序）."""
     content = together(content)
     if COUNTY_DECL.search(content):
         return True
-    if _LABEL.search(content):
+    # A deadline may come first: "（6月底完成，牵头考核单位：A、B）".
+    segments = [s.strip() for s in split_top(content, "，,；;。")]
+    if any(_LABEL.match(s) for s in segments):
         return True
-    first = split_top(content, "，,；;。")
+    first = [s for s in segments if s and not _is_time_segment(s)]
     if not first:
         return False
     head = _ROLE_SUFFIX.sub("", first[0].strip())
@@ -353,7 +366,7 @@ class UnitParser:
                 seg = seg[label.end() :]
                 if re.search("牵头|主责|主办", tag):
                     role = "lead"
-                elif "责任" in tag:
+                elif re.search("责任|推进|实施|落实|督办", tag):
                     role = "list"
                 else:
                     role = "coop"

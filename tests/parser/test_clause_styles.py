@@ -314,8 +314,13 @@ def test_deadline_inside_a_clause_dates_the_measure() -> None:
     )
     first, second = plan.measures
     assert units_of(first) == ("市大数据局", ())
+    # The milestone names what is due and when: from the title through the deadline.
     assert [(x.id, x.text, x.due) for x in first.milestones] == [
-        ("1.1.1", "建设城市大脑", date(2024, 12, 31))
+        (
+            "1.1.1",
+            "建设城市大脑。推进建设。（责任单位：市大数据局；完成时限：2024年底前",
+            date(2024, 12, 31),
+        )
     ]
     assert units_of(second) == ("市市场监管局", ())
     assert second.milestones == ()
@@ -335,3 +340,69 @@ def test_label_vocabulary(lines: str, lead: str, coop: tuple[str, ...]) -> None:
     plan = parse_text(f"南昌市安全生产专项整治方案\n一、任务\n（一）整治隐患。\n{lines}\n")
     assert units_of(plan.measures[0]) == (lead, coop)
     assert plan.warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("clause", "lead", "coop", "due"),
+    [
+        # A deadline segment first, then a label with a qualifier.
+        (
+            "（6月底完成，牵头考核单位：市委组织部、市发改委）",
+            "市委组织部",
+            ("市发展改革委",),
+            date(2022, 6, 30),
+        ),
+        (
+            "（2024年底前完成，责任单位：市委组织部、市发改委）",
+            "市委组织部",
+            ("市发展改革委",),
+            date(2024, 12, 31),
+        ),
+        (
+            "（责任部门：市委组织部；推进单位：市发改委、市财政局）",
+            "市委组织部",
+            ("市发展改革委", "市财政局"),
+            None,
+        ),
+        (
+            "（牵头部门：市委组织部；配合部门：市发改委和市财政局及市人社局）",
+            "市委组织部",
+            ("市发展改革委", "市财政局", "市人社局"),
+            None,
+        ),
+        # Local governments listed first lead, as written.
+        (
+            "（责任单位：各市人民政府，省经济和信息化厅）",
+            "市人民政府",
+            ("省经济和信息化厅",),
+            None,
+        ),
+        ("(牵头单位：市委组织部;配合单位：市发改委)", "市委组织部", ("市发展改革委",), None),
+        ("（长期坚持，市委组织部、市发改委负责）", "市委组织部", ("市发展改革委",), None),
+        ("（市发改委会同市财政局负责）", "市发展改革委", ("市财政局",), None),
+        ("（海关总署、商务部等有关部门负责）", "海关总署", ("商务部",), None),
+    ],
+)
+def test_clause_styles_from_real_plans(
+    clause: str, lead: str, coop: tuple[str, ...], due: date | None
+) -> None:
+    plan = parse_text(
+        f"2022年某市考评办法\n一、任务\n（一）完善考核机制。制定考核细则。{clause}\n"
+        "（二）其他。（市文旅局负责）\n"
+    )
+    m = plan.measures[0]
+    assert units_of(m) == (lead, coop)
+    assert [x.due for x in m.milestones] == ([due] if due else [])
+    for x in m.milestones:
+        assert plan.text[x.span[0] : x.span[1]] == x.text
+        assert x.text.startswith("完善考核机制")
+
+
+def test_decoys_are_not_clauses() -> None:
+    plan = measures(
+        "某市数字政府建设方案\n一、任务\n"
+        "（一）推广政务服务（APP）。在（自治区、直辖市）层面推广，每项得（0.5分）。"
+        "由市工作专班牵头单位统筹，各部门配合做好工作。（市大数据局牵头，市财政局配合）\n"
+        "（二）其他。（市文旅局负责）\n"
+    )
+    assert units_of(plan["1.1"]) == ("市大数据局", ("市财政局",))
