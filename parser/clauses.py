@@ -98,6 +98,7 @@ class ClauseIndex:
     """
 
     def __init__(self, text: str) -> None:
+        self.text = text
         self.clauses = find_clauses(text, 0, len(text))
         self._starts = [c.start for c in self.clauses]
 

@@ -277,7 +277,27 @@ def _county_declaration(
     return county, a
 
 
-def _measure_nodes(chapter: Node, index: ClauseIndex) -> list[tuple[str, Node, list[Clause]]]:
+def _line_end(text: str, node: Node) -> int:
+    end = text.find("\n", node.start, node.end)
+    return node.end if end < 0 else end
+
+
+def _deep(outline: Outline, index: ClauseIndex) -> bool:
+    """Whether the plan's measures are its numbered sub-items (一、 → （一） → 1.).
+
+    Decided once for the document: where any item has two sub-items with clauses of their
+    own, a lone sub-item with a clause elsewhere is a measure too ("（七）…" holding "46.").
+    """
+    return any(
+        sum(1 for s in item.children if index.within(s.start, s.end)) >= 2
+        for ch in outline.chapters
+        for item in ch.children
+    )
+
+
+def _measure_nodes(
+    chapter: Node, index: ClauseIndex, deep: bool = False
+) -> list[tuple[str, Node, list[Clause]]]:
     """(id, node, inherited clauses) of the nodes that are measures in one chapter.
 
     Items are measures; their numbered sub-items are, instead, when at least two of
@@ -295,7 +315,10 @@ def _measure_nodes(chapter: Node, index: ClauseIndex) -> list[tuple[str, Node, l
     for item in chapter.children:
         iid = f"{prefix}{item.number}"
         subs_with_clause = [s for s in item.children if index.within(s.start, s.end)]
-        if len(subs_with_clause) < 2:
+        # A lone sub-item is a measure only with a clause in its own paragraph; a clause on
+        # a line of its own after the last sub-item belongs to the item.
+        lone = deep and any(index.within(s.start, _line_end(index.text, s)) for s in item.children)
+        if len(subs_with_clause) < 2 and not lone:
             out.append((iid, item, chapter_intro))
             continue
         item_intro = _intro_clauses(item, index)
@@ -326,12 +349,13 @@ def _body_measures(
     warnings: list[ParseWarning],
 ) -> list[Measure]:
     measures: list[Measure] = []
+    deep = _deep(outline, index)
     nodes = [
         (chapter, written, node, inherited)
         for chapter in outline.chapters
         # Chapters without any responsible unit hold no measures.
         if index.within(chapter.start, chapter.end)
-        for written, node, inherited in _measure_nodes(chapter, index)
+        for written, node, inherited in _measure_nodes(chapter, index, deep)
         if not _is_goal_section(node, index)
     ]
     ids = IdRegistry.expecting(written for _, written, _, _ in nodes)

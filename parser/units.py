@@ -32,12 +32,13 @@ _DATA = Path(__file__).resolve().parent / "data" / "bureaus.txt"
 _LEVELS = "省市县区州盟旗"
 _UNIT_SUFFIX = re.compile(
     r"(局|委|办|厅|部|院|会|府|中心|公司|集团|室|处|队|站|所|行|社|馆|台|团|联|署|"
-    r"委员会|管委会|办公室|法院|检察院|银行|大学|学校|党校|医院|协会|街道|乡镇|街镇|政府|党委|支队|分局)$"
+    r"委员会|管委会|办公室|部门|单位|法院|检察院|银行|大学|学校|党校|医院|协会|街道|乡镇|街镇|政府|党委|支队|分局)$"
 )
 _ROLE_SUFFIX = re.compile(
     r"(?:等(?:有关|相关|其他)?(?:部门|单位|部门和单位)?)?"
     r"(?:按照?职责分工|按照?职责|按职能|分工|分别|共同|等单位|等部门)?"
-    r"(?:牵头负责|牵头抓总|牵头落实|牵头|具体负责|负责落实|负总责|负责|配合落实|配合|参与|协助|协办|落实)$"
+    r"(?:牵头负责|牵头抓总|牵头落实|牵头|具体负责|负责落实|负总责|负责|配合落实|配合|参与|协助|协办"
+    r"|组织落实|组织实施|组织配合|抓好落实|督促落实|落实)$"
 )
 # The labels of labelled lists: 牵头单位：, 配合部门：, 责任主体：, 主要责任单位：, 协办处室： …
 LABEL_NAME = (
@@ -239,13 +240,18 @@ def _split_and(item: str) -> list[str]:
     return list(reversed(parts))
 
 
+# "A牵头负责、B组织落实": a role word ends its list even when a 、 follows it.
+_ROLE_THEN_LIST = re.compile(r"(牵头负责|牵头|负责落实|负责|组织落实|组织实施|配合落实|配合)、")
 # "A会同B负责", "A牵头会同B": A leads and B cooperates.
 _TOGETHER = re.compile(r"(?<=[\u4e00-\u9fff）〕])(?:牵头)?(?:会同|联合|协同)(?=[\u4e00-\u9fff])")
 
 
 def together(content: str) -> str:
-    """Rewrite "A会同B负责" as "A牵头，B负责" so one grammar reads both."""
-    return _TOGETHER.sub("牵头，", content)
+    """Regularize a clause so one grammar reads every style.
+
+    "A会同B负责" -> "A牵头，B负责"; "A牵头负责、B组织落实" -> "A牵头负责，B组织落实".
+    """
+    return _ROLE_THEN_LIST.sub(r"\1，", _TOGETHER.sub("牵头，", content))
 
 
 _TIME_SEGMENT = re.compile(
@@ -378,7 +384,7 @@ class UnitParser:
                 seg = seg[: m.start()]
                 if "牵头" in verb:
                     role = "lead"
-                elif re.search(r"配合|参与|协助|协办", verb) or verb == "落实":
+                elif re.search(r"配合|参与|协助|协办", verb) or verb in ("落实", "抓好落实"):
                     role = "coop"
             elif not label and label_role is not None:
                 # "配合单位：A、B，各区人民政府": the label governs the whole list.
