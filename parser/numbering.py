@@ -125,11 +125,21 @@ def match_marker(folded: str, pos: int = 0) -> Marker | None:
     return Marker(Level.CIRCLED, _CIRCLED.index(g["circ"]) + 1, m.start(), m.end())
 
 
-def heading_marker(line: str) -> Marker | None:
+# "11.121人才梯队项目": a number right after the dot reads as a decimal ("1.5万吨") unless
+# the numbering expects exactly this item next.
+_SUB_BEFORE_DIGIT = re.compile(r"(\d{1,2})\s*\.(?=\d)")
+
+
+def heading_marker(line: str, expected_sub: int | None = None) -> Marker | None:
     """The marker that opens a line ("（三）…", "３．…", "第二章 …"), if any."""
     folded = fold(line)
     stripped = len(folded) - len(folded.lstrip())
-    return match_marker(folded, stripped)
+    mk = match_marker(folded, stripped)
+    if mk is None and expected_sub is not None:
+        m = _SUB_BEFORE_DIGIT.match(folded, stripped)
+        if m and int(m.group(1)) == expected_sub:
+            return Marker(Level.SUB, expected_sub, m.start(), m.end())
+    return mk
 
 
 def marker_length(text: str) -> int:

@@ -90,10 +90,13 @@ def build_outline(text: str, tables: tuple[TableAt, ...]) -> Outline:
     preamble_end = len(text)
     # A plan without 一、/（一） headings may be one flat "1. 2. 3." list of tasks.
     flat = not any(_heading(line, start, False) for start, line in lines)
+    last_sub: int | None = None  # the last "N." seen, so "11.121人才…" reads as item 11
     for start, line in lines:
-        node = _heading(line, start, bool(chapters) or flat)
+        expected = last_sub + 1 if last_sub is not None else None
+        node = _heading(line, start, bool(chapters) or flat, expected)
         if node is None:
             continue
+        last_sub = node.number if node.level == 3 else last_sub
         if node.level == 1:
             if not chapters:
                 preamble_end = start
@@ -129,8 +132,10 @@ def _label_restarted_chapters(chapters: list[Node]) -> None:
             c.label = f"{part.number}.{c.number}"
 
 
-def _heading(line: str, start: int, in_chapters: bool) -> Node | None:
-    mk = heading_marker(line)
+def _heading(
+    line: str, start: int, in_chapters: bool, expected_sub: int | None = None
+) -> Node | None:
+    mk = heading_marker(line, expected_sub)
     if mk is None or mk.level == Level.CIRCLED:
         return None
     title = heading_title(line[mk.body :])
