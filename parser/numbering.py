@@ -101,7 +101,7 @@ class Marker:
     number: int
     start: int
     body: int  # offset of the heading's text after the marker
-    kind: str = ""  # 章/部分/节/篇 for a part
+    kind: str = ""  # 章/部分/节/篇 for a part; "paren" for a （1） sub-item
 
 
 def match_marker(folded: str, pos: int = 0) -> Marker | None:
@@ -121,7 +121,8 @@ def match_marker(folded: str, pos: int = 0) -> Marker | None:
         return Marker(Level.ITEM, n, m.start(), m.end()) if n else None
     if g["sub"] or g["psub"]:
         n = int(g["sub"] or g["psub"])
-        return Marker(Level.SUB, n, m.start(), m.end()) if n else None
+        kind = "paren" if g["psub"] else ""
+        return Marker(Level.SUB, n, m.start(), m.end(), kind) if n else None
     return Marker(Level.CIRCLED, _CIRCLED.index(g["circ"]) + 1, m.start(), m.end())
 
 

@@ -313,22 +313,27 @@ def _measure_nodes(
     if all(c.level == 3 for c in chapter.children):
         return [(f"{prefix}{c.number}", c, chapter_intro) for c in chapter.children]
     for item in chapter.children:
-        iid = f"{prefix}{item.number}"
-        subs_with_clause = [s for s in item.children if index.within(s.start, s.end)]
-        # A lone sub-item is a measure only with a clause in its own paragraph; a clause on
-        # a line of its own after the last sub-item belongs to the item.
-        lone = deep and any(index.within(s.start, _line_end(index.text, s)) for s in item.children)
-        if len(subs_with_clause) < 2 and not lone:
-            out.append((iid, item, chapter_intro))
-            continue
-        item_intro = _intro_clauses(item, index)
-        if item_intro:  # the item's own text, before its sub-items, is a measure too
-            head = Node(
-                item.level, item.number, item.title, item.start, item.children[0].start - 1
-            )
-            out.append((iid, head, chapter_intro))
-        inherited = item_intro or chapter_intro
-        out += [(f"{iid}.{s.number}", s, inherited) for s in item.children]
+        out += _split(item, f"{prefix}{item.number}", chapter_intro, index, deep)
+    return out
+
+
+def _split(
+    node: Node, nid: str, inherited: list[Clause], index: ClauseIndex, deep: bool
+) -> list[tuple[str, Node, list[Clause]]]:
+    """A node is one measure, or its sub-items are, when they carry clauses of their own."""
+    subs_with_clause = [s for s in node.children if index.within(s.start, s.end)]
+    # A lone sub-item is a measure only with a clause in its own paragraph; a clause on
+    # a line of its own after the last sub-item belongs to the item.
+    lone = deep and any(index.within(s.start, _line_end(index.text, s)) for s in node.children)
+    if len(subs_with_clause) < 2 and not lone:
+        return [(nid, node, inherited)]
+    out: list[tuple[str, Node, list[Clause]]] = []
+    intro = _intro_clauses(node, index)
+    if intro:  # the node's own text, before its sub-items, is a measure too
+        head = Node(node.level, node.number, node.title, node.start, node.children[0].start - 1)
+        out.append((nid, head, inherited))
+    for s in node.children:
+        out += _split(s, f"{nid}.{s.number}", intro or inherited, index, deep)
     return out
 
 

@@ -24,7 +24,7 @@ _TITLE_WORDS = re.compile(r"(方案|计划|意见|要点|规划|办法|清单|�
 class Node:
     """A chapter, item or sub-item: its number, heading title and text range."""
 
-    level: int  # 1 chapter, 2 item, 3 sub-item
+    level: int  # 1 chapter, 2 item, 3 sub-item, 4 a （1） under a 1.
     number: int
     title: str
     start: int
@@ -34,6 +34,7 @@ class Node:
     # plan restarts 一、二、 in every 第X章.
     label: str = ""
     part: bool = False  # a 第X章/部分/节 heading rather than 一、
+    paren: bool = False  # a （1） sub-item rather than 1.
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -96,6 +97,8 @@ def build_outline(text: str, tables: tuple[TableAt, ...]) -> Outline:
         node = _heading(line, start, bool(chapters) or flat, expected)
         if node is None:
             continue
+        if node.paren and stack and stack[-1].level == 3 and not stack[-1].paren:
+            node.level = 4  # "2.推进…" then "（1）…": one level deeper
         last_sub = node.number if node.level == 3 else last_sub
         if node.level == 1:
             if not chapters:
@@ -143,7 +146,7 @@ def _heading(
         return Node(1, mk.number, title, start, part=mk.level == Level.PART)
     if mk.level == Level.ITEM:
         return Node(2, mk.number, title, start)
-    return Node(3, mk.number, title, start) if in_chapters else None
+    return Node(3, mk.number, title, start, paren=mk.kind == "paren") if in_chapters else None
 
 
 def _close(nodes: list[Node], end: int) -> None:
