@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from parser.flattables import lift_flat_tables
 from parser.numbering import Counter, is_heading, split_paragraph
 from parser.reading import Block, Paragraph, Table
 from parser.units import LABEL
@@ -217,7 +218,7 @@ def _lift_text_tables(blocks: Sequence[Block]) -> list[Block]:
             result.extend(Paragraph("\t".join(r)) for r in run)
         run.clear()
 
-    for block in blocks:
+    for block in lift_flat_tables(blocks):
         if isinstance(block, Paragraph):
             line = block.text
             if "|" in line and line.count("|") >= 2 and _PIPE_ROW.match(line):

@@ -126,17 +126,21 @@ def _build(norm: Normalized, source: str) -> Plan:
     county, county_at = _county_declaration(text, units, warnings)
 
     measures: list[Measure] = []
+    table_notes: list[ParseWarning] = []
     ids = IdRegistry()
     for table in tables:
         chapter = _chapter_before(outline, table.start) or "重点任务分工"
         cty = county if county_at is not None and county_at < table.start else ()
-        measures += table_measures(text, table, chapter, units, cty, period_end, warnings, ids)
-    if not measures:
-        measures = _body_measures(
-            text, outline, index, units, county, county_at, period_end, warnings
-        )
-    else:
-        warnings += _clauses_without_item(index, measures, goal_ranges, text)
+        measures += table_measures(text, table, chapter, units, cty, period_end, table_notes, ids)
+    # A plan may hold its tasks twice: in the body with clauses and again in a summary
+    # table (or the reverse). The fuller reading is the plan's measure set.
+    body_notes: list[ParseWarning] = []
+    body = _body_measures(text, outline, index, units, county, county_at, period_end, body_notes)
+    if len(body) > len(measures):
+        measures = body
+        warnings += body_notes
+    elif measures:
+        warnings += table_notes + _clauses_without_item(index, measures, goal_ranges, text)
     warnings += _months_without_year(measures, period_end)
     if not measures:
         raise ParseError(
