@@ -211,6 +211,15 @@ def commitments(s: str, period_end: date | None = None) -> list[TimeExpr]:
     return out
 
 
+def is_bare_date(text: str) -> bool:
+    """Whether `text` is only a time ("2019年3月", "2024年6月底前完成"): no task of its own."""
+    times = find_times(text)
+    if not times:
+        return False
+    rest = text[: times[0].start] + text[times[-1].end :]
+    return len(re.sub(r"[完成前底内之以，,。；;\s]", "", rest)) == 0
+
+
 def five_year_end(text: str) -> date | None:
     """End of the five-year plan a text names ("十四五" -> 2025-12-31), if any."""
     m = re.search(r"十([一二三四五六七八九])五", text)

@@ -87,31 +87,29 @@ def deadline_cell_milestones(
     cell: str,
     cell_start: int,
     task: str,
-    task_start: int,
     measure_id: str,
     period_end: date | None,
     first_ordinal: int,
 ) -> list[Milestone]:
     """Milestones from a table's 完成时限 cell ("2024年6月底前完成方案；2025年底前全面完成").
 
-    A bare date ("2024年6月底前") says nothing itself: its milestone is the task
-    cell's text, dated by the deadline cell. Either way `text` is what `span` covers.
+    A bare date ("2019年3月") is the row's own deadline: the milestone is that cell, and
+    whoever shows it names the task beside it (`is_bare_date`). Either way `text` is
+    what `span` covers.
     """
     out: list[Milestone] = []
     times = find_times(cell, period_end)
     for k, t in enumerate(times):
         nxt = times[k + 1].start if k + 1 < len(times) else len(cell)
         part = cell[t.start : nxt].rstrip(_TRIM)
-        if len(part) > (t.end - t.start) + 1:
-            text, span = part, (cell_start + t.start, cell_start + t.start + len(part))
-        else:
-            text, span = task, (task_start, task_start + len(task))
+        text, span = part, (cell_start + t.start, cell_start + t.start + len(part))
         out.append(
             Milestone(
                 id=f"{measure_id}.{first_ordinal + len(out)}",
                 text=text,
                 due=t.due,
-                value=first_quantity(text),
+                # A bare date carries no quantity: the task it dates does.
+                value=first_quantity(text) or first_quantity(task),
                 span=span,
             )
         )

@@ -91,7 +91,6 @@ def table_measures(
                 dcell.text,
                 dcell.start,
                 task.text,
-                task.start,
                 mid,
                 period_end,
                 len(milestones) + 1,

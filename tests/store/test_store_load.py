@@ -129,3 +129,14 @@ def test_department_statistics_count_led_work(engine: Engine) -> None:
     assert stats["市住建局"].total == 2 and stats["市住建局"].overdue == 2
     assert stats["市工信局"].by_status == {"pending": 3} and stats["市工信局"].overdue == 1
     assert stats["市能源局"].total == 0 and stats["市能源局"].cooperating == 3
+
+
+def test_a_milestone_that_is_only_a_date_is_named_with_its_task() -> None:
+    """A task table's 时间节点 cell ("2019年3月") is a milestone; a line names its task too."""
+    from bot.store.repo.tasks import task_label
+
+    assert task_label("milestone", "加强组织领导", "2019年3月") == "加强组织领导（2019年3月）"
+    assert (
+        task_label("milestone", "加强组织领导", "2024年6月底前完成方案") == "2024年6月底前完成方案"
+    )
+    assert task_label("measure", "加强组织领导", "召开动员大会。") == "加强组织领导"

@@ -24,11 +24,17 @@ from bot.store.models import (
     Task,
     TaskStatus,
 )
+from parser.deadlines import is_bare_date
 
 
 def task_label(kind: str, title: str, text: str) -> str:
-    """A measure's body holds its milestones' sentences; its title is what people recognise."""
-    return title if kind == "measure" and title else text
+    """A measure's body holds its milestones' sentences; its title is what people recognise.
+
+    A milestone that is only a date (a task table's 时间节点 cell) is named with its task.
+    """
+    if kind == "measure" and title:
+        return title
+    return f"{title}（{text}）" if title and is_bare_date(text) else text
 
 
 @dataclass(slots=True)  # not frozen: a frozen __init__ costs ~40 ms per 20k rows
