@@ -20,8 +20,10 @@ from parser.blocks import Block, Paragraph, Table
 from parser.columns import COLUMNS, recognise
 
 _MAX_HEADER_CELL = 12
+# Cells a row may hold beyond one per column: a category cell, a group row.
+_SLACK = 3
 _UNIT_END = re.compile(
-    r"(?:局|委|办|厅|部|院|会|府|中心|公司|集团|室|处|队|站|所|行|社|馆|台|团|联|署|部门|单位"
+    r"(?:局|委|办|厅|部|院|会|府|中心|公司|集团|室|处|队|站|所|行|社|馆|团|联|署|部门|单位"
     r"|街道|街镇|乡镇|园区|专班|办公室|委员会)$"
 )
 _DATE = re.compile(
@@ -48,15 +50,32 @@ def lift_flat_tables(blocks: Sequence[Block]) -> list[Block]:
 
 
 def _cells(blocks: Sequence[Block], start: int) -> list[tuple[int, str]]:
-    """(block index, text) of the non-empty paragraphs from `start` to the next table."""
+    """(index of a cell's last block, text) of the cells from `start` to the next table.
+
+    Where blank lines separate the cells (text exported from Markdown or HTML), the lines
+    between two blank lines are one cell ("海绵城市" / "建设管理"); else each line is one.
+    """
+    blank_separated = start + 1 < len(blocks) and _is_blank(blocks[start + 1])
     out: list[tuple[int, str]] = []
+    joining = False
     for k in range(start, len(blocks)):
         b = blocks[k]
         if not isinstance(b, Paragraph):
             break
-        if b.text.strip():
-            out.append((k, b.text.strip()))
+        text = b.text.strip()
+        if not text:
+            joining = False
+            continue
+        if joining and blank_separated:
+            out[-1] = (k, out[-1][1] + text)
+        else:
+            out.append((k, text))
+        joining = True
     return out
+
+
+def _is_blank(block: Block) -> bool:
+    return isinstance(block, Paragraph) and not block.text.strip()
 
 
 def _table_at(blocks: Sequence[Block], i: int) -> tuple[Table, int] | None:
@@ -89,9 +108,13 @@ def _column_kind(name: str) -> str:
 def _rows(cells: list[tuple[int, str]], kinds: list[str]) -> tuple[list[tuple[str, ...]], int]:
     """Rows from the cells after the header, and how many cells they used."""
     numbers = [k for k, (_, text) in enumerate(cells) if text.isdigit()]
+    width = len(kinds) - 1
     starts: list[int] = []
     expected = 1
     for k in numbers:
+        gap = starts and len(_row_cells([t for _, t in cells[starts[-1] + 1 : k]], stop=False))
+        if gap and gap > width + _SLACK:
+            break  # too far for one row: the table ended and other text follows
         if int(cells[k][1]) == expected:
             starts.append(k)
             expected += 1
@@ -99,10 +122,9 @@ def _rows(cells: list[tuple[int, str]], kinds: list[str]) -> tuple[list[tuple[st
         return [], 0
     rows: list[tuple[str, ...]] = []
     previous = [""] * len(kinds)
-    width = len(kinds) - 1
     for n, s in enumerate(starts):
         stop = starts[n + 1] if n + 1 < len(starts) else min(len(cells), s + 1 + width)
-        body = [text for _, text in cells[s + 1 : stop]]
+        body = _row_cells([text for _, text in cells[s + 1 : stop]])
         if n + 1 == len(starts):
             body = _last_row(body, kinds[1:])
         row, before, after = _align(body, kinds[1:], previous[1:])
@@ -113,6 +135,21 @@ def _rows(cells: list[tuple[int, str]], kinds: list[str]) -> tuple[list[tuple[st
         previous = full
     used = starts[-1] + 1 + len(_last_row([t for _, t in cells[starts[-1] + 1 :]], kinds[1:]))
     return rows, used
+
+
+def _row_cells(body: list[str], stop: bool = True) -> list[str]:
+    """A row's cells as printed: a cell broken after 、 continues in the next paragraph, and
+    cells after a group row ("行动五：…" then a category) belong to the rows that follow."""
+    out: list[str] = []
+    for text in body:
+        if out and out[-1].endswith(("、", "，", ",")):
+            out[-1] += text
+        elif out and stop and _GROUP.match(text):
+            out.append(text)
+            break
+        else:
+            out.append(text)
+    return out
 
 
 def _last_row(body: list[str], kinds: list[str]) -> list[str]:
@@ -183,6 +220,7 @@ def _is_units(text: str) -> bool:
     return (
         bool(parts)
         and "。" not in text
+        and not re.search(r"\d", text)  # "加装电梯700台" is a task, not a unit
         and all(len(p) <= 24 and _UNIT_END.search(p.strip()) for p in parts)
     )
 
