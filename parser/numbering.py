@@ -225,7 +225,10 @@ def split_paragraph(text: str, seq: Counter) -> list[str]:
             and seq.expects(mk)
             and _title_only(folded, last_heading[0], mk.start)
         )
-        in_list = prev == ":" or (inline is not None and mk.number == inline + 1)
+        # After a colon a list starts at 1 ("包括：1.…；2.…"); "实施如下重点项目：16.…" is
+        # the document's own numbering running on, not a list inside the sentence.
+        runs_on = _exactly_next(seq, mk) and mk.number > 1
+        in_list = (prev == ":" and not runs_on) or (inline is not None and mk.number == inline + 1)
         if mk.level == Level.SUB and not right_after_heading and in_list:
             # "包括：1.…；2.…" is a list inside the sentence, not headings.
             inline = mk.number
