@@ -84,6 +84,10 @@ def load(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="The plan
             f"loaded plan {result.plan_id} (version {result.version.number}): "
             f"{result.tasks} tasks from {file.name}"
         )
+        # What an admin should check before reminders go out; on stderr, so scripts that
+        # read the summary line are not disturbed.
+        for w in parsed.warnings:
+            typer.echo(f"warning ({w.kind}): {w}", err=True)
     else:
         typer.echo(
             f"unchanged: this text is stored already as plan {result.plan_id} "
