@@ -24,7 +24,7 @@ _MAX_HEADER_CELL = 12
 _SLACK = 3
 _UNIT_END = re.compile(
     r"(?:局|委|办|厅|部|院|会|府|中心|公司|集团|室|处|队|站|所|行|社|馆|团|联|署|部门|单位"
-    r"|街道|街镇|乡镇|园区|专班|办公室|委员会)$"
+    r"|街道|街镇|乡镇|园区|专班|办公室|委员会|机关|机构)$"
 )
 _DATE = re.compile(
     r"\d{4}\s*年|\d{1,2}\s*月|季度|年底|年内|年中|长期|持续|常态|每年|每月|\d{4}[-.]"
@@ -127,6 +127,7 @@ def _rows(cells: list[tuple[int, str]], kinds: list[str]) -> tuple[list[tuple[st
         body = _row_cells([text for _, text in cells[s + 1 : stop]])
         if n + 1 == len(starts):
             body = _last_row(body, kinds[1:])
+        body = _join_unit_cells(body, sum(k in ("lead", "coop", "resp") for k in kinds))
         row, before, after = _align(body, kinds[1:], previous[1:])
         rows.extend(tuple([g] * len(kinds)) for g in before)
         full = [cells[s][1], *row]
@@ -150,6 +151,20 @@ def _row_cells(body: list[str], stop: bool = True) -> list[str]:
         else:
             out.append(text)
     return out
+
+
+def _join_unit_cells(body: list[str], columns: int) -> list[str]:
+    """More lists of units than unit columns: the last list was printed over two lines."""
+    cells = list(body)
+    while sum(map(_is_units, cells)) > columns:
+        pairs = [
+            k for k in range(len(cells) - 1) if _is_units(cells[k]) and _is_units(cells[k + 1])
+        ]
+        if not pairs:
+            break
+        k = pairs[-1]
+        cells[k : k + 2] = [cells[k].rstrip("、，,") + "、" + cells[k + 1]]
+    return cells
 
 
 def _last_row(body: list[str], kinds: list[str]) -> list[str]:
