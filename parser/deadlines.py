@@ -75,6 +75,13 @@ def _year(m: re.Match[str], _pe: date | None) -> date | None:
     return date(int(m.group(1)), 12, 31)
 
 
+def _years_from(m: re.Match[str], _pe: date | None) -> date | None:
+    """ "2012年起5年内": the fifth year counted from 2012, i.e. the end of 2016."""
+    n = m.group(2)
+    count = int(n) if n.isdigit() else _CN_NUM.get(n, 10 if n == "十" else 0)
+    return date(int(m.group(1)) + count - 1, 12, 31) if 0 < count <= 30 else None
+
+
 def _five_year(m: re.Match[str], pe: date | None) -> date | None:
     n = 10 + _CN_NUM[m.group(1)]
     # 十四五 = 2021–2025: plan n ends in 1955 + 5n.
@@ -85,6 +92,10 @@ Strategy = tuple[re.Pattern[str], Callable[[re.Match[str], date | None], date | 
 
 STRATEGIES: tuple[Strategy, ...] = (
     (re.compile(_YEAR + r"\s*年?\s*[—\-~至到]\s*" + _Y), _range),
+    (
+        re.compile(_Y + r"(?:起|开始)\s*(\d{1,2}|[一二三四五六七八九十])\s*年(?:内|间|时间内?)"),
+        _years_from,
+    ),
     (re.compile(_Y + r"(\d{1,2})\s*月(\d{1,2})\s*[日号]"), _exact),
     (re.compile(_Y + r"(\d{1,2})\s*月份?(底|末|上旬|中旬|下旬)?"), _month),
     (re.compile(_Y + r"(?:第)?([一二三四1-4])季度(?:末|底)?"), _quarter),
