@@ -12,7 +12,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from parser.units import LABEL, is_clause_sentence, looks_like_clause
+from parser.units import LABEL, is_clause_sentence, is_unit_list, looks_like_clause
 
 _LABELLED = re.compile(rf"(?:^|(?<=[。；\n]))\s*({LABEL}[^\n]*)")
 # "各县（市、区）政府配合落实。" after a measure's text or its bracketed clause.
@@ -75,7 +75,10 @@ def find_clauses(text: str, start: int, end: int) -> list[Clause]:
 
     for o, c in bracket_groups(text, start, end):
         content = text[o + 1 : c]
-        if looks_like_clause(content):
+        after_sentence = o > start and text[o - 1] in "。；;！!\n"
+        if looks_like_clause(content) or (after_sentence and is_unit_list(content)):
+            # "…新型经营主体。（省农业农村厅）": a bracket of units alone after a sentence
+            # names who is responsible; after a name it is another name ("组织部（公务员局）").
             add(o, c + 1, content)
     for m in _LABELLED.finditer(text, start, end):
         if not covered[m.start(1) - start]:

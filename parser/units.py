@@ -150,6 +150,14 @@ class UnitNames:
         return out
 
 
+def is_unit_list(content: str) -> bool:
+    """Whether text is nothing but unit names ("省农业农村厅", "市商务局、市财政局")."""
+    items = [clean_unit(u) for u in split_units(content, "、，, ")]
+    return bool(items) and all(
+        u and len(u) <= 20 and _UNIT_SUFFIX.search(_LEAD_MARK.sub("", u)) for u in items
+    )
+
+
 def looks_like_unit(name: str) -> bool:
     """Whether a name ends the way department names end (…局, …厅, …委员会, …政府)."""
     return bool(_UNIT_SUFFIX.search(name))
