@@ -1,27 +1,33 @@
 """Chat text -> Intent, without looking anything up.
 
-`parse_intent` recognises the commands of issue 5 in Chinese, tolerant of full-width
-characters (NFKC), missing spaces and the id spellings people actually type
-("3.4.2", "3.4-2", "３．４．２", "T3.4.2", "3。4。2"). It never decides whether the
-sender may do it or whether the task exists: that is the conversation's job.
+`parse_intent` reads the whole message: commands ("完成 3.4.2"), but also sentences
+with ids anywhere ("5.2完成了", "关于4.1：已办结", "2.3、2.4均已完成"), the command word
+after the id ("3.8.3 销号"), extension requests in a sentence ("申请2.3延期到明年3月底，
+原因是…"), take-backs ("撤回 3.8.3", "刚才报错了"), acknowledgements ("收到", "好的")
+and numbered answers ("1"). What a sentence says happened (done, partly done,
+planned, not yet, under way; percentages in digits or words) comes from
+`bot.chatwords`; dates, also relative ones, from `bot.reldates`. It never decides
+whether the sender may do it or whether the task exists: that is the conversation's job.
 
-A message that is not a command becomes `FreeText`; `TaskMatcher` (in bot/matching.py,
-re-exported here) ranks the sender's open tasks against it and guesses the status
-word, so the bot can ask "是否报送 3.8.3 已完成？".
+A message with no id and no command becomes `FreeText`; `TaskMatcher` (bot/matching.py,
+re-exported here) ranks the sender's tasks against it, so the bot can ask first.
 """
 
 from __future__ import annotations
 
-import calendar as _calendar
 import re
 from dataclasses import dataclass
 from datetime import date
-from types import MappingProxyType
 
+from bot import chatwords as cw
 from bot.matching import Candidate, MatchResult, TaskMatcher
+from bot.reldates import find_date
 
 __all__ = [
+    "Ack",
     "ApproveExtension",
+    "Batch",
+    "Choice",
     "Candidate",
     "Close",
     "Confirm",
@@ -41,6 +47,7 @@ __all__ = [
     "Stats",
     "TaskMatcher",
     "Urge",
+    "Withdraw",
     "normalize_task_id",
     "normalize_text",
     "parse_date",
@@ -71,11 +78,16 @@ class Done:
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """进度 ID [60%] [说明]: a progress report (a percent, a note, or both)."""
+    """进度 ID [60%] [说明]: a progress report (a percent, a note, or both).
+
+    `stage` says what the sentence said when it was not a bare command: partial,
+    ongoing, planned or not_started (see bot.chatwords); "" for 进度 ID 60%.
+    """
 
     task_id: str
     percent: int | None
     note: str = ""
+    stage: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,9 +157,40 @@ class Urge:
 
 @dataclass(frozen=True, slots=True)
 class Confirm:
-    """是 / 否 answering the bot's last question."""
+    """是 / 否 answering the bot's last question.
+
+    `soft`: 好的 / 嗯 / OK — a yes when a question is pending, an acknowledgement when not.
+    """
 
     yes: bool
+    soft: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """"1", "选2", "第二个": picks one of the numbered options the bot offered."""
+
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """收到 / 谢谢 / 明白: nothing to do but answer politely."""
+
+
+@dataclass(frozen=True, slots=True)
+class Withdraw:
+    """撤回 [ID…] / "刚才报错了": take back one's own last report (no ids: the latest)."""
+
+    task_ids: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One message about several tasks ("2.3、2.4均已完成"): each item is handled in turn."""
+
+    items: tuple[Done | Progress | Extend | Close | ApproveExtension | RejectExtension | Return, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,121 +228,97 @@ Intent = (
     | RejectExtension
     | Urge
     | Confirm
+    | Choice
+    | Ack
+    | Withdraw
+    | Batch
     | Malformed
     | FreeText
 )
 
 
-# -- normalisation ------------------------------------------------------------------------------
 
-# Full-width ASCII (Ｕ+FF01–FF5E: digits, letters, ．－％／) folds to ASCII and the
-# ideographic space to a space, as NFKC would; but Chinese punctuation stays, because
-# what follows a command is stored as the note and should read as the sender wrote it.
-_KEEP = "，：；！？（）"
-_FOLD = MappingProxyType(
-    {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F) if chr(c) not in _KEEP} | {0x3000: 0x20}
-)
-# Dot-like marks people type between id or date parts (3。4。2, 3、4、2).
-_DOTS_BETWEEN_DIGITS = re.compile(r"(?<=\d)\s?[。、·・]\s?(?=\d)")
+# -- normalisation ------------------------------------------------------------------------------
 
 
 def normalize_text(text: str) -> str:
-    """Fold full-width digits/letters/symbols, dots between digits, runs of spaces; trim."""
-    t = _DOTS_BETWEEN_DIGITS.sub(".", text.translate(_FOLD))
-    return re.sub(r"\s+", " ", t).strip()
+    """Fold full-width digits/letters/symbols, drop emoji, collapse spaces; trim.
 
-
-# A trailing "." is allowed ("完成 3.4.2。" after NFKC), a fourth level ("3.4.2.1") is not.
-_ID = r"(?<![0-9A-Za-z.])(?:[Tt]?\d{1,2}(?:\s?[.\-]\s?\d{1,3}){1,2}|[Gg]\d{1,3})(?!\d|\.\d)"
-_ID_RE = re.compile(_ID)
-_ID_AT = re.compile(r"[\s:,，：]*(" + _ID + r")")
+    Dots between digits are left alone: `chatwords.read_task_ids` decides whether "、"
+    joins id parts ("3、4、2") or separates ids ("2.3、2.4").
+    """
+    return cw.fold(text)
 
 
 def normalize_task_id(raw: str) -> str | None:
-    """'T3.4-2', '３．４．２', 'g1' -> '3.4.2', '3.4.2', 'G1'; None if it is not an id."""
-    t = normalize_text(raw)
-    m = _ID_RE.fullmatch(t)
-    if m is None:
+    """'T3.4-2', '３．４．２', 'g1' -> '3.4.2', '3.4.2', 'G1'; None if it is not one id."""
+    t = cw.fold(raw)
+    spans = cw.id_spans(t)
+    if len(spans) != 1:
         return None
-    t = re.sub(r"\s", "", t)
-    if t[0] in "Gg":
-        return "G" + str(int(t[1:]))
-    t = t.lstrip("Tt").replace("-", ".")
-    return ".".join(str(int(p)) for p in t.split("."))
-
-
-# -- dates ------------------------------------------------------------------------------------
-
-_DATE_RES = (
-    # 2024年6月30日, 2024年6月底, 2024年6月 (end of month), 2024年底
-    re.compile(
-        r"(?P<y>\d{4})\s*年\s*(?:(?P<m>\d{1,2})\s*月\s*(?:(?P<d>\d{1,2})(?!\d)\s*[日号]?"
-        r"|(?P<end>底|末))?|(?P<yend>底|末))"
-    ),
-    # 2024-06-30, 2024/6/30, 2024.6.30
-    re.compile(r"(?<!\d)(?P<y>\d{4})\s*([-/.])\s*(?P<m>\d{1,2})\s*\2\s*(?P<d>\d{1,2})(?!\d)"),
-    # 6月30日, 6月底 and 6/30: only forms that cannot be a number like "1.5" in a reason
-    re.compile(
-        r"(?<![\d.])(?P<m>\d{1,2})\s*月\s*(?:(?P<d>\d{1,2})(?!\d)\s*[日号]?|(?P<end>底|末))"
-    ),
-    re.compile(r"(?<![\d./-])(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\d/])"),
-    # Anything else that looks like an attempt at a date, to name it as malformed.
-    re.compile(r"(?<!\d)\d{4}\s*[-/.年]\s*\d{1,3}(?:\s*[-/.月]\s*\d{0,3}[日号]?)?"),
-)
+    start, end, keys = spans[0]
+    if start != 0 or end != len(t) or len(keys) != 1:
+        return None
+    return keys[0]
 
 
 def parse_date(text: str, today: date | None = None) -> tuple[date | None, str, str]:
-    """Find the first date in `text`: (date, problem, matched text).
-
-    Accepts 2024-06-30, 2024/6/30, 2024.6.30, 2024年6月30日, 2024年6月底, 2024年6月 and
-    2024年底 (ends of month/year). Without a year (6月30日, 6/30), `today` decides (this
-    year, or next if already past); with no `today` that is `date_without_year`.
-    problem is "" on success, `missing_date` when nothing looks like a date, `bad_date`
-    for 2024-02-30, 2024-13-01 or 2024-6.
-    """
-    t = normalize_text(text)
-    hits = [(m.start(), i, m) for i, rx in enumerate(_DATE_RES) if (m := rx.search(t))]
-    if not hits:
-        return None, "missing_date", ""
-    _, which, m = min(hits, key=lambda h: (h[0], h[1]))
-    raw = m.group(0).strip()
-    if which == len(_DATE_RES) - 1:
-        return None, "bad_date", raw
-    groups = m.groupdict()
-    if groups.get("y") is None:
-        if today is None:
-            return None, "date_without_year", raw
-        year = today.year
-    else:
-        year = int(groups["y"])
-    if groups.get("yend"):
-        return date(year, 12, 31), "", raw
-    month = int(groups["m"]) if groups.get("m") else 12
-    if not 1 <= month <= 12:
-        return None, "bad_date", raw
-    last = _calendar.monthrange(year, month)[1]
-    day = last if groups.get("d") is None else int(groups["d"])
-    try:
-        found = date(year, month, day)
-    except ValueError:
-        return None, "bad_date", raw
-    if groups.get("y") is None and today is not None and found < today:
-        try:
-            found = found.replace(year=year + 1)
-        except ValueError:  # 2月29日 with next year not a leap year
-            return None, "bad_date", raw
-    return found, "", raw
+    """The first date in `text`: (date, problem, matched text); see `reldates.find_date`."""
+    return find_date(normalize_text(text), today)
 
 
-# -- commands ---------------------------------------------------------------------------------
+# -- short replies ------------------------------------------------------------------------------
 
-_YES = frozenset({"是", "是的", "对", "对的", "确认", "好", "好的", "嗯", "y", "yes", "ok"})
-_NO = frozenset({"否", "不", "不是", "不对", "取消", "算了", "n", "no"})
-_HELP = frozenset({"帮助", "help", "?", "？", "菜单", "怎么用"})
-_MY_TASKS = frozenset({"任务", "我的任务", "查看任务", "任务列表"})
+_YES = frozenset({"是", "是的", "对", "对的", "确认", "确定", "没错", "正确", "y", "yes", "是是"})
+_SOFT_YES = frozenset(
+    {"好", "好的", "嗯", "嗯嗯", "行", "可以", "ok", "okay", "没问题", "好滴", "好嘞", "可"}
+)
+_NO = frozenset(
+    {"否", "不", "不是", "不对", "取消", "算了", "n", "no", "不用", "不用了", "不要", "先不要"}
+)
+_HELP = frozenset({"帮助", "help", "?", "？", "菜单", "怎么用", "使用说明", "如何使用"})
+_MY_TASKS = frozenset(
+    {"任务", "我的任务", "查看任务", "任务列表", "我们的任务", "本单位任务", "我单位任务"}
+)
+_ACK = re.compile(
+    r"^(?:好的?|嗯+|ok|行)?[,， ]*"
+    r"(?:收到了?|已收到|明白了?|知道了|了解了?|已阅|已知悉|知悉|谢谢(?:提醒)?|感谢|多谢|辛苦了?)"
+    r"(?:[,， ]*(?:谢谢|感谢|辛苦了?|马上办|马上落实|抓紧办理|抓紧落实|会抓紧|我们抓紧|明白))*$"
+)
+_CHOICE = re.compile(r"^(?:选|选择|是|第)?\s*([1-9]|[一二三四五六七八九])\s*(?:个|项|号|条)?$")
+_CN_DIGIT = {c: i + 1 for i, c in enumerate("一二三四五六七八九")}
 _TRAILING_PUNCT = " 。.!！?？~～,，"
-# Longest first, so that 批准延期 is not read as 延期 with junk in front (it starts
-# differently anyway) and 我的任务 is not read as 我 + 的任务.
+
+
+def _short_reply(bare: str) -> Intent | None:
+    if bare in _HELP:
+        return Help()
+    if not bare:
+        return Ack()  # only emoji: 👍
+    if bare in _YES:
+        return Confirm(True)
+    if bare in _SOFT_YES:
+        return Confirm(True, soft=True)
+    if bare in _NO:
+        return Confirm(False)
+    if bare in _HELP:
+        return Help()
+    if bare in _MY_TASKS:
+        return MyTasks()
+    if bare == "统计":
+        return Stats()
+    if _ACK.match(bare):
+        return Ack()
+    m = _CHOICE.match(bare)
+    if m is not None:
+        g = m.group(1)
+        return Choice(int(g) if g.isdigit() else _CN_DIGIT[g])
+    return None
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+# Longest first, so that 批准延期 is not read as 延期 with junk in front.
 _COMMANDS = (
     "批准延期",
     "驳回延期",
@@ -311,93 +330,201 @@ _COMMANDS = (
     "销号",
     "退回",
     "催办",
+    "撤回",
 )
-_PERCENT_RE = re.compile(r"(?<![\d.])(\d{1,4}(?:\.\d+)?)\s*%")
-_EXT_SEP = re.compile(r"^(?:延期|延长|推迟)?\s*(?:至|到)\s*")
-
-
-def _take_id(rest: str) -> tuple[str | None, str]:
-    m = _ID_AT.match(rest)
-    if m is None:
-        return None, rest
-    return normalize_task_id(m.group(1)), rest[m.end() :]
+# Between ids in a list, and between the ids and what follows.
+_SEPS = " ,，:：;；、.。和及与/"
+_EXT_WORD = re.compile(r"延期|延长|推迟|顺延|延后|宽限")
+_APPROVE = re.compile(r"批准延期|同意延期|准予延期|同意[^，。；]{0,12}延期|延期[^，。；]{0,4}(?:同意|批准)")
+_REJECT = re.compile(
+    r"驳回延期|不同意延期|不予延期|不批准延期|不同意[^，。；]{0,12}延期|驳回[^，。；]{0,12}延期"
+    r"|延期[^，。；]{0,4}(?:驳回|不予批准|不同意)"
+)
+_WITHDRAW = re.compile(
+    r"撤回|撤销(?:报送|上报|刚才|此前|之前|上一条)|报错了?|发错了?|误报|错报|弄错了?|搞错了?|填错了?|"
+    r"点错了?|作废|不算数?$"
+)
+_ASKED_CLOSE = re.compile(r"(?:请|申请|请求|请予|请予以)\s*销号")
+_QUESTION = re.compile(r"[?？]|吗$|怎么样|如何|什么时候|多少|哪些|几个|是否|啥|查看|查询|查一下|看看")
+_OVERDUE_QUERY = re.compile(r"^(?:请|帮我|麻烦)?\s*(?:查看|查询|查一下|看看|看一下|列出|统计)?")
+_STATS_WORDS = re.compile(r"^(?:请|帮我)?(?:统计|汇总|总体情况|整体情况|完成情况统计|总体进展|整体进展)")
+_URGE_WORDS = re.compile(r"^(?:请|帮我|麻烦)?\s*(?:催办|催一下|催促|督促一下|督办)(?:一下)?")
+_REASON = re.compile(r"(?:原因(?:是|为|如下)?|理由(?:是|为)?|因为|由于)\s*[:：]?\s*")
+_EXT_VERB = re.compile(
+    r"(?:特此)?(?:申请|请求|拟|需要|需)?\s*(?:将)?\s*(?:完成时限|时限|期限|完成时间)?\s*"
+    r"(?:延期|延长|推迟|顺延|延后|宽限)\s*(?:完成)?\s*(?:至|到)?"
+)
 
 
 def _clean(s: str) -> str:
     # Drop the separators people put between arguments: "完成 3.4.2，已建成" -> "已建成".
-    return s.strip(" ,，:：;；.。!！")
+    return s.strip(" ,，:：;；.。!！、")
 
 
-def parse_intent(text: str, today: date | None = None) -> Intent:
-    """Turn one chat message into an Intent. `today` only resolves dates without a year."""
-    t = normalize_text(text)
-    bare = t.strip(_TRAILING_PUNCT).lower()
-    if bare in _YES:
-        return Confirm(True)
-    if bare in _NO:
-        return Confirm(False)
-    if bare in _HELP or t in _HELP:
-        return Help()
-    if bare in _MY_TASKS:
-        return MyTasks()
-    if bare == "统计":
-        return Stats()
+def _lead_ids(rest: str) -> tuple[list[str], str, bool]:
+    """Ids at the start of `rest` (after separators): (ids, what follows, something else
+    stood first). "3.4.2、3.4.3 已建成" -> (["3.4.2", "3.4.3"], " 已建成", False)."""
+    keys: list[str] = []
+    pos = 0
+    for start, end, found in cw.id_spans(rest):
+        if rest[pos:start].strip(_SEPS + "T"):
+            break
+        keys += [k for k in found if k not in keys]
+        pos = end
+    return keys, rest[pos:], not keys and bool(rest.strip(_SEPS))
 
-    cmd = next((c for c in _COMMANDS if t.startswith(c)), None)
-    if cmd is None:
-        return FreeText(t)
-    rest = t[len(cmd) :].strip()
 
+def _many(
+    items: list[Done | Progress | Extend | Close | ApproveExtension | RejectExtension | Return],
+) -> Intent:
+    return items[0] if len(items) == 1 else Batch(tuple(items))
+
+
+def _progress(key: str, after: str, note_whole: bool = False) -> Progress | Malformed:
+    """进度 ID … : a bare number is a percent; "60% 已签约" keeps the words after it."""
+    if after.isdigit() and int(after) <= 100:
+        return Progress(key, int(after), "")  # "进度 3.4.2 60": the % was forgotten
+    value, raw = cw.read_percent(after)
+    if value is None:
+        return Progress(key, None, after)
+    if value > 100:
+        return Malformed("进度", "bad_percent", raw)
+    note = _clean(after[len(raw) :]) if after.startswith(raw) and not note_whole else after
+    return Progress(key, round(value), note)
+
+
+def _extension(keys: list[str], text: str, today: date | None) -> Intent:
+    """延期: the date anywhere, the reason after 原因/因为, or whatever else is left."""
+    if not keys:
+        return Malformed("延期", "missing_id")
+    body = cw.strip_ids(text)
+    when, problem, raw = find_date(body, today)
+    if when is None:
+        return Malformed("延期", problem, raw or _clean(_EXT_VERB.sub("", body, count=1)))
+    reason = ""
+    m = _REASON.search(body)
+    if m is not None:
+        reason = _clean(body[m.end() :].replace(raw, " ", 1))
+    if not reason:
+        rest = body.replace(raw, " ", 1)
+        rest = _EXT_VERB.sub(" ", rest, count=1)
+        rest = re.sub(r"^\s*(?:关于|申请)\s*", "", rest)
+        reason = _clean(re.sub(r"^[\s,，:：]*(?:至|到)", "", rest))
+        reason = re.sub(r"\s+", " ", reason)
+    if not reason:
+        return Malformed("延期", "missing_reason")
+    return _many([Extend(k, when, reason) for k in keys])
+
+
+def _command(cmd: str, rest: str, today: date | None, whole: str) -> Intent:
+    """A message that starts with a command word (or ids and then one)."""
+    rest = rest.strip()
     if cmd == "逾期":
         return Overdue(_clean(rest) or None)
     if cmd == "催办":
-        dept = _clean(rest)
+        dept = _clean(re.sub(r"^一下", "", rest))
         return Urge(dept) if dept else Malformed(cmd, "missing_department")
     if cmd == "统计":
-        # "统计一下各部门" and the like: still a statistics request.
-        return Stats()
-
-    task_id, after = _take_id(rest)
-    if task_id is None:
+        return Stats()  # "统计一下各部门": still a statistics request
+    keys, after, other_first = _lead_ids(rest)
+    if cmd == "撤回":
+        return Withdraw(tuple(keys or cw.read_task_ids(rest)), _clean(after))
+    if not keys:
         # "完成了充电桩建设" is a sentence, not a command with a missing id.
         if rest and cmd in ("完成", "进度"):
-            return FreeText(t)
-        return Malformed(cmd, "missing_id" if not rest else "bad_id", rest)
+            return _sentence(whole, today)
+        return Malformed(cmd, "bad_id" if other_first else "missing_id", rest)
     after = _clean(after)
-
     if cmd == "完成":
-        return Done(task_id, after)
+        value, _raw = cw.read_percent(after)
+        if value is not None and value < 100:
+            # "完成 3.4.2 80%": eighty percent is progress, not completion.
+            return _many([Progress(k, round(value), after, cw.PARTIAL) for k in keys])
+        return _many([Done(k, after) for k in keys])
     if cmd == "销号":
-        return Close(task_id)
+        return _many([Close(k) for k in keys])
     if cmd == "批准延期":
-        return ApproveExtension(task_id)
+        return _many([ApproveExtension(k) for k in keys])
     if cmd == "驳回延期":
-        return RejectExtension(task_id, after)
+        return _many([RejectExtension(k, after) for k in keys])
     if cmd == "退回":
-        return Return(task_id, after) if after else Malformed(cmd, "missing_reason")
+        if not after:
+            return Malformed(cmd, "missing_reason")
+        return _many([Return(k, after) for k in keys])
     if cmd == "进度":
         if not after:
-            return ProgressQuery(task_id)
-        if after.isdigit() and int(after) <= 100:
-            return Progress(task_id, int(after), "")  # "进度 3.4.2 60": the % was forgotten
-        pm = _PERCENT_RE.search(after)
-        if pm is None:
-            return Progress(task_id, None, after)
-        pct = float(pm.group(1))
-        if pct > 100:
-            return Malformed(cmd, "bad_percent", pm.group(0))
-        # "进度 3.4.2 60% 已签约" keeps the words after the figure; "已完成60%，…" is
-        # a sentence, kept whole as the note.
-        note = _clean(after[pm.end() :]) if pm.start() == 0 else after
-        return Progress(task_id, round(pct), note)
-    # 延期 ID DATE 原因
-    after = _EXT_SEP.sub("", after)
-    new_due, problem, raw = parse_date(after, today)
-    if new_due is None:
-        return Malformed(cmd, problem, raw or after)
-    if not after.startswith(raw):
-        # Something before the date ("延期 3.4.2 因故 2024-06-30"): the reason came first.
-        reason = _clean(after.replace(raw, " ", 1))
-    else:
-        reason = _clean(after[len(raw) :])
-    return Extend(task_id, new_due, reason) if reason else Malformed(cmd, "missing_reason")
+            return ProgressQuery(keys[0])
+        items = [_progress(k, after) for k in keys]
+        bad = next((i for i in items if isinstance(i, Malformed)), None)
+        if bad is not None:
+            return bad
+        return _many([i for i in items if isinstance(i, Progress)])
+    return _extension(keys, whole, today)
+
+
+def _sentence(t: str, today: date | None) -> Intent:
+    """A message that is not a command: read what it says about which tasks."""
+    keys = cw.read_task_ids(t)
+    core = cw.strip_ids(t)
+    if keys:
+        if _REJECT.search(core):
+            reason = _clean(_REJECT.sub(" ", core, count=1))
+            return _many([RejectExtension(k, reason) for k in keys])
+        if _APPROVE.search(core):
+            return _many([ApproveExtension(k) for k in keys])
+        if _WITHDRAW.search(core):
+            return Withdraw(tuple(keys), t)
+        if _EXT_WORD.search(core):
+            return _extension(keys, t, today)
+        reading = cw.read_status(core)
+        if reading.percent is not None and reading.percent > 100:
+            return Malformed("进度", "bad_percent", cw.read_percent(core)[1])
+        if _QUESTION.search(core) and reading.kind in (None, cw.ONGOING):
+            return ProgressQuery(keys[0])  # "3.8.3进展如何？"
+        if reading.kind == cw.DONE:
+            return _many([Done(k, t) for k in keys])
+        if reading.kind is not None:
+            return _many([Progress(k, reading.percent, t, reading.kind) for k in keys])
+        if _QUESTION.search(core) or not _clean(core.replace("关于", "")):
+            return ProgressQuery(keys[0])
+        if _ASKED_CLOSE.search(core):
+            return _many([Done(k, t) for k in keys])
+        return _many([Progress(k, None, t) for k in keys])
+    if _WITHDRAW.search(t) and len(t) <= 40:
+        return Withdraw((), t)
+    if "逾期" in t and (_QUESTION.search(t) or t.startswith("逾期") or len(t) <= 12):
+        return Overdue(_clean(t) or None)
+    if _STATS_WORDS.match(t):
+        return Stats()
+    m = _URGE_WORDS.match(t)
+    if m is not None:
+        dept = _clean(t[m.end() :])
+        return Urge(dept) if dept else Malformed("催办", "missing_department")
+    return FreeText(t)
+
+
+def parse_intent(text: str, today: date | None = None) -> Intent:
+    """Turn one chat message into an Intent. `today` resolves relative dates."""
+    t = normalize_text(text)
+    bare = t.strip(_TRAILING_PUNCT).lower()
+    short = Help() if t in _HELP else _short_reply(bare)
+    if short is not None:
+        return short
+    cmd = next((c for c in _COMMANDS if t.startswith(c)), None)
+    if cmd is not None:
+        return _command(cmd, t[len(cmd) :], today, t)
+    # The command word after the ids: "3.8.3 销号", "2.3、2.4 完成", "3.4.2进度60%".
+    keys, after, _ = _lead_ids(re.sub(r"^(?:关于|针对)", "", t))
+    head = after.lstrip(_SEPS)
+    if keys:
+        cmd = next((c for c in _COMMANDS if head.startswith(c)), None)
+        if cmd in ("完成", "进度"):
+            tail = head[len(cmd) :]
+            # "3.8.3完成了" / "3.8.3完成情况如何" are sentences; "3.8.3 完成 已验收" a command.
+            if cmd == "完成" and (not tail.strip(_TRAILING_PUNCT) or tail[:1] in " ，,:："):
+                return _many([Done(k, _clean(tail)) for k in keys])
+            if cmd == "进度" and (not tail.strip() or cw.read_percent(tail)[0] is not None):
+                return _command(cmd, " ".join(keys) + " " + tail, today, t)
+        elif cmd in ("销号", "退回", "批准延期", "驳回延期", "撤回"):
+            return _command(cmd, " ".join(keys) + " " + head[len(cmd) :], today, t)
+    return _sentence(t, today)

@@ -98,7 +98,9 @@ def test_normalize_task_id(raw: str, expected: str | None) -> None:
         ("延期 3.4.2 2024-13-01 原因", Malformed("延期", "bad_date", "2024-13-01")),
         ("延期 3.4.2 2024年6月31日 原因", Malformed("延期", "bad_date", "2024年6月31日")),
         ("延期 3.4.2 2024-6 原因", Malformed("延期", "bad_date", "2024-6")),
-        ("延期 3.4.2 下个月 原因", Malformed("延期", "missing_date", "下个月 原因")),
+        # Relative dates resolve against today (2024-05-01): the end of next month.
+        ("延期 3.4.2 下个月 原因", Extend("3.4.2", date(2024, 6, 30), "原因")),
+        ("延期 3.4.2 原因", Malformed("延期", "missing_date", "原因")),
         ("延期 3.4.2 2024-06-30", Malformed("延期", "missing_reason")),
         ("延期", Malformed("延期", "missing_id")),
         ("延期 abc 2024-06-30 x", Malformed("延期", "bad_id", "abc 2024-06-30 x")),
