@@ -130,7 +130,9 @@ _CN_NUM = "零〇一二两三四五六七八九十百点"
 _PERCENT_DIGITS = re.compile(r"(?<![\d.])(\d{1,4}(?:\.\d+)?)\s*[%％]")
 _PERCENT_WORDS = re.compile(rf"百分之\s*([\d.]+|[{_CN_NUM}]+)")
 # "八成", "九成以上": tenths; a numeral must precede 成 ("完成" is no number).
-_TENTHS = re.compile(r"(?<![一二三四五六七八九十\d])([一二三四五六七八九]|\d)\s*成(?!本|果|员|立|绩|效)")
+_TENTHS = re.compile(
+    r"(?<![一二三四五六七八九十\d])([一二三四五六七八九]|\d)\s*成(?!本|果|员|立|绩|效)"
+)
 _HALF = re.compile(r"(?:完成|完成了|进度|过)\s*(?:一半|过半|半数)")
 
 
@@ -208,7 +210,9 @@ _ONGOING = re.compile(
     r"加快推进|抓紧|加紧|持续推进|仍在|还在|推进|进展|开工|启动|已开展"
 )
 # "已" close before a done word makes it past: 已完成, 已经全部完成, 已于6月底前完成.
-_PAST_DONE = re.compile(r"(?:已|已经|均已|都已|全部|顺利|圆满|如期|按期|按时)[^，,。；;]{0,12}?" + _DONE_WORD)
+_PAST_DONE = re.compile(
+    r"(?:已|已经|均已|都已|全部|顺利|圆满|如期|按期|按时)[^，,。；;]{0,12}?" + _DONE_WORD
+)
 _DONE_AFTER = re.compile(_DONE_WORD + r"\s*(?:了|啦|咯)")
 _CLAUSES = re.compile(r"[，,。；;！!\n]")
 
@@ -259,7 +263,7 @@ def read_status(text: str) -> Reading:
     "还没有完成" under way. A done clause next to an under-way one ("已完成招标，正在施工")
     is partial. 100% is done.
     """
-    value, raw = read_percent(text)
+    value, _raw = read_percent(text)
     percent = None if value is None else round(value)
     kinds = [k for c in _CLAUSES.split(text) if (k := _clause_kind(c.strip())) is not None]
     if percent is not None:
@@ -274,10 +278,8 @@ def read_status(text: str) -> Reading:
         # "尚未启动" wins over a plan to finish ("尚未启动，计划下月完成").
         return Reading(NOT_STARTED)
     if DONE in kinds:
-        rest = [k for k in kinds if k != DONE]
-        if not rest:
-            return Reading(DONE)
-        return Reading(PARTIAL if PARTIAL in rest or ONGOING in rest else PARTIAL)
+        # Done next to anything still under way or planned: part of the work is done.
+        return Reading(DONE if all(k == DONE for k in kinds) else PARTIAL)
     for k in (PARTIAL, PLANNED, ONGOING):
         if k in kinds:
             return Reading(k)

@@ -27,8 +27,8 @@ __all__ = [
     "Ack",
     "ApproveExtension",
     "Batch",
-    "Choice",
     "Candidate",
+    "Choice",
     "Close",
     "Confirm",
     "Done",
@@ -70,10 +70,11 @@ class Help:
 
 @dataclass(frozen=True, slots=True)
 class Done:
-    """完成 ID [说明]."""
+    """完成 ID [说明]. `worded`: said in a sentence ("3.8.3已完成"), not the command form."""
 
     task_id: str
     note: str = ""
+    worded: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +169,7 @@ class Confirm:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """"1", "选2", "第二个": picks one of the numbered options the bot offered."""
+    """ "1", "选2", "第二个": picks one of the numbered options the bot offered."""
 
     number: int
 
@@ -190,7 +191,9 @@ class Withdraw:
 class Batch:
     """One message about several tasks ("2.3、2.4均已完成"): each item is handled in turn."""
 
-    items: tuple[Done | Progress | Extend | Close | ApproveExtension | RejectExtension | Return, ...]
+    items: tuple[
+        Done | Progress | Extend | Close | ApproveExtension | RejectExtension | Return, ...
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +238,6 @@ Intent = (
     | Malformed
     | FreeText
 )
-
 
 
 # -- normalisation ------------------------------------------------------------------------------
@@ -335,7 +337,9 @@ _COMMANDS = (
 # Between ids in a list, and between the ids and what follows.
 _SEPS = " ,，:：;；、.。和及与/"
 _EXT_WORD = re.compile(r"延期|延长|推迟|顺延|延后|宽限")
-_APPROVE = re.compile(r"批准延期|同意延期|准予延期|同意[^，。；]{0,12}延期|延期[^，。；]{0,4}(?:同意|批准)")
+_APPROVE = re.compile(
+    r"批准延期|同意延期|准予延期|同意[^，。；]{0,12}延期|延期[^，。；]{0,4}(?:同意|批准)"
+)
 _REJECT = re.compile(
     r"驳回延期|不同意延期|不予延期|不批准延期|不同意[^，。；]{0,12}延期|驳回[^，。；]{0,12}延期"
     r"|延期[^，。；]{0,4}(?:驳回|不予批准|不同意)"
@@ -345,9 +349,13 @@ _WITHDRAW = re.compile(
     r"点错了?|作废|不算数?$"
 )
 _ASKED_CLOSE = re.compile(r"(?:请|申请|请求|请予|请予以)\s*销号")
-_QUESTION = re.compile(r"[?？]|吗$|怎么样|如何|什么时候|多少|哪些|几个|是否|啥|查看|查询|查一下|看看")
+_QUESTION = re.compile(
+    r"[?？]|吗$|怎么样|如何|什么时候|多少|哪些|几个|是否|啥|查看|查询|查一下|看看"
+)
 _OVERDUE_QUERY = re.compile(r"^(?:请|帮我|麻烦)?\s*(?:查看|查询|查一下|看看|看一下|列出|统计)?")
-_STATS_WORDS = re.compile(r"^(?:请|帮我)?(?:统计|汇总|总体情况|整体情况|完成情况统计|总体进展|整体进展)")
+_STATS_WORDS = re.compile(
+    r"^(?:请|帮我)?(?:统计|汇总|总体情况|整体情况|完成情况统计|总体进展|整体进展)"
+)
 _URGE_WORDS = re.compile(r"^(?:请|帮我|麻烦)?\s*(?:催办|催一下|催促|督促一下|督办)(?:一下)?")
 _REASON = re.compile(r"(?:原因(?:是|为|如下)?|理由(?:是|为)?|因为|由于)\s*[:：]?\s*")
 _EXT_VERB = re.compile(
@@ -482,13 +490,13 @@ def _sentence(t: str, today: date | None) -> Intent:
         if _QUESTION.search(core) and reading.kind in (None, cw.ONGOING):
             return ProgressQuery(keys[0])  # "3.8.3进展如何？"
         if reading.kind == cw.DONE:
-            return _many([Done(k, t) for k in keys])
+            return _many([Done(k, t, worded=True) for k in keys])
         if reading.kind is not None:
             return _many([Progress(k, reading.percent, t, reading.kind) for k in keys])
         if _QUESTION.search(core) or not _clean(core.replace("关于", "")):
             return ProgressQuery(keys[0])
         if _ASKED_CLOSE.search(core):
-            return _many([Done(k, t) for k in keys])
+            return _many([Done(k, t, worded=True) for k in keys])
         return _many([Progress(k, None, t) for k in keys])
     if _WITHDRAW.search(t) and len(t) <= 40:
         return Withdraw((), t)
@@ -501,6 +509,12 @@ def _sentence(t: str, today: date | None) -> Intent:
         dept = _clean(t[m.end() :])
         return Urge(dept) if dept else Malformed("催办", "missing_department")
     return FreeText(t)
+
+
+def reading_of(text: str) -> str:
+    """The stage a free-text report states (partial, planned, …), "" when done or unsaid."""
+    kind = cw.read_status(normalize_text(text)).kind
+    return "" if kind in (None, cw.DONE) else kind
 
 
 def parse_intent(text: str, today: date | None = None) -> Intent:

@@ -36,6 +36,8 @@ _STOP = frozenset(
     }
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     task_id: str

@@ -96,9 +96,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Anything else that looks like an attempt at a date, to name it as malformed.
     ("bad", re.compile(r"(?<!\d)\d{4}\s*[-/.年]\s*\d{1,3}(?:\s*[-/.月]\s*\d{0,3}[日号]?)?")),
 )
-_WEEKDAYS = {c: i for i, c in enumerate("一二三四五六日")} | {"天": 6} | {
-    str(i + 1): i for i in range(7)
-}
+_WEEKDAYS = (
+    {c: i for i, c in enumerate("一二三四五六日")} | {"天": 6} | {str(i + 1): i for i in range(7)}
+)
 
 
 def _quarter_end(y: int, q: str) -> date:

@@ -67,10 +67,7 @@ def reading(intent: Any, guess_status: Any) -> tuple[str, str, str, str, str]:
     items = list(getattr(intent, "items", ())) or [intent]
     if kind == "Batch":
         kind = type(items[0]).__name__
-    if kind == "Confirm":
-        name = "yes" if intent.yes else "no"
-    else:
-        name = _NAMES.get(kind, kind)
+    name = ("yes" if intent.yes else "no") if kind == "Confirm" else _NAMES.get(kind, kind)
     ids: list[str] = []
     for i in items:
         ids += list(getattr(i, "task_ids", ()))
@@ -103,7 +100,7 @@ def score() -> tuple[int, list[tuple[Row, tuple[str, ...]]]]:
     for r in rows:
         try:
             got = reading(parse_intent(r.text, TODAY), guess_status)
-        except Exception as e:  # noqa: BLE001 - an old reader may crash; that is a miss
+        except Exception as e:  # an old reader may crash: a miss
             got = ("error", type(e).__name__, "-", "-", "-")
         if got != r.expected:
             wrong.append((r, got))
@@ -117,7 +114,9 @@ def test_corpus_is_big_enough() -> None:
 def test_corpus_score_holds_its_floor() -> None:
     total, wrong = score()
     rate = 1 - len(wrong) / total
-    report = "\n".join(f"  line {r.line}: {r.text!r} -> {got}, want {r.expected}" for r, got in wrong)
+    report = "\n".join(
+        f"  line {r.line}: {r.text!r} -> {got}, want {r.expected}" for r, got in wrong
+    )
     assert rate >= FLOOR, f"{rate:.1%} of {total} replies read right:\n{report}"
 
 
