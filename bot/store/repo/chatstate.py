@@ -111,14 +111,16 @@ def last_requester(session: Session, task_pk: int) -> Contact | None:
 def latest_own_report(
     session: Session, contact_ids: Sequence[int], task_pk: int | None = None
 ) -> StatusEvent | None:
-    """The sender's latest report (on one task, or on any), if it is still the task's last."""
+    """The sender's latest report (on one task, or on any); None when what the sender did
+    last there was a take-back already."""
     stmt = select(StatusEvent).where(
         col(StatusEvent.contact_id).in_(list(contact_ids)),
-        col(StatusEvent.action).in_(RETRACTABLE),
+        col(StatusEvent.action).in_((*RETRACTABLE, "retract")),
     )
     if task_pk is not None:
         stmt = stmt.where(StatusEvent.task_id == task_pk)
-    return session.exec(stmt.order_by(col(StatusEvent.id).desc())).first()
+    last = session.exec(stmt.order_by(col(StatusEvent.id).desc())).first()
+    return None if last is None or last.action == "retract" else last
 
 
 def retract(
