@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot.store import repo
 from bot.store.errors import InvalidTransition, NotFound
+from bot.store.loading import Revision
 from bot.store.models import StatusEvent, Task
 from bot.store.repo import ContactView, chatstate
 from bot.store.repo.tasks import task_label
@@ -151,3 +152,53 @@ def may_read(s: Session, contacts: Sequence[ContactView], task: Task) -> bool:
         if mine & set(chatstate.task_department_roles(s, child)):
             return True
     return False
+
+
+def notify_revision(s: Session, render: Render, rev: Revision, *, now: datetime) -> int:
+    """After a revision is applied (same transaction): tell the lead departments of tasks
+    it withdrew, or whose deadline or lead it changed. Closed tasks are left alone.
+
+    Keyed by version, task and contact, so re-running it queues nothing twice.
+    Returns the number of messages queued.
+    """
+    if rev.version is None or rev.version.id is None:
+        return 0
+    queued = 0
+    for change in rev.diff.changes:
+        old = change.old
+        if old is None or old.status in ("closed", "withdrawn"):
+            continue
+        if change.kind == "withdrawn":
+            kind, fields = "withdrawn", {}
+        elif change.kind == "changed" and ({"due", "lead"} & set(change.fields)):
+            kind, fields = "changed", change.fields
+        else:
+            continue
+        spec = change.new or old.spec
+        departments = {chatstate.lead_department_id(s, old.pk)}
+        if "lead" in fields and fields["lead"][0]:
+            before = repo.find_department(s, str(fields["lead"][0]))
+            departments.add(before.id if before is not None else None)
+        text = render(
+            "revision_notice",
+            kind=kind,
+            task_id=spec.key,
+            text=task_label(spec.kind, spec.title, spec.text),
+            due=fields.get("due"),
+            lead=fields.get("lead"),
+            version=rev.version.number,
+        )
+        for dept in sorted(d for d in departments if d is not None):
+            for c in chatstate.department_contacts(s, dept):
+                queued += repo.enqueue_outbox(
+                    s,
+                    key=f"revision:{rev.version.id}:{old.pk}:{c.id}",
+                    platform=c.platform,
+                    user_id=c.user_id,
+                    text=text,
+                    kind="revision",
+                    contact_id=c.id,
+                    task_id=old.pk,
+                    now=now,
+                )
+    return queued
