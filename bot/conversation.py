@@ -380,6 +380,7 @@ class Conversation:
                 task_id=row.id,
                 lead=row.lead,
                 department=contacts[0].department,
+                read=True,
             )
         return self.queries.progress_query(s, key, today)
 
@@ -485,7 +486,7 @@ class Conversation:
                 row = repo.task_row(s, task.id, as_of=now.date())
                 if not {c.department for c in contacts} & set(row.cooperating):
                     raise
-                cooperating = True
+                cooperating, word = True, "进度"
                 intent = it.Progress(intent.task_id, None, intent.note, "cooperating")
                 event = repo.record_status(
                     s,

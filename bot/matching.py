@@ -21,7 +21,7 @@ from pathlib import Path
 
 import jieba
 
-from bot.chatwords import fold, read_status
+from bot.chatwords import fold, read_percent, read_status
 
 # Status and filler words: they say what happened, not which task it happened to.
 _STOP = frozenset(
@@ -139,7 +139,9 @@ class TaskMatcher:
         status, percent = guess_status(text)
         folded = unicodedata.normalize("NFKC", text)
         named = {tid for tid, _ in task_list if _names_id(folded, tid)}
-        msg = self.keywords(text)
+        # "百分之八十五" says how far, not which task: its characters are no keywords.
+        _pct, pct_raw = read_percent(folded)
+        msg = self.keywords(folded.replace(pct_raw, " ") if pct_raw else text)
         task_kw = [(tid, self.keywords(ttext)) for tid, ttext in task_list]
         n = len(task_kw)
         df: dict[str, int] = {}
