@@ -50,7 +50,7 @@ _RUN = re.compile(
 )
 # What follows a number that makes it a quantity or a date, not an id: "1.5万吨", "6.30前".
 _NOT_ID_AFTER = re.compile(
-    r"\s?(?:万|亿|元|吨|千|百|公里|千米|米|平方|亩|个|台|座|家|辆|户|人|倍|%|％|"
+    r"\s?(?:万|亿|元|吨|千(?!分之)|百(?!分之)|公里|千米|米|平方|亩|个|台|座|家|辆|户|人|倍|%|％|"
     r"前|之前|以前|号|日|左右|以内|小时|分)"
 )
 _ID_SHAPE = re.compile(r"\d{1,2}(?:\.\d{1,3}){1,2}")
@@ -133,7 +133,7 @@ _PERCENT_WORDS = re.compile(rf"百分之\s*([\d.]+|[{_CN_NUM}]+)")
 _TENTHS = re.compile(
     r"(?<![一二三四五六七八九十\d])([一二三四五六七八九]|\d)\s*成(?!本|果|员|立|绩|效)"
 )
-_HALF = re.compile(r"(?:完成|完成了|进度|过)\s*(?:一半|过半|半数)")
+_HALF = re.compile(r"(?:完成|完成了|进度|过)\s*(?:约|了|近|大约|将近|接近)?\s*(?:一半|过半|半数)")
 
 
 def _cn_number(s: str) -> float | None:
@@ -214,6 +214,8 @@ _PAST_DONE = re.compile(
     r"(?:已|已经|均已|都已|全部|顺利|圆满|如期|按期|按时)[^，,。；;]{0,12}?" + _DONE_WORD
 )
 _DONE_AFTER = re.compile(_DONE_WORD + r"\s*(?:了|啦|咯)")
+# Beyond the target: done whatever figure comes with it ("完成率86%，超额完成目标").
+_EXCEEDED = re.compile(r"超额完成|提前完成|圆满完成|全面完成|已达标|已完成(?:全年)?目标(?!的)")
 _CLAUSES = re.compile(r"[，,。；;！!\n]")
 
 
@@ -266,6 +268,8 @@ def read_status(text: str) -> Reading:
     value, _raw = read_percent(text)
     percent = None if value is None else round(value)
     kinds = [k for c in _CLAUSES.split(text) if (k := _clause_kind(c.strip())) is not None]
+    if _EXCEEDED.search(text) and not _NEG_DONE.search(text) and NOT_STARTED not in kinds:
+        return Reading(DONE, None if percent is None or percent < 100 else 100)
     if percent is not None:
         if percent >= 100 and not _NEG_DONE.search(text):
             return Reading(DONE, min(percent, 100))

@@ -282,11 +282,21 @@ _HELP = frozenset({"帮助", "help", "?", "？", "菜单", "怎么用", "使用�
 _MY_TASKS = frozenset(
     {"任务", "我的任务", "查看任务", "任务列表", "我们的任务", "本单位任务", "我单位任务"}
 )
-_ACK = re.compile(
-    r"^(?:好的?|嗯+|ok|行)?[,， ]*"
-    r"(?:收到了?|已收到|明白了?|知道了|了解了?|已阅|已知悉|知悉|谢谢(?:提醒)?|感谢|多谢|辛苦了?)"
-    r"(?:[,， ]*(?:谢谢|感谢|辛苦了?|马上办|马上落实|抓紧办理|抓紧落实|会抓紧|我们抓紧|明白))*$"
+_ACK_WORD = (
+    r"(?:收到了?|已收到|明白了?|知道了|了解了?|已阅|已知悉|知悉|谢谢(?:提醒)?|感谢|多谢"
+    r"|辛苦了?|好的?|嗯+|ok|行)"
 )
+# "收到，我们抓紧落实", "好的，马上办": an acknowledgement with a promise, nothing reported.
+_WILL_DO = (
+    r"(?:我们|我局|我委|我单位)?(?:马上|立即|立刻|抓紧|尽快|会|将|一定)+"
+    r"(?:办|落实|办理|处理|推进|报送|跟进|安排|完成)?(?:的)?"
+)
+_ACK = re.compile(rf"^{_ACK_WORD}(?:[,， ]*(?:{_ACK_WORD}|{_WILL_DO}))*$")
+_MY_TASKS_SENTENCE = re.compile(
+    r"^(?:请|帮我)?(?:查看|查询|看看|看一下|列出)?(?:一下)?(?:我们|我局|我委|本单位|我单位|我们单位|我的)?"
+    r"(?:有|的)?(?:哪些|什么)?(?:任务|事项)(?:有哪些|都有哪些|列表|清单)?[?？]*$"
+)
+_HELP_SENTENCE = re.compile(r"^(?:请问)?(?:怎么|如何|怎样)(?:报送|回复|使用|用|操作|填报|报|写)")
 _CHOICE = re.compile(r"^(?:选|选择|是|第)?\s*([1-9]|[一二三四五六七八九])\s*(?:个|项|号|条)?$")
 _CN_DIGIT = {c: i + 1 for i, c in enumerate("一二三四五六七八九")}
 _TRAILING_PUNCT = " 。.!！?？~～,，"
@@ -349,6 +359,8 @@ _WITHDRAW = re.compile(
     r"点错了?|作废|不算数?$"
 )
 _ASKED_CLOSE = re.compile(r"(?:请|申请|请求|请予|请予以)\s*销号")
+# A coordinator's word in a sentence: "3.8.5可以销号", "同意3.8.5销号", "3.8.5予以销号".
+_CLOSE_WORDS = re.compile(r"(?:可以|同意|予以|准予|确认|准予)\s*销号|销号$")
 _QUESTION = re.compile(
     r"[?？]|吗$|怎么样|如何|什么时候|多少|哪些|几个|是否|啥|查看|查询|查一下|看看"
 )
@@ -485,6 +497,8 @@ def _sentence(t: str, today: date | None) -> Intent:
         if _EXT_WORD.search(core):
             return _extension(keys, t, today)
         reading = cw.read_status(core)
+        if _CLOSE_WORDS.search(core) and not _ASKED_CLOSE.search(core) and reading.kind != cw.DONE:
+            return _many([Close(k) for k in keys])
         if reading.percent is not None and reading.percent > 100:
             return Malformed("进度", "bad_percent", cw.read_percent(core)[1])
         if _QUESTION.search(core) and reading.kind in (None, cw.ONGOING):
@@ -502,8 +516,12 @@ def _sentence(t: str, today: date | None) -> Intent:
         return Withdraw((), t)
     if "逾期" in t and (_QUESTION.search(t) or t.startswith("逾期") or len(t) <= 12):
         return Overdue(_clean(t) or None)
-    if _STATS_WORDS.match(t):
+    if _STATS_WORDS.match(t) or (len(t) <= 16 and re.search(r"统计|汇总", t)):
         return Stats()
+    if _MY_TASKS_SENTENCE.match(t):
+        return MyTasks()
+    if _HELP_SENTENCE.match(t):
+        return Help()
     m = _URGE_WORDS.match(t)
     if m is not None:
         dept = _clean(t[m.end() :])
