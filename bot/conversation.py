@@ -19,6 +19,8 @@ from typing import Any
 from sqlmodel import Session
 
 from bot import chat_decisions as cd
+from bot import chat_free_text as ft
+from bot import chat_status as cs
 from bot import departments
 from bot import intents as it
 from bot.chat_queries import ChatQueries, row_items
@@ -48,24 +50,6 @@ _COORDINATOR_ONLY = {
     it.Urge: "催办",
 }
 _ANSWERS = (it.Confirm, it.Choice, it.Ack)
-
-
-def _encode(i: it.Done | it.Progress) -> dict[str, Any]:
-    if isinstance(i, it.Done):
-        return {"type": "done", "task_id": i.task_id, "note": i.note}
-    return {
-        "type": "progress",
-        "task_id": i.task_id,
-        "percent": i.percent,
-        "note": i.note,
-        "stage": i.stage,
-    }
-
-
-def _decode(d: dict[str, Any]) -> it.Done | it.Progress:
-    if d["type"] == "done":
-        return it.Done(d["task_id"], d["note"], worded=True)
-    return it.Progress(d["task_id"], d["percent"], d["note"], d.get("stage", ""))
 
 
 class Conversation:
@@ -207,7 +191,8 @@ class Conversation:
         else:
             chosen = pending["items"]
         replies = [
-            self._status_change(s, msg, contacts, _decode(d), pending["raw"], now) for d in chosen
+            self._status_change(s, msg, contacts, ft.decode(d), pending["raw"], now)
+            for d in chosen
         ]
         return "\n".join(r.strip() for r in replies)
 
@@ -241,7 +226,7 @@ class Conversation:
         contacts, rows = loaded
         if not contacts:
             return self.render("refuse_unknown_sender")
-        text, payload = self._free_text_answer(intent.text, msg.text, rows)
+        text, payload = ft.free_text_answer(self.matcher, self.render, intent.text, msg.text, rows)
 
         def save(s: Session) -> str | None:
             if payload is not None:
@@ -249,57 +234,6 @@ class Conversation:
             return self._answer(s, msg, text, now)
 
         return await self.db.run(save)
-
-    def _free_text_answer(
-        self, text: str, raw: str, rows: list[tuple[TaskRow, bool]]
-    ) -> tuple[str, dict[str, Any] | None]:
-        """The question to ask about a free-text report, and what a yes would record.
-
-        Only the sender's departments' tasks are candidates; on a task it only cooperates
-        on, a report of completion becomes its progress note, and the question says so."""
-        by_id: dict[str, tuple[TaskRow, bool]] = {}
-        for r, lead in rows:
-            prev = by_id.get(r.id)
-            by_id[r.id] = (r, lead or (prev is not None and prev[1]))
-        result = self.matcher.match(text, [(r.id, r.label) for r, _ in by_id.values()])
-        stage = it.reading_of(text)
-
-        def action(task_id: str) -> tuple[it.Done | it.Progress, bool]:
-            _, lead = by_id[task_id]
-            if result.status == "reported" and lead:
-                return it.Done(task_id, text, worded=True), lead
-            return it.Progress(task_id, result.percent, text, stage), lead
-
-        best = result.best()
-        if best is not None and result.status is not None:
-            act, lead = action(best.task_id)
-            row = by_id[best.task_id][0]
-            question = self.render(
-                "confirm_question",
-                task_id=best.task_id,
-                text=row.label,
-                status="reported" if isinstance(act, it.Done) else "in_progress",
-                percent=result.percent,
-                cooperating=not lead,
-                said_done=result.status == "reported",
-            )
-            return question, {"kind": "confirm", "items": [_encode(act)], "raw": raw}
-        close = [c for c in result.candidates[:3] if c.score >= 0.25]
-        if result.status is not None and len(close) >= 2:
-            options = [action(c.task_id)[0] for c in close]
-            items = [
-                row_items(by_id[o.task_id][0])
-                | {"verb": "已完成" if isinstance(o, it.Done) else "进展"}
-                for o in options
-            ]
-            question = self.render("choose_task", candidates=items, numbered=True)
-            return question, {
-                "kind": "choose",
-                "options": [_encode(o) for o in options],
-                "raw": raw,
-            }
-        candidates = [row_items(by_id[c.task_id][0]) for c in result.candidates[:5]]
-        return self.render("choose_task", candidates=candidates, numbered=False), None
 
     # -- commands -------------------------------------------------------------------------
 
@@ -461,7 +395,7 @@ class Conversation:
                 new_due=intent.new_due,
                 today=now.date(),
             )
-        action, note, new_due, word = _action_of(intent)
+        action, note, new_due, word = cs.action_of(intent)
         cooperating = False
         try:
             try:
@@ -510,64 +444,12 @@ class Conversation:
             return self.render(
                 "refuse_status", task_id=task.key, status=before_status, command=word
             )
-        if isinstance(intent, it.Done):
-            return self.render("reply_done", task_id=task.key, text=text, note=intent.note)
-        if isinstance(intent, it.Progress):
-            return self.render(
-                "reply_progress",
-                task_id=task.key,
-                text=text,
-                percent=intent.percent,
-                note=intent.note,
-                stage=intent.stage,
-                cooperating=cooperating,
-            )
-        if isinstance(intent, it.Extend):
-            return self.render(
-                "reply_extension",
-                task_id=task.key,
-                text=text,
-                old_due=before_due,
-                new_due=intent.new_due,
-                reason=intent.reason,
+        if isinstance(intent, it.Done | it.Progress | it.Extend):
+            return cs.report_reply(
+                self.render, intent, task.key, text, old_due=before_due, cooperating=cooperating
             )
         # Coordinators' decisions name the department they concern, and reach it.
         told = cd.notify_decision(s, self.render, task, event, old_due=before_due, now=now)
         dept = repo.task_row(s, task.id, as_of=now.date()).lead or ""
-        if isinstance(intent, it.Close):
-            reply = self.render("reply_closed", task_id=task.key, text=text, department=dept)
-        elif isinstance(intent, it.Return):
-            reply = self.render(
-                "reply_returned", task_id=task.key, department=dept, reason=intent.reason
-            )
-        else:
-            approved = isinstance(intent, it.ApproveExtension)
-            reply = self.render(
-                "reply_extension_decided",
-                task_id=task.key,
-                department=dept,
-                approved=approved,
-                new_due=task.due if approved else None,
-                reason=intent.reason if isinstance(intent, it.RejectExtension) else "",
-            )
+        reply = cs.decision_reply(self.render, intent, task.key, text, dept, new_due=task.due)
         return reply.rstrip() + "\n" + self.render("told_department", count=told)
-
-
-def _action_of(intent: it.Intent) -> tuple[Action, str, date | None, str]:
-    """(store action, note, new due date, the command word) of a status-changing intent."""
-    if isinstance(intent, it.Done):
-        return Action.REPORT_DONE, intent.note, None, "完成"
-    if isinstance(intent, it.Progress):
-        pct = f"{intent.percent}% " if intent.percent is not None else ""
-        return Action.PROGRESS, (pct + intent.note).strip(), None, "进度"
-    if isinstance(intent, it.Extend):
-        return Action.REQUEST_EXTENSION, intent.reason, intent.new_due, "延期"
-    if isinstance(intent, it.Close):
-        return Action.CLOSE, "", None, "销号"
-    if isinstance(intent, it.Return):
-        return Action.RETURN, intent.reason, None, "退回"
-    if isinstance(intent, it.ApproveExtension):
-        return Action.APPROVE_EXTENSION, "", None, "批准延期"
-    if isinstance(intent, it.RejectExtension):
-        return Action.REJECT_EXTENSION, intent.reason, None, "驳回延期"
-    raise TypeError(f"not a status change: {intent!r}")
