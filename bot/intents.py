@@ -291,7 +291,8 @@ _WILL_DO = (
     r"(?:我们|我局|我委|我单位)?(?:马上|立即|立刻|抓紧|尽快|会|将|一定)+"
     r"(?:办|落实|办理|处理|推进|报送|跟进|安排|完成)?(?:的)?"
 )
-_ACK = re.compile(rf"^{_ACK_WORD}(?:[,， ]*(?:{_ACK_WORD}|{_WILL_DO}))*$")
+# Atomic groups: "嗯嗯嗯…x" must fail in linear time, not try every split of the 嗯s.
+_ACK = re.compile(rf"^(?>{_ACK_WORD})(?>[,， ]*(?>{_ACK_WORD}|{_WILL_DO}))*$")
 _MY_TASKS_SENTENCE = re.compile(
     r"^(?:请|帮我)?(?:查看|查询|看看|看一下|列出)?(?:一下)?(?:我们|我局|我委|本单位|我单位|我们单位|我的)?"
     r"(?:有|的)?(?:哪些|什么)?(?:任务|事项)(?:有哪些|都有哪些|列表|清单)?[?？]*$"
@@ -394,9 +395,15 @@ def _lead_ids(rest: str) -> tuple[list[str], str, bool]:
     return keys, rest[pos:], not keys and bool(rest.strip(_SEPS))
 
 
+# More ids than anyone reports at once is a paste or an attack: answer once, touch nothing.
+MAX_IDS = 20
+
+
 def _many(
     items: list[Done | Progress | Extend | Close | ApproveExtension | RejectExtension | Return],
 ) -> Intent:
+    if len(items) > MAX_IDS:
+        return Malformed("报送", "too_many_ids", str(MAX_IDS))
     return items[0] if len(items) == 1 else Batch(tuple(items))
 
 

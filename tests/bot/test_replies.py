@@ -132,6 +132,41 @@ def test_each_reply(row: Row) -> None:
     assert reading(parse_intent(row.text, TODAY), guess_status) == row.expected, row.text
 
 
+HOSTILE = [
+    "嗯" * 30 + "x",
+    "收到" * 500 + "x",
+    "1.1、" * 400,
+    "3.8.3" + "已" * 2000,
+    "百分之" + "十" * 2000,
+    "明年" * 1000 + "3月底",
+    "延期 3.8.3 " + "明年" * 900,
+    "3.8.3 " + "未" * 2000 + "完成",
+    "3.8.3已完成，" * 200,
+    "三" * 2000 + "个月内",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=lambda t: t[:8])
+def test_hostile_text_is_read_quickly(text: str) -> None:
+    """No regex backtracks its way into minutes on a 2,000-character message."""
+    import time
+
+    from bot.intents import parse_intent
+    from bot.matching import guess_status
+
+    start = time.perf_counter()
+    parse_intent(text, TODAY)
+    guess_status(text)
+    assert time.perf_counter() - start < 0.5
+
+
+def test_too_many_ids_is_one_answer() -> None:
+    from bot.intents import Malformed, parse_intent
+
+    many = "、".join(f"3.{i}" for i in range(1, 40)) + "均已完成"
+    assert parse_intent(many, TODAY) == Malformed("报送", "too_many_ids", "20")
+
+
 if __name__ == "__main__":
     total, wrong = score()
     for r, got in wrong:
