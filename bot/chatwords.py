@@ -133,6 +133,9 @@ _PERCENT_WORDS = re.compile(rf"百分之\s*([\d.]+|[{_CN_NUM}]+)")
 _TENTHS = re.compile(
     r"(?<![一二三四五六七八九十\d])([一二三四五六七八九]|\d)\s*成(?!本|果|员|立|绩|效)"
 )
+# "三分之一", "2/3"-like fractions written in words; not 百分之 (a percentage).
+_FRACTION = re.compile(rf"(?<!百)([{_CN_NUM}\d]{{1,3}})分之([{_CN_NUM}\d]{{1,3}})")
+_ZERO = re.compile(r"(?:进度|完成率|完成)\s*(?:为|是|仍为|还是)?\s*(?:零|0)(?![\d.%])")
 _HALF = re.compile(r"(?:完成|完成了|进度|过)\s*(?:约|了|近|大约|将近|接近)?\s*(?:一半|过半|半数)")
 
 
@@ -162,6 +165,12 @@ def read_percent(text: str) -> tuple[float | None, str]:
             hits.append((m.start(), value * 10, m.group(0)))
     if m := _HALF.search(text):
         hits.append((m.start(), 50.0, m.group(0)))
+    if (m := _FRACTION.search(text)) and not _PERCENT_WORDS.match(text, max(m.start() - 1, 0)):
+        den, num = _cn_number(m.group(1)), _cn_number(m.group(2))
+        if den and num is not None and num <= den:
+            hits.append((m.start(), 100 * num / den, m.group(0)))
+    if m := _ZERO.search(text):
+        hits.append((m.start(), 0.0, m.group(0)))
     if not hits:
         return None, ""
     _, value, raw = min(hits)
@@ -234,7 +243,12 @@ class Reading:
         return None if self.kind is None else "in_progress"
 
 
+_ENGLISH_DONE = re.compile(r"(?i)(?<![a-z])(?:done|finished|completed|complete)(?![a-z])")
+
+
 def _clause_kind(c: str) -> str | None:
+    if _ENGLISH_DONE.search(c) and not re.search(r"(?i)not|未|没", c):
+        return DONE
     if _NOT_STARTED.search(c):
         return NOT_STARTED
     if _NEG_DONE.search(c):

@@ -273,7 +273,22 @@ def parse_date(text: str, today: date | None = None) -> tuple[date | None, str, 
 
 _YES = frozenset({"是", "是的", "对", "对的", "确认", "确定", "没错", "正确", "y", "yes", "是是"})
 _SOFT_YES = frozenset(
-    {"好", "好的", "嗯", "嗯嗯", "行", "可以", "ok", "okay", "没问题", "好滴", "好嘞", "可"}
+    {
+        "好",
+        "好的",
+        "嗯",
+        "嗯嗯",
+        "行",
+        "可以",
+        "ok",
+        "okay",
+        "没问题",
+        "好滴",
+        "好嘞",
+        "可",
+        "ok的",
+    }
+    | {"okk", "好哒", "行的", "可以的"}
 )
 _NO = frozenset(
     {"否", "不", "不是", "不对", "取消", "算了", "n", "no", "不用", "不用了", "不要", "先不要"}
@@ -290,6 +305,7 @@ _ACK_WORD = (
 _WILL_DO = (
     r"(?:我们|我局|我委|我单位)?(?:马上|立即|立刻|抓紧|尽快|会|将|一定)+"
     r"(?:办|落实|办理|处理|推进|报送|跟进|安排|完成)?(?:的)?"
+    r"|已?(?:转|交|转交|转给|安排)[^，,。]{0,8}(?:办理|落实|处理|跟进)"
 )
 # Atomic groups: "嗯嗯嗯…x" must fail in linear time, not try every split of the 嗯s.
 _ACK = re.compile(rf"^(?>{_ACK_WORD})(?>[,， ]*(?>{_ACK_WORD}|{_WILL_DO}))*$")
@@ -306,6 +322,12 @@ _TRAILING_PUNCT = " 。.!！?？~～,，"
 def _short_reply(bare: str) -> Intent | None:
     if bare in _HELP:
         return Help()
+    parts = [p for p in re.split(r"[,，、 ]+", bare) if p]
+    if len(parts) > 1:
+        # "是的，确认", "不是，取消": every part says the same.
+        for words, intent in ((_YES, Confirm(True)), (_NO, Confirm(False))):
+            if all(p in words for p in parts):
+                return intent
     if not bare:
         return Ack()  # only emoji: 👍
     if bare in _YES:
@@ -344,6 +366,7 @@ _COMMANDS = (
     "退回",
     "催办",
     "撤回",
+    "撤销",
 )
 # Between ids in a list, and between the ids and what follows.
 _SEPS = " ,，:：;；、.。和及与/"
@@ -363,9 +386,11 @@ _ASKED_CLOSE = re.compile(r"(?:请|申请|请求|请予|请予以)\s*销号")
 # A coordinator's word in a sentence: "3.8.5可以销号", "同意3.8.5销号", "3.8.5予以销号".
 _CLOSE_WORDS = re.compile(r"(?:可以|同意|予以|准予|确认|准予)\s*销号|销号$")
 _QUESTION = re.compile(
-    r"[?？]|吗$|怎么样|如何|什么时候|多少|哪些|几个|是否|啥|查看|查询|查一下|看看"
+    r"[?？]|吗$|怎么样|如何|什么时候|多少|哪些|哪天|哪一天|几号|何时|啥|几个|是否|查看|查询|查一下"
+    r"|看看|截止(?:时间|日期)"
 )
-_OVERDUE_QUERY = re.compile(r"^(?:请|帮我|麻烦)?\s*(?:查看|查询|查一下|看看|看一下|列出|统计)?")
+# A question about the status itself: "3.8.4已完成了吗？" asks, it does not report.
+_STATUS_QUESTION = re.compile(r"(?:吗|么|没有?|了没)\s*[?？]?$")
 _STATS_WORDS = re.compile(
     r"^(?:请|帮我)?(?:统计|汇总|总体情况|整体情况|完成情况统计|总体进展|整体进展)"
 )
@@ -454,7 +479,7 @@ def _command(cmd: str, rest: str, today: date | None, whole: str) -> Intent:
     if cmd == "统计":
         return Stats()  # "统计一下各部门": still a statistics request
     keys, after, other_first = _lead_ids(rest)
-    if cmd == "撤回":
+    if cmd in ("撤回", "撤销"):
         return Withdraw(tuple(keys or cw.read_task_ids(rest)), _clean(after))
     if not keys:
         # "完成了充电桩建设" is a sentence, not a command with a missing id.
@@ -508,6 +533,8 @@ def _sentence(t: str, today: date | None) -> Intent:
             return _many([Close(k) for k in keys])
         if reading.percent is not None and reading.percent > 100:
             return Malformed("进度", "bad_percent", cw.read_percent(core)[1])
+        if _STATUS_QUESTION.search(core) and reading.kind == cw.DONE:
+            return ProgressQuery(keys[0])
         if _QUESTION.search(core) and reading.kind in (None, cw.ONGOING):
             return ProgressQuery(keys[0])  # "3.8.3进展如何？"
         if reading.kind == cw.DONE:

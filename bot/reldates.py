@@ -91,6 +91,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"|(?<=延长|推迟|延期|顺延|延后|宽限)\s*(?P<k2>{_NUM}|半)\s*(?P<u2>个月|个星期|周|星期|天|个工作日|年)"
         ),
     ),
+    # 下季度末, 本季度末, 下个季度
+    ("quarter_rel", re.compile(r"(?P<qw>下个?|本|这个?)季度(?:末|底)?")),
     # 下周五, 下周
     ("week", re.compile(r"下(?:个)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])?")),
     # Anything else that looks like an attempt at a date, to name it as malformed.
@@ -152,6 +154,10 @@ def _resolve(kind: str, g: dict[str, str | None], today: date | None) -> tuple[d
             # Calendar weeks stand in for working days: 5 working days ≈ 7 days.
             return today + timedelta(days=n + 2 * (n // 5)), True
         return today + timedelta(days=n), True
+    if kind == "quarter_rel":
+        q = (today.month - 1) // 3 + (1 if (g.get("qw") or "").startswith("下") else 0)
+        y, q = today.year + q // 4, q % 4
+        return _month_end(y, 3 * q + 3), True
     if kind == "week":
         monday = today - timedelta(days=today.weekday()) + timedelta(weeks=1)
         wd = g.get("wd")
