@@ -514,6 +514,30 @@ def _command(cmd: str, rest: str, today: date | None, whole: str) -> Intent:
     return _extension(keys, whole, today)
 
 
+def _per_id_reports(t: str) -> Intent | None:
+    """ "3.8.3已完成，3.8.5正在推进": each id with its own clause and its own status.
+
+    None unless there are several id groups and every one says something of its own
+    ("3.8.3和3.8.5都已完成" does not: the first group's text is just "和")."""
+    spans = cw.id_spans(t)
+    if len(spans) < 2:
+        return None
+    items: list[Done | Progress | Extend | Close | ApproveExtension | RejectExtension | Return]
+    items = []
+    for i, (start, end, keys) in enumerate(spans):
+        stop = spans[i + 1][0] if i + 1 < len(spans) else len(t)
+        reading = cw.read_status(t[end:stop])
+        if reading.kind is None or (reading.percent or 0) > 100:
+            return None
+        segment = _clean(t[start:stop])
+        for k in keys:
+            if reading.kind == cw.DONE:
+                items.append(Done(k, segment, worded=True))
+            else:
+                items.append(Progress(k, reading.percent, segment, reading.kind))
+    return _many(items)
+
+
 def _sentence(t: str, today: date | None) -> Intent:
     """A message that is not a command: read what it says about which tasks."""
     keys = cw.read_task_ids(t)
@@ -528,6 +552,9 @@ def _sentence(t: str, today: date | None) -> Intent:
             return Withdraw(tuple(keys), t)
         if _EXT_WORD.search(core):
             return _extension(keys, t, today)
+        per_id = _per_id_reports(t)
+        if per_id is not None:
+            return per_id
         reading = cw.read_status(core)
         if _CLOSE_WORDS.search(core) and not _ASKED_CLOSE.search(core) and reading.kind != cw.DONE:
             return _many([Close(k) for k in keys])

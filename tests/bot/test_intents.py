@@ -8,6 +8,7 @@ import pytest
 
 from bot.intents import (
     ApproveExtension,
+    Batch,
     Close,
     Confirm,
     Done,
@@ -133,6 +134,18 @@ def test_normalize_task_id(raw: str, expected: str | None) -> None:
 )
 def test_parse_intent(text: str, expected: Intent) -> None:
     assert parse_intent(text, today=TODAY) == expected
+
+
+def test_each_id_with_its_own_status() -> None:
+    assert parse_intent("3.8.3已完成，3.8.5正在推进，3.8.6完成了40%", TODAY) == Batch(
+        (
+            Done("3.8.3", "3.8.3已完成", worded=True),
+            Progress("3.8.5", None, "3.8.5正在推进", "ongoing"),
+            Progress("3.8.6", 40, "3.8.6完成了40%", "partial"),
+        )
+    )
+    both = parse_intent("3.8.3和3.8.5都已完成", TODAY)
+    assert isinstance(both, Batch) and all(isinstance(i, Done) for i in both.items)
 
 
 def test_date_without_year_needs_today() -> None:
