@@ -397,7 +397,8 @@ _STATS_WORDS = re.compile(
 _URGE_WORDS = re.compile(r"^(?:请|帮我|麻烦)?\s*(?:催办|催一下|催促|督促一下|督办)(?:一下)?")
 _REASON = re.compile(r"(?:原因(?:是|为|如下)?|理由(?:是|为)?|因为|由于)\s*[:：]?\s*")
 _EXT_VERB = re.compile(
-    r"(?:特此)?(?:申请|请求|拟|需要|需)?\s*(?:将)?\s*(?:完成时限|时限|期限|完成时间)?\s*"
+    r"(?:特此)?(?:申请|请求|拟|需要|需|希望|想|要|能否|能不能|可否|可不可以|请)*\s*(?:将)?\s*"
+    r"(?:的)?(?:完成时限|时限|期限|完成时间)?\s*"
     r"(?:延期|延长|推迟|顺延|延后|宽限)\s*(?:完成)?\s*(?:至|到)?"
 )
 
@@ -405,6 +406,11 @@ _EXT_VERB = re.compile(
 def _clean(s: str) -> str:
     # Drop the separators people put between arguments: "完成 3.4.2，已建成" -> "已建成".
     return s.strip(" ,，:：;；.。!！、")
+
+
+def _clean_reason(s: str) -> str:
+    # A reason also loses the question mark of "能不能延期到6月底？试点企业还在办手续".
+    return s.strip(" ,，:：;；.。!！、?？")
 
 
 def _lead_ids(rest: str) -> tuple[list[str], str, bool]:
@@ -456,12 +462,12 @@ def _extension(keys: list[str], text: str, today: date | None) -> Intent:
     reason = ""
     m = _REASON.search(body)
     if m is not None:
-        reason = _clean(body[m.end() :].replace(raw, " ", 1))
+        reason = _clean_reason(body[m.end() :].replace(raw, " ", 1))
     if not reason:
         rest = body.replace(raw, " ", 1)
         rest = _EXT_VERB.sub(" ", rest, count=1)
         rest = re.sub(r"^\s*(?:关于|申请)\s*", "", rest)
-        reason = _clean(re.sub(r"^[\s,，:：]*(?:至|到)", "", rest))
+        reason = _clean_reason(re.sub(r"^[\s,，:：]*(?:至|到)", "", rest))
         reason = re.sub(r"\s+", " ", reason)
     if not reason:
         return Malformed("延期", "missing_reason")

@@ -136,6 +136,20 @@ def test_parse_intent(text: str, expected: Intent) -> None:
     assert parse_intent(text, today=TODAY) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("3.8.5希望推迟到下季度末，资金未下达", "资金未下达"),
+        ("3.8.5能不能延期到6月底？试点企业还在办手续", "试点企业还在办手续"),
+        ("申请3.8.5延期到明年3月底，原因是设备到货推迟", "设备到货推迟"),
+        ("申请将3.8.6的完成时限延长至2024年底，理由：资金需分年度安排", "资金需分年度安排"),
+    ],
+)
+def test_extension_reason_is_the_reason(text: str, reason: str) -> None:
+    intent = parse_intent(text, TODAY)
+    assert isinstance(intent, Extend) and intent.reason == reason
+
+
 def test_each_id_with_its_own_status() -> None:
     assert parse_intent("3.8.3已完成，3.8.5正在推进，3.8.6完成了40%", TODAY) == Batch(
         (
