@@ -3,7 +3,8 @@
 Everything here is pure and reads text only; `bot.intents` builds intents from it and
 `bot.matching` ranks tasks with it. Officials write "5.2完成了", "关于4.1：已办结",
 "2.3、2.4均已完成", "完成了80%", "百分之六十", "基本完成", "尚未启动", "预计年底前完成";
-the functions below read those the way a colleague would.
+the functions below read those the way a colleague would. The short replies (是, 好的,
+收到, 1 …) are listed here too, so the chat's words have one home.
 """
 
 from __future__ import annotations
@@ -15,6 +16,15 @@ from types import MappingProxyType
 import cn2an
 
 __all__ = [
+    "ACK",
+    "CHOICE",
+    "HELP",
+    "HELP_SENTENCE",
+    "MY_TASKS",
+    "MY_TASKS_SENTENCE",
+    "NO",
+    "SOFT_YES",
+    "YES",
     "Reading",
     "fold",
     "id_spans",
@@ -302,3 +312,53 @@ def read_status(text: str) -> Reading:
         if k in kinds:
             return Reading(k)
     return Reading(None)
+
+
+# -- short replies and acknowledgements -----------------------------------------------------
+
+YES = frozenset({"是", "是的", "对", "对的", "确认", "确定", "没错", "正确", "y", "yes", "是是"})
+SOFT_YES = frozenset(
+    {
+        "好",
+        "好的",
+        "嗯",
+        "嗯嗯",
+        "行",
+        "可以",
+        "ok",
+        "okay",
+        "没问题",
+        "好滴",
+        "好嘞",
+        "可",
+        "ok的",
+    }
+    | {"okk", "好哒", "行的", "可以的"}
+)
+NO = frozenset(
+    {"否", "不", "不是", "不对", "取消", "算了", "n", "no", "不用", "不用了", "不要", "先不要"}
+)
+HELP = frozenset({"帮助", "help", "?", "？", "菜单", "怎么用", "使用说明", "如何使用"})
+MY_TASKS = frozenset(
+    {"任务", "我的任务", "查看任务", "任务列表", "我们的任务", "本单位任务", "我单位任务"}
+)
+ACK_WORD = (
+    r"(?:收到了?|已收到|明白了?|知道了|了解了?|已阅|已知悉|知悉|谢谢(?:提醒)?|感谢|多谢"
+    r"|辛苦了?|好的?|嗯+|ok|行)"
+)
+# "收到，我们抓紧落实", "好的，马上办": an acknowledgement with a promise, nothing reported.
+WILL_DO = (
+    r"(?:我们|我局|我委|我单位)?(?:马上|立即|立刻|抓紧|尽快|会|将|一定)+"
+    r"(?:办|落实|办理|处理|推进|报送|跟进|安排|完成)?(?:的)?"
+    r"|已?(?:转|交|转交|转给|安排)[^，,。]{0,8}(?:办理|落实|处理|跟进)"
+)
+# Atomic groups: "嗯嗯嗯…x" must fail in linear time, not try every split of the 嗯s.
+ACK = re.compile(rf"^(?>{ACK_WORD})(?>[,， ]*(?>{ACK_WORD}|{WILL_DO}))*$")
+MY_TASKS_SENTENCE = re.compile(
+    r"^(?:请|帮我)?(?:查看|查询|看看|看一下|列出)?(?:一下)?(?:我们|我局|我委|本单位|我单位|我们单位|我的)?"
+    r"(?:有|的)?(?:哪些|什么)?(?:任务|事项)(?:有哪些|都有哪些|列表|清单)?[?？]*$"
+)
+HELP_SENTENCE = re.compile(r"^(?:请问)?(?:怎么|如何|怎样)(?:报送|回复|使用|用|操作|填报|报|写)")
+CHOICE = re.compile(r"^(?:选|选择|是|第)?\s*([1-9]|[一二三四五六七八九])\s*(?:个|项|号|条)?$")
+CN_DIGIT = {c: i + 1 for i, c in enumerate("一二三四五六七八九")}
+TRAILING_PUNCT = " 。.!！?？~～,，"

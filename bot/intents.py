@@ -16,10 +16,32 @@ re-exported here) ranks the sender's tasks against it, so the bot can ask first.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 
 from bot import chatwords as cw
+from bot.intent_types import (
+    Ack,
+    ApproveExtension,
+    Batch,
+    Choice,
+    Close,
+    Confirm,
+    Done,
+    Extend,
+    FreeText,
+    Help,
+    Intent,
+    Malformed,
+    MyTasks,
+    Overdue,
+    Progress,
+    ProgressQuery,
+    RejectExtension,
+    Return,
+    Stats,
+    Urge,
+    Withdraw,
+)
 from bot.matching import Candidate, MatchResult, TaskMatcher
 from bot.reldates import find_date
 
@@ -55,191 +77,6 @@ __all__ = [
 ]
 
 
-# -- intents ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class MyTasks:
-    """任务 / 我的任务: list the sender's department's open tasks."""
-
-
-@dataclass(frozen=True, slots=True)
-class Help:
-    """帮助."""
-
-
-@dataclass(frozen=True, slots=True)
-class Done:
-    """完成 ID [说明]. `worded`: said in a sentence ("3.8.3已完成"), not the command form."""
-
-    task_id: str
-    note: str = ""
-    worded: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """进度 ID [60%] [说明]: a progress report (a percent, a note, or both).
-
-    `stage` says what the sentence said when it was not a bare command: partial,
-    ongoing, planned or not_started (see bot.chatwords); "" for 进度 ID 60%.
-    """
-
-    task_id: str
-    percent: int | None
-    note: str = ""
-    stage: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ProgressQuery:
-    """进度 ID with nothing else: show where the task (or measure) stands."""
-
-    task_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Extend:
-    """延期 ID DATE 原因."""
-
-    task_id: str
-    new_due: date
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Overdue:
-    """逾期 [部门] (coordinators)."""
-
-    department: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Stats:
-    """统计 (coordinators)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Close:
-    """销号 ID (coordinators)."""
-
-    task_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Return:
-    """退回 ID 原因 (coordinators)."""
-
-    task_id: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class ApproveExtension:
-    """批准延期 ID (coordinators)."""
-
-    task_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class RejectExtension:
-    """驳回延期 ID [原因] (coordinators)."""
-
-    task_id: str
-    reason: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Urge:
-    """催办 部门 (coordinators)."""
-
-    department: str
-
-
-@dataclass(frozen=True, slots=True)
-class Confirm:
-    """是 / 否 answering the bot's last question.
-
-    `soft`: 好的 / 嗯 / OK — a yes when a question is pending, an acknowledgement when not.
-    """
-
-    yes: bool
-    soft: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Choice:
-    """ "1", "选2", "第二个": picks one of the numbered options the bot offered."""
-
-    number: int
-
-
-@dataclass(frozen=True, slots=True)
-class Ack:
-    """收到 / 谢谢 / 明白: nothing to do but answer politely."""
-
-
-@dataclass(frozen=True, slots=True)
-class Withdraw:
-    """撤回 [ID…] / "刚才报错了": take back one's own last report (no ids: the latest)."""
-
-    task_ids: tuple[str, ...] = ()
-    note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Batch:
-    """One message about several tasks ("2.3、2.4均已完成"): each item is handled in turn."""
-
-    items: tuple[
-        Done | Progress | Extend | Close | ApproveExtension | RejectExtension | Return, ...
-    ]
-
-
-@dataclass(frozen=True, slots=True)
-class Malformed:
-    """A command whose arguments are wrong; `problem` says what, `value` shows the bad part.
-
-    problem ∈ missing_id, bad_id, missing_date, bad_date, date_without_year,
-    missing_reason, bad_percent, missing_department.
-    """
-
-    command: str
-    problem: str
-    value: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class FreeText:
-    """No command: match it against the sender's open tasks."""
-
-    text: str
-
-
-Intent = (
-    MyTasks
-    | Help
-    | Done
-    | Progress
-    | ProgressQuery
-    | Extend
-    | Overdue
-    | Stats
-    | Close
-    | Return
-    | ApproveExtension
-    | RejectExtension
-    | Urge
-    | Confirm
-    | Choice
-    | Ack
-    | Withdraw
-    | Batch
-    | Malformed
-    | FreeText
-)
-
-
 # -- normalisation ------------------------------------------------------------------------------
 
 
@@ -269,85 +106,38 @@ def parse_date(text: str, today: date | None = None) -> tuple[date | None, str, 
     return find_date(normalize_text(text), today)
 
 
-# -- short replies ------------------------------------------------------------------------------
-
-_YES = frozenset({"是", "是的", "对", "对的", "确认", "确定", "没错", "正确", "y", "yes", "是是"})
-_SOFT_YES = frozenset(
-    {
-        "好",
-        "好的",
-        "嗯",
-        "嗯嗯",
-        "行",
-        "可以",
-        "ok",
-        "okay",
-        "没问题",
-        "好滴",
-        "好嘞",
-        "可",
-        "ok的",
-    }
-    | {"okk", "好哒", "行的", "可以的"}
-)
-_NO = frozenset(
-    {"否", "不", "不是", "不对", "取消", "算了", "n", "no", "不用", "不用了", "不要", "先不要"}
-)
-_HELP = frozenset({"帮助", "help", "?", "？", "菜单", "怎么用", "使用说明", "如何使用"})
-_MY_TASKS = frozenset(
-    {"任务", "我的任务", "查看任务", "任务列表", "我们的任务", "本单位任务", "我单位任务"}
-)
-_ACK_WORD = (
-    r"(?:收到了?|已收到|明白了?|知道了|了解了?|已阅|已知悉|知悉|谢谢(?:提醒)?|感谢|多谢"
-    r"|辛苦了?|好的?|嗯+|ok|行)"
-)
-# "收到，我们抓紧落实", "好的，马上办": an acknowledgement with a promise, nothing reported.
-_WILL_DO = (
-    r"(?:我们|我局|我委|我单位)?(?:马上|立即|立刻|抓紧|尽快|会|将|一定)+"
-    r"(?:办|落实|办理|处理|推进|报送|跟进|安排|完成)?(?:的)?"
-    r"|已?(?:转|交|转交|转给|安排)[^，,。]{0,8}(?:办理|落实|处理|跟进)"
-)
-# Atomic groups: "嗯嗯嗯…x" must fail in linear time, not try every split of the 嗯s.
-_ACK = re.compile(rf"^(?>{_ACK_WORD})(?>[,， ]*(?>{_ACK_WORD}|{_WILL_DO}))*$")
-_MY_TASKS_SENTENCE = re.compile(
-    r"^(?:请|帮我)?(?:查看|查询|看看|看一下|列出)?(?:一下)?(?:我们|我局|我委|本单位|我单位|我们单位|我的)?"
-    r"(?:有|的)?(?:哪些|什么)?(?:任务|事项)(?:有哪些|都有哪些|列表|清单)?[?？]*$"
-)
-_HELP_SENTENCE = re.compile(r"^(?:请问)?(?:怎么|如何|怎样)(?:报送|回复|使用|用|操作|填报|报|写)")
-_CHOICE = re.compile(r"^(?:选|选择|是|第)?\s*([1-9]|[一二三四五六七八九])\s*(?:个|项|号|条)?$")
-_CN_DIGIT = {c: i + 1 for i, c in enumerate("一二三四五六七八九")}
-_TRAILING_PUNCT = " 。.!！?？~～,，"
+# -- short replies -------------------------------------------------------------------------------
 
 
 def _short_reply(bare: str) -> Intent | None:
-    if bare in _HELP:
+    if bare in cw.HELP:
         return Help()
     parts = [p for p in re.split(r"[,，、 ]+", bare) if p]
     if len(parts) > 1:
         # "是的，确认", "不是，取消": every part says the same.
-        for words, intent in ((_YES, Confirm(True)), (_NO, Confirm(False))):
+        for words, intent in ((cw.YES, Confirm(True)), (cw.NO, Confirm(False))):
             if all(p in words for p in parts):
                 return intent
     if not bare:
         return Ack()  # only emoji: 👍
-    if bare in _YES:
+    if bare in cw.YES:
         return Confirm(True)
-    if bare in _SOFT_YES:
+    if bare in cw.SOFT_YES:
         return Confirm(True, soft=True)
-    if bare in _NO:
+    if bare in cw.NO:
         return Confirm(False)
-    if bare in _HELP:
+    if bare in cw.HELP:
         return Help()
-    if bare in _MY_TASKS:
+    if bare in cw.MY_TASKS:
         return MyTasks()
     if bare == "统计":
         return Stats()
-    if _ACK.match(bare):
+    if cw.ACK.match(bare):
         return Ack()
-    m = _CHOICE.match(bare)
+    m = cw.CHOICE.match(bare)
     if m is not None:
         g = m.group(1)
-        return Choice(int(g) if g.isdigit() else _CN_DIGIT[g])
+        return Choice(int(g) if g.isdigit() else cw.CN_DIGIT[g])
     return None
 
 
@@ -585,9 +375,9 @@ def _sentence(t: str, today: date | None) -> Intent:
         return Overdue(_clean(t) or None)
     if _STATS_WORDS.match(t) or (len(t) <= 16 and re.search(r"统计|汇总", t)):
         return Stats()
-    if _MY_TASKS_SENTENCE.match(t):
+    if cw.MY_TASKS_SENTENCE.match(t):
         return MyTasks()
-    if _HELP_SENTENCE.match(t):
+    if cw.HELP_SENTENCE.match(t):
         return Help()
     m = _URGE_WORDS.match(t)
     if m is not None:
@@ -605,8 +395,8 @@ def reading_of(text: str) -> str:
 def parse_intent(text: str, today: date | None = None) -> Intent:
     """Turn one chat message into an Intent. `today` resolves relative dates."""
     t = normalize_text(text)
-    bare = t.strip(_TRAILING_PUNCT).lower()
-    short = Help() if t in _HELP else _short_reply(bare)
+    bare = t.strip(cw.TRAILING_PUNCT).lower()
+    short = Help() if t in cw.HELP else _short_reply(bare)
     if short is not None:
         return short
     cmd = next((c for c in _COMMANDS if t.startswith(c)), None)
@@ -620,7 +410,7 @@ def parse_intent(text: str, today: date | None = None) -> Intent:
         if cmd in ("完成", "进度"):
             tail = head[len(cmd) :]
             # "3.8.3完成了" / "3.8.3完成情况如何" are sentences; "3.8.3 完成 已验收" a command.
-            if cmd == "完成" and (not tail.strip(_TRAILING_PUNCT) or tail[:1] in " ，,:："):
+            if cmd == "完成" and (not tail.strip(cw.TRAILING_PUNCT) or tail[:1] in " ，,:："):
                 return _many([Done(k, _clean(tail)) for k in keys])
             if cmd == "进度" and (not tail.strip() or cw.read_percent(tail)[0] is not None):
                 return _command(cmd, " ".join(keys) + " " + tail, today, t)
