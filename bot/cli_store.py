@@ -103,6 +103,9 @@ def regenerate(
     fmt: Fmt = "table",
 ) -> None:
     """Show what a revised plan changes; with --apply, make it current in one transaction."""
+    from bot.chat_decisions import notify_revision
+    from bot.clock import SystemClock
+    from bot.render import Renderer
     from bot.store.db import session_scope
     from bot.store.loading import apply_revision, preview_revision
 
@@ -112,6 +115,9 @@ def regenerate(
     with session_scope(engine) as session:
         if apply:
             rev = apply_revision(session, parsed, plan_id=plan, actor="cli")
+            # The departments whose tasks it withdrew or re-dated hear it (via the outbox).
+            now = SystemClock(state(ctx).settings.tz).now()
+            notify_revision(session, Renderer().render, rev, now=now)
         else:
             rev = preview_revision(session, parsed, plan_id=plan)
     if fmt == "json":

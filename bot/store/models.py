@@ -290,3 +290,19 @@ class IncomingMessage(SQLModel, table=True):
     platform: str = Field(primary_key=True, max_length=20)
     message_id: str = Field(primary_key=True, max_length=200)
     at: datetime = _ts()
+
+
+class PendingQuestion(SQLModel, table=True):
+    """The one question the bot is waiting on from a chat user (是/否, or a numbered choice).
+
+    In the database, not in memory: several `serve` processes share one PostgreSQL and any
+    of them may receive the answer. One row per user: a new question replaces the old one,
+    and any other message from the user drops it, so 好的 only ever answers the latest.
+    """
+
+    __tablename__ = "pending_question"
+    platform: str = Field(primary_key=True, max_length=20)
+    user_id: str = Field(primary_key=True, max_length=200)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    asked_at: datetime = _ts()
+    expires_at: datetime = _ts()

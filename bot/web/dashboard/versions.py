@@ -19,7 +19,9 @@ from urllib.parse import quote
 from aiohttp import web
 from sqlmodel import Session
 
+from bot.chat_decisions import notify_revision
 from bot.errors import UserError
+from bot.render import Renderer
 from bot.store import repo
 from bot.store.loading import Revision, apply_revision, preview_revision
 from bot.web.dashboard.context import DashContext, User
@@ -134,9 +136,15 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
             parsed = await asyncio.to_thread(_parse_upload, filename, content)
             plan_id = _plan_id(form.get("plan_id"))
             actor = f"{user.name} (dashboard)"
-            rev = await ctx.db.run(
-                lambda s: apply_revision(s, parsed, plan_id=plan_id, actor=actor)
-            )
+            now = ctx.clock.now()
+
+            def apply(s: Session) -> Revision:
+                rev = apply_revision(s, parsed, plan_id=plan_id, actor=actor)
+                # The departments whose tasks it withdrew or re-dated hear it (outbox).
+                notify_revision(s, Renderer().render, rev, now=now)
+                return rev
+
+            rev = await ctx.db.run(apply)
         except (UserError, ParseError) as exc:
             return await page(user, error=str(exc), status=400)
         if rev.version is None:
