@@ -15,6 +15,8 @@ from types import MappingProxyType
 
 import cn2an
 
+from parser.ids import find_task_ids, id_spans
+
 __all__ = [
     "ACK",
     "CHOICE",
@@ -51,76 +53,10 @@ def fold(text: str) -> str:
 
 
 # -- task ids --------------------------------------------------------------------------------
+# The one id grammar lives in the parser (parser/ids.py): the parser makes ids, the store
+# keeps them, the chat reads them back with the same rules.
 
-# A run of numbers joined by id-ish separators. Which separators split ids and which join
-# id parts is decided per run (see `_split_run`): "3、4、2" is one id, "2.3、2.4" two.
-_RUN = re.compile(
-    r"(?<![0-9A-Za-z.])(?P<t>[Tt])?\d{1,4}(?:\s?[.\-。、·・]\s?\d{1,4})+(?![0-9])"
-    r"|(?<![0-9A-Za-z])[Gg]\d{1,3}(?![0-9])"
-)
-# What follows a number that makes it a quantity or a date, not an id: "1.5万吨", "6.30前".
-_NOT_ID_AFTER = re.compile(
-    r"\s?(?:万|亿|元|吨|千(?!分之)|百(?!分之)|公里|千米|米|平方|亩|个|台|座|家|辆|户|人|倍|%|％|"
-    r"前|之前|以前|号|日|左右|以内|小时|分)"
-)
-_ID_SHAPE = re.compile(r"\d{1,2}(?:\.\d{1,3}){1,2}")
-
-
-def _canon(parts: list[str]) -> str | None:
-    if not 2 <= len(parts) <= 3:
-        return None
-    key = ".".join(str(int(p)) for p in parts)
-    return key if _ID_SHAPE.fullmatch(key) else None
-
-
-def _split_run(run: str) -> list[str]:
-    """'2.3、2.4' -> ['2.3', '2.4']; '3、4、2' -> ['3.4.2']; '3.4-2' -> ['3.4.2']."""
-    s = re.sub(r"\s", "", run)
-    if re.search(r"[.\-]", s):
-        # With real id separators present, 、 and 。 separate ids in a list.
-        pieces = re.split(r"[、。·・]", s)
-        out = []
-        for p in pieces:
-            key = _canon(re.split(r"[.\-]", p))
-            if key is not None:
-                out.append(key)
-        return out
-    key = _canon(re.split(r"[、。·・]", s))
-    return [key] if key is not None else []
-
-
-def id_spans(text: str) -> list[tuple[int, int, list[str]]]:
-    t = text.translate(_FOLD)
-    spans = []
-    for m in _RUN.finditer(t):
-        raw = m.group(0)
-        if raw[0] in "Gg":
-            spans.append((m.start(), m.end(), ["G" + str(int(raw[1:]))]))
-            continue
-        body = raw[1:] if m.group("t") else raw
-        # A four-digit first part is a year ("2024.6.30"), not chapter 2024.
-        if re.match(r"\d{3,}", body) or _NOT_ID_AFTER.match(t, m.end()):
-            continue
-        keys = _split_run(body)
-        if keys:
-            spans.append((m.start(), m.end(), keys))
-    return spans
-
-
-def read_task_ids(text: str) -> list[str]:
-    """Every task id named in `text`, in order, without repeats.
-
-    The chat's one reading of ids (to be swapped for the parser's grammar later): ids
-    anywhere in a sentence ("5.2完成了", "关于4.1：已办结"), several ("2.3、2.4均已完成",
-    "2.3和2.4"), spelt "3.4-2", "３．４．２", "T3.4.2", "3。4。2"; goals "G1". Numbers
-    that are quantities or dates ("1.5万吨", "6.30前", "2024.6.30") are not ids.
-    """
-    out: list[str] = []
-    for _, _, keys in id_spans(text):
-        for k in keys:
-            if k not in out:
-                out.append(k)
-    return out
+read_task_ids = find_task_ids
 
 
 def strip_ids(text: str) -> str:

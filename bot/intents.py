@@ -44,6 +44,7 @@ from bot.intent_types import (
 )
 from bot.matching import Candidate, MatchResult, TaskMatcher
 from bot.reldates import find_date
+from parser.ids import read_task_id, row_id_at
 
 __all__ = [
     "Ack",
@@ -90,15 +91,8 @@ def normalize_text(text: str) -> str:
 
 
 def normalize_task_id(raw: str) -> str | None:
-    """'T3.4-2', '３．４．２', 'g1' -> '3.4.2', '3.4.2', 'G1'; None if it is not one id."""
-    t = cw.fold(raw)
-    spans = cw.id_spans(t)
-    if len(spans) != 1:
-        return None
-    start, end, keys = spans[0]
-    if start != 0 or end != len(t) or len(keys) != 1:
-        return None
-    return keys[0]
+    """'T3.4-2', '３．４．２', 'g1', '7' -> '3.4.2', '3.4.2', 'G1', '7'; None if not one id."""
+    return read_task_id(cw.fold(raw))
 
 
 def parse_date(text: str, today: date | None = None) -> tuple[date | None, str, str]:
@@ -213,6 +207,12 @@ def _lead_ids(rest: str) -> tuple[list[str], str, bool]:
             break
         keys += [k for k in found if k not in keys]
         pos = end
+    if not keys:
+        # A task-table row is a bare number: "完成 7" (only right after the command word).
+        at = len(rest) - len(rest.lstrip(_SEPS))
+        row = row_id_at(rest, at)
+        if row is not None and (row[0] == len(rest) or rest[row[0]] in _SEPS + "，,"):
+            return [row[1]], rest[row[0] :], False
     return keys, rest[pos:], not keys and bool(rest.strip(_SEPS))
 
 

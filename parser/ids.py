@@ -9,7 +9,8 @@ back with `read_task_id` / `find_task_ids`.
   ordinal: "3.4.2", "2.2.5.1". Goals are "G1", "G2" …. At most `MAX_DEPTH` levels.
 - A number printed twice in one place is renumbered to the next number not printed there
   (never "3.2-2", which nobody can type); the parser warns about it.
-- Typed forms accepted: "3.4.2", "3.4-2", "３．４．２", "3。4。2", "T3.4.2", "g1".
+- Typed forms accepted: "3.4.2", "3.4-2", "３．４．２", "3。4。2", "T3.4.2", "g1"; a bare
+  row number ("7") only where an id is expected (`read_task_id`, `row_id_at`).
 """
 
 from __future__ import annotations
@@ -20,64 +21,100 @@ from dataclasses import dataclass, field
 
 MAX_DEPTH = 4  # chapter.section.item + a milestone ordinal
 
-_PART = r"\d{1,3}"
-# One id inside any text: not glued to other digits, letters or dots around it.
-_TYPED = (
-    rf"(?<![0-9A-Za-z.．])(?:[Tt]?{_PART}(?:\s?[.．。、\-－·・]\s?{_PART}){{1,{MAX_DEPTH - 1}}}"
-    r"|[Gg][0-9]{1,3})(?![0-9]|[.．][0-9])"
+# Full-width ASCII folds to ASCII (one character for one, so offsets hold).
+_FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# A run of numbers joined by id-ish separators. Which separators split ids and which join
+# id parts is decided per run (`_split_run`): "3、4、2" is one id, "2.3、2.4" two.
+_RUN = re.compile(
+    r"(?<![0-9A-Za-z.])(?P<t>[Tt])?\d{1,4}(?:\s?[.\-。、·・]\s?\d{1,4})+(?![0-9])"
+    r"|(?<![0-9A-Za-z])[Gg]\d{1,3}(?![0-9])"
 )
-TYPED_ID = re.compile(_TYPED)
-# A task-table row is a single number ("7"); only where an id is expected, never in prose.
-_ROW = re.compile(r"[Tt]?[0-9]{1,3}")
-_SEPARATORS = re.compile(r"\s?[.．。、\-－·・]\s?")
-_CANONICAL = re.compile(rf"^(?:{_PART}(?:\.{_PART}){{0,{MAX_DEPTH - 1}}}|G[0-9]{{1,3}})$")
+# A bare row number ("完成 7"), read only where an id is expected.
+_ROW_AT = re.compile(r"(?P<t>[Tt])?(\d{1,3})(?![0-9.．%％])")
+# What follows a number that makes it a quantity or a date, not an id: "1.5万吨", "6.30前".
+_NOT_ID_AFTER = re.compile(
+    r"\s?(?:万|亿|元|吨|千(?!分之)|百(?!分之)|公里|千米|米|平方|亩|个|台|座|家|辆|户|人|倍|%|％|"
+    r"前|之前|以前|号|日|左右|以内|小时|分)"
+)
+_ID_SHAPE = re.compile(rf"\d{{1,3}}(?:\.\d{{1,3}}){{1,{MAX_DEPTH - 1}}}")
+_CANONICAL = re.compile(rf"^(?:\d{{1,3}}(?:\.\d{{1,3}}){{0,{MAX_DEPTH - 1}}}|G[0-9]{{1,3}})$")
 
 
-def _fold_digits(s: str) -> str:
-    return s.translate({c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)} | {0xFF34: 0x54})
+def fold(text: str) -> str:
+    """Full-width digits, letters and marks as ASCII; the same length as `text`."""
+    return text.translate(_FOLD)
+
+
+def _canon(parts: list[str]) -> str | None:
+    if not 2 <= len(parts) <= MAX_DEPTH or not all(p.isdigit() for p in parts):
+        return None
+    key = ".".join(str(int(p)) for p in parts)
+    return key if _ID_SHAPE.fullmatch(key) else None
+
+
+def _split_run(run: str) -> list[str]:
+    """'2.3、2.4' -> ['2.3', '2.4']; '3、4、2' -> ['3.4.2']; '3.4-2' -> ['3.4.2']."""
+    s = re.sub(r"\s", "", run)
+    if re.search(r"[.\-]", s):
+        # With real id separators present, 、 and 。 separate ids in a list.
+        out = []
+        for p in re.split(r"[、。·・]", s):
+            key = _canon(re.split(r"[.\-]", p))
+            if key is not None:
+                out.append(key)
+        return out
+    key = _canon(re.split(r"[、。·・]", s))
+    return [key] if key is not None else []
+
+
+def id_spans(text: str) -> list[tuple[int, int, list[str]]]:
+    """(start, end, ids) of every run of ids written anywhere in `text`.
+
+    Ids anywhere in a sentence ("5.2完成了", "关于4.1：已办结"), several ("2.3、2.4均已完成"),
+    spelt "3.4-2", "３．４．２", "T3.4.2", "3。4。2"; goals "G1". Numbers that are quantities
+    or dates ("1.5万吨", "6.30前", "2024.6.30") are not ids; nor is a bare number.
+    """
+    t = fold(text)
+    spans = []
+    for m in _RUN.finditer(t):
+        raw = m.group(0)
+        if raw[0] in "Gg":
+            spans.append((m.start(), m.end(), ["G" + str(int(raw[1:]))]))
+            continue
+        body = raw[1:] if m.group("t") else raw
+        # A four-digit first part is a year ("2024.6.30"), not chapter 2024.
+        if re.match(r"\d{4}", body) or _NOT_ID_AFTER.match(t, m.end()):
+            continue
+        keys = _split_run(body)
+        if keys:
+            spans.append((m.start(), m.end(), keys))
+    return spans
+
+
+def row_id_at(text: str, pos: int = 0) -> tuple[int, str] | None:
+    """A bare row number ("7", "T7") at `pos`, where an id is expected: (end, id)."""
+    m = _ROW_AT.match(fold(text), pos)
+    if m is None or _NOT_ID_AFTER.match(fold(text), m.end()):
+        return None
+    return m.end(), str(int(m.group(2)))
+
+
+def find_task_ids(text: str) -> list[str]:
+    """Every task id named in `text`, in order, without repeats."""
+    out: list[str] = []
+    for _, _, keys in id_spans(text):
+        out += [k for k in keys if k not in out]
+    return out
 
 
 def read_task_id(raw: str) -> str | None:
-    """A typed id in its stored form ("T3.4-2" -> "3.4.2", "g1" -> "G1"); None if not one."""
-    t = _fold_digits(raw.strip()).strip("。.．")
-    if TYPED_ID.fullmatch(t) or _ROW.fullmatch(t):
-        return _canonical(t)
-    return None
-
-
-def find_task_ids(text: str) -> list[tuple[int, int, str]]:
-    """Every id written anywhere in `text` ("关于3.8.3，已完成", "2.3、2.4均已完成").
-
-    Returns (start, end, id) in the order written; "2.3、2.4" is two ids, because a
-    separator followed by a second dotted number starts a new one.
-    """
-    folded = _fold_digits(text)
-    out: list[tuple[int, int, str]] = []
-    pos = 0
-    while True:
-        m = TYPED_ID.search(folded, pos)
-        if m is None:
-            return out
-        raw = m.group(0)
-        # "2.3、2.4": the 、 joined two ids into one four-part match; split them again.
-        pieces = re.split(r"\s?[、，,]\s?", raw)
-        if len(pieces) > 1 and all("." in p or "．" in p for p in pieces):
-            at = m.start()
-            for p in pieces:
-                start = folded.index(p, at)
-                out.append((start, start + len(p), _canonical(p)))
-                at = start + len(p)
-        else:
-            out.append((m.start(), m.end(), _canonical(raw)))
-        pos = m.end()
-
-
-def _canonical(t: str) -> str:
-    t = t.strip()
-    if t[0] in "Gg":
-        return "G" + str(int(t[1:]))
-    parts = _SEPARATORS.split(t.lstrip("Tt"))
-    return ".".join(str(int(p)) for p in parts if p)
+    """One typed id in its stored form ("T3.4-2" -> "3.4.2", "g1" -> "G1", "7" -> "7")."""
+    t = fold(raw).strip().strip("。.")
+    spans = id_spans(t)
+    if len(spans) == 1 and spans[0][:2] == (0, len(t)) and len(spans[0][2]) == 1:
+        return spans[0][2][0]
+    row = row_id_at(t)
+    return row[1] if row is not None and row[0] == len(t) else None
 
 
 def is_task_id(s: str) -> bool:

@@ -50,8 +50,11 @@ TODAY = date(2024, 5, 1)
         ("12.10.3", "12.10.3"),
         ("G1", "G1"),
         ("ｇ２", "G2"),
-        ("3", None),
-        ("3.4.2.1", None),
+        # A task-table row is a bare number, and a three-level measure's milestone has
+        # four parts: both are ids the parser makes (parser/ids.py).
+        ("3", "3"),
+        ("3.4.2.1", "3.4.2.1"),
+        ("3.4.2.1.5", None),
         ("abc", None),
         ("2024-06-30", None),
     ],
@@ -113,7 +116,7 @@ def test_normalize_task_id(raw: str, expected: str | None) -> None:
         ("统计", Stats()),
         ("统计一下", Stats()),
         ("销号 3.4.2", Close("3.4.2")),
-        ("销号 3.4.2.1", Malformed("销号", "bad_id", "3.4.2.1")),
+        ("销号 3.4.2.1.5", Malformed("销号", "bad_id", "3.4.2.1.5")),
         ("退回 3.4.2 佐证材料不全", Return("3.4.2", "佐证材料不全")),
         ("退回 3.4.2", Malformed("退回", "missing_reason")),
         ("批准延期 3.4.2", ApproveExtension("3.4.2")),
