@@ -20,6 +20,8 @@ from parser.blocks import Block, Paragraph, Table
 from parser.columns import COLUMNS, recognise
 
 _MAX_HEADER_CELL = 12
+# What an empty cell prints.
+_EMPTY = frozenset({"—", "——", "-", "－", "/", "无", "／"})
 # Cells a row may hold beyond one per column: a category cell, a group row.
 _SLACK = 3
 _UNIT_END = re.compile(
@@ -201,7 +203,9 @@ def _align(
                 continue
             best, how = neg, ""
             if i and j and score[i - 1][j - 1] > neg:
-                v = score[i - 1][j - 1] + _fit(body[i - 1], kinds[j - 1])
+                # A hair's preference for earlier columns breaks ties the way tables are
+                # read: one list of units beside 牵头 and 配合 is the 牵头 one.
+                v = score[i - 1][j - 1] + _fit(body[i - 1], kinds[j - 1]) - 0.01 * j
                 best, how = v, "match"
             if j and score[i][j - 1] > neg and score[i][j - 1] - 0.5 > best:
                 best, how = score[i][j - 1] - 0.5, "skip"
@@ -215,7 +219,7 @@ def _align(
     while i or j:
         how = move[i][j]
         if how == "match":
-            row[j - 1] = body[i - 1]
+            row[j - 1] = "" if body[i - 1] in _EMPTY else body[i - 1]
             matched.append(i - 1)
             i, j = i - 1, j - 1
         elif how == "skip":
@@ -246,6 +250,8 @@ def _is_date(text: str) -> bool:
 
 def _fit(text: str, kind: str) -> float:
     """How well a cell's text fits a column: > 0 fits, < 0 does not."""
+    if text in _EMPTY:
+        return 1.0  # "—": this row's cell is empty (not merged from above)
     units, date = _is_units(text), _is_date(text)
     if kind == "due":
         return 3.0 if date else -3.0

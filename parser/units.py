@@ -42,7 +42,7 @@ _ROLE_SUFFIX = re.compile(
 )
 # The labels of labelled lists: 牵头单位：, 配合部门：, 责任主体：, 主要责任单位：, 协办处室： …
 LABEL_NAME = (
-    r"(?:主要)?(?:牵头|配合|责任|主责|主办|协办|参与|协同|推进|实施|落实|督办)"
+    r"(?:主要)?(?:牵头|配合|责任|主责|主办|协办|参与|协同|推进|实施|落实|督办|支撑|支持|协作)"
     r"(?:考核|推进|落实|实施|责任|督办)?(?:单位|部门|主体|处室)"
 )
 LABEL = LABEL_NAME + "[：:]"
@@ -120,6 +120,8 @@ class UnitNames:
         m = re.match(r"^([\u4e00-\u9fff]{2,4}?)([市省县区])(.+)$", name)
         if (
             m
+            # "嘉定区政府", "浦东新区政府": the place is what names a government.
+            and not _SHARED_SUFFIX.search(name)
             and not _NOT_PLACE.search(m.group(1))
             and "市" + m.group(3) in self.aliases
             and len(m.group(3)) >= 2
