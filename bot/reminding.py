@@ -8,7 +8,6 @@ several workers never queue one twice.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,6 +22,7 @@ from bot.store import repo
 from bot.store.repo.bulk import enqueue_outbox_many, record_reminders_many
 from bot.store.repo.calendar import calendar_overrides
 from bot.store.repo.reminding import ReminderRow, reminder_rows
+from bot import workcalendar
 from bot.workcalendar import WorkCalendar
 
 
@@ -50,9 +50,9 @@ def task_fact(r: ReminderRow) -> TaskFact:
 
 
 def make_calendar(settings: Settings, overrides: Mapping[date, bool]) -> WorkCalendar:
-    """The working-day calendar the settings ask for, with the admin's overrides on top."""
-    kind = "cn" if settings.reminders.calendar == "cn" else "weekdays"
-    return WorkCalendar(overrides, kind=kind, logger=logging.getLogger("taskbot.calendar"))
+    """The working-day calendar the settings ask for, with the admin's overrides on top
+    (the one factory, bot.workcalendar.make_calendar, that 逾期 and the dashboard use too)."""
+    return workcalendar.make_calendar(settings.reminders.calendar, overrides)
 
 
 class ReminderService:
