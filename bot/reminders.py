@@ -17,7 +17,8 @@ Who hears what, in one sentence per rule:
 - open measures with nothing due soon get a progress request every
   `progress_every_days` days since their last progress report;
 - coordinators get one digest a day: what went overdue since the last working day,
-  overdue counts per department, extension requests and completion reports waiting
+  overdue counting units per lead department (bot/overdue.py and bot/completion.py: the
+  same numbers 逾期 and 统计 give, extension requests included), extension requests and completion reports waiting
   for them, departments nobody can be reached in;
 - nothing outside the send window or on a non-working day; nothing for closed,
   withdrawn or reported tasks (a report waits for the coordinator, not the
@@ -69,6 +70,8 @@ class TaskFact:
     # The store's row id. Display ids ("3.4.2") repeat across plans; when given, the
     # row id is what keys and per-contact merging use.
     row_id: int | None = None
+    # False for a measure with milestones: they are counted, it is not (bot/completion.py).
+    tracked: bool = True
 
     @property
     def uid(self) -> str:
@@ -249,6 +252,10 @@ def plan_reminders(
         dept = t.lead or ""
         if t.status == "extension_requested":
             ext_requests.append(DigestEntry(t.id, t.text, dept, t.due, 0, t.requested_due))
+            # Still owed while the coordinator decides: overdue like everywhere else (today is
+            # a working day here, so due < today is the rule of bot/overdue.py).
+            if t.tracked and t.lead and t.due is not None and t.due < today:
+                overdue_count[dept] += 1
             continue
         if t.status == "reported":
             awaiting.append(DigestEntry(t.id, t.text, dept, t.due))
@@ -272,7 +279,8 @@ def plan_reminders(
         else:
             days = calendar.workdays_between(t.due, today)
             busy_measures.add(t.measure_id or t.id)
-            overdue_count[dept] += 1
+            if t.tracked:
+                overdue_count[dept] += 1
             if days == 1:
                 newly_overdue.append(DigestEntry(t.id, t.text, dept, t.due, days))
             if (days - 1) % every == 0:

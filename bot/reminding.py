@@ -46,6 +46,7 @@ def task_fact(r: ReminderRow) -> TaskFact:
         last_progress=r.last_progress,
         requested_due=r.requested_due,
         row_id=t.pk,
+        tracked=t.tracked,
     )
 
 
@@ -63,13 +64,15 @@ class ReminderService:
 
     def plan(self, s: Session, now: datetime) -> list[PlannedMessage]:
         """What the policy wants sent at `now` (nothing written)."""
-        rows = reminder_rows(s, as_of=now.astimezone(self.settings.tz).date())
+        # Built per pass so an override an admin just entered counts at once.
+        calendar = make_calendar(self.settings, calendar_overrides(s))
+        rows = reminder_rows(
+            s, as_of=now.astimezone(self.settings.tz).date(), calendar=calendar
+        )
         contacts = [
             ContactFact(str(c.id), c.department, c.role, c.platform, c.user_id, c.name)
             for c in repo.list_contacts(s)
         ]
-        # Built per pass so an override an admin just entered counts at once.
-        calendar = make_calendar(self.settings, calendar_overrides(s))
         return plan_reminders(
             [task_fact(r) for r in rows],
             contacts,
