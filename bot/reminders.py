@@ -18,7 +18,8 @@ Who hears what, in one sentence per rule:
   `progress_every_days` days since their last progress report;
 - coordinators get one digest a day: what went overdue since the last working day,
   overdue counting units per lead department (bot/overdue.py and bot/completion.py: the
-  same numbers 逾期 and 统计 give, extension requests included), extension requests and completion reports waiting
+  same numbers 逾期 and 统计 give, extension requests included), extension requests and
+  completion reports waiting
   for them, departments nobody can be reached in;
 - nothing outside the send window or on a non-working day; nothing for closed,
   withdrawn or reported tasks (a report waits for the coordinator, not the

@@ -112,9 +112,17 @@ def get_version(session: Session, version_id: int) -> PlanVersion:
     return version
 
 
-def last_events(session: Session, task_pks: Sequence[int] | None = None) -> dict[int, StatusEvent]:
-    """The latest status event of each task (of the given tasks, or of all)."""
+def last_events(
+    session: Session,
+    task_pks: Sequence[int] | None = None,
+    *,
+    actions: Sequence[str] | None = None,
+) -> dict[int, StatusEvent]:
+    """The latest status event of each task (of the given tasks, or of all), optionally only
+    among events of the given actions (e.g. the department's own reports)."""
     latest = select(func.max(StatusEvent.id)).group_by(col(StatusEvent.task_id))
+    if actions is not None:
+        latest = latest.where(col(StatusEvent.action).in_(list(actions)))
     if task_pks is not None:
         latest = latest.where(col(StatusEvent.task_id).in_(list(task_pks)))
     stmt = select(StatusEvent).where(col(StatusEvent.id).in_(latest))
