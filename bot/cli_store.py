@@ -96,6 +96,15 @@ def regenerate(
     file: Annotated[Path, typer.Argument(help="The revised plan.")],
     plan: Annotated[int | None, typer.Option("--plan", help="Plan id (if several).")] = None,
     apply: Annotated[bool, typer.Option("--apply", help="Make it the current version.")] = False,
+    take_plan_due: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--take-plan-due",
+            metavar="ID",
+            help="Where the plan's date changed but an approved extension is in force, take "
+            "the plan's new date for this task (repeatable); default: the approved date stays.",
+        ),
+    ] = None,
     fmt: Fmt = "table",
 ) -> None:
     """Show what a revised plan changes; with --apply, make it current in one transaction."""
@@ -107,7 +116,9 @@ def regenerate(
     engine = _engine(ctx)
     with session_scope(engine) as session:
         if apply:
-            rev = apply_revision(session, parsed, plan_id=plan, actor="cli")
+            rev = apply_revision(
+                session, parsed, plan_id=plan, actor="cli", take_plan_due=take_plan_due or ()
+            )
         else:
             rev = preview_revision(session, parsed, plan_id=plan)
     if fmt == "json":
@@ -144,6 +155,10 @@ def _diff_table(diff: PlanDiff) -> None:
         what = "; ".join(
             f"{k}: {_short(a)} → {_short(b)}" for k, (a, b) in j["fields"].items() if k != "text"
         )
+        if j["decided_due"]:
+            what += f"{'; ' if what else ''}approved due {j['decided_due']} stays" + (
+                " (--take-plan-due to take the plan's)" if c.due_conflict else ""
+            )
         if "text" in j["fields"]:
             what = "text reworded" + ("; " + what if what else "")
         table.add_row(c.kind, j["id"], j["old_id"] or "", _short(j["text"], 40), what)
@@ -256,7 +271,7 @@ def tasks(
             _short(r.cooperating, 30),
             r.due.isoformat() if r.due else "",
             STATUS_LABELS.get(r.status, r.status),
-            f"{r.overdue_days}天" if r.overdue_days else "",
+            f"{r.overdue_days}个工作日" if r.overdue_days else "",
         )
     Console().print(table)
 

@@ -72,6 +72,9 @@ def _changes(rev: Revision) -> list[dict[str, Any]]:
             for k, (a, b) in j["fields"].items()
             if k != "text"
         ]
+        if j.get("decided_due"):
+            kept = "应用后仍以批准日期为准" if "due" in j["fields"] else "不受本次修订影响"
+            what.append(f"已批准延期至{j['decided_due']}（{kept}）")
         out.append({**j, "what": "；".join(what)})
     return out
 
