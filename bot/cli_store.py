@@ -40,10 +40,23 @@ def _engine(ctx: typer.Context) -> Engine:
     return open_store(state(ctx).settings.database_url)
 
 
-def _today(ctx: typer.Context, as_of: str | None) -> date:
-    if as_of is None:
-        return datetime.now(state(ctx).settings.tz).date()
-    return _date("--as-of", as_of)
+def _now(ctx: typer.Context, engine: Engine, as_of: str | None = None) -> datetime:
+    """Now on the one clock (bot/store_clock.py): --as-of, the demo's clock recorded in this
+    database (said on stderr), else the real time."""
+    from bot.store_clock import resolve_clock
+
+    if as_of is not None:
+        _date("--as-of", as_of)  # one clear message for a malformed date
+    clock, note = resolve_clock(engine, as_of, state(ctx).settings.tz)
+    if note:
+        typer.echo(note, err=True)
+    return clock.now()
+
+
+def _today(ctx: typer.Context, engine: Engine, as_of: str | None) -> date:
+    if as_of is not None:
+        return _date("--as-of", as_of)
+    return _now(ctx, engine).date()
 
 
 def _date(option: str, value: str) -> date:
@@ -77,8 +90,9 @@ def load(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="The plan
 
     parsed = _parse(file)
     engine = _engine(ctx)
+    now = _now(ctx, engine)
     with session_scope(engine) as session:
-        result = load_plan(session, parsed, actor="cli")
+        result = load_plan(session, parsed, actor="cli", now=now)
     if result.created:
         typer.echo(
             f"loaded plan {result.plan_id} (version {result.version.number}): "
@@ -117,7 +131,12 @@ def regenerate(
     with session_scope(engine) as session:
         if apply:
             rev = apply_revision(
-                session, parsed, plan_id=plan, actor="cli", take_plan_due=take_plan_due or ()
+                session,
+                parsed,
+                plan_id=plan,
+                actor="cli",
+                now=_now(ctx, engine),
+                take_plan_due=take_plan_due or (),
             )
         else:
             rev = preview_revision(session, parsed, plan_id=plan)
@@ -247,8 +266,9 @@ def tasks(
     _check_format(fmt)
     if status is not None and status not in STATUS_LABELS:
         raise UserError(f"unknown --status {status!r}; use one of {', '.join(STATUS_LABELS)}")
-    today = _today(ctx, as_of)
-    with session_scope(_engine(ctx)) as session:
+    engine = _engine(ctx)
+    today = _today(ctx, engine, as_of)
+    with session_scope(engine) as session:
         rows = repo.list_tasks(
             session,
             as_of=today,
@@ -291,7 +311,9 @@ def update(
     from bot.store.models import STATUS_LABELS
 
     new_due = _date("--due", due) if due else None
-    with session_scope(_engine(ctx)) as session:
+    engine = _engine(ctx)
+    now = _now(ctx, engine)
+    with session_scope(engine) as session:
         action = repo.parse_action(status)
         task = repo.find_task(session, task_id, plan_id=plan)
         assert task.id is not None
@@ -313,6 +335,7 @@ def update(
             note=note,
             channel="cli",
             new_due=new_due,
+            now=now,
         )
     typer.echo(
         f"{task.key}: {STATUS_LABELS[event.from_status]} → {STATUS_LABELS[event.to_status]}"

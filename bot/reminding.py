@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from bot import workcalendar
 from bot.config import Settings
 from bot.database import Database
 from bot.reminders import ContactFact, PlannedMessage, TaskFact, plan_reminders
@@ -22,7 +23,6 @@ from bot.store import repo
 from bot.store.repo.bulk import enqueue_outbox_many, record_reminders_many
 from bot.store.repo.calendar import calendar_overrides
 from bot.store.repo.reminding import ReminderRow, reminder_rows
-from bot import workcalendar
 from bot.workcalendar import WorkCalendar
 
 
@@ -66,9 +66,7 @@ class ReminderService:
         """What the policy wants sent at `now` (nothing written)."""
         # Built per pass so an override an admin just entered counts at once.
         calendar = make_calendar(self.settings, calendar_overrides(s))
-        rows = reminder_rows(
-            s, as_of=now.astimezone(self.settings.tz).date(), calendar=calendar
-        )
+        rows = reminder_rows(s, as_of=now.astimezone(self.settings.tz).date(), calendar=calendar)
         contacts = [
             ContactFact(str(c.id), c.department, c.role, c.platform, c.user_id, c.name)
             for c in repo.list_contacts(s)

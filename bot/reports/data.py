@@ -47,6 +47,7 @@ class LastReply:
     actor: str
     status: str
     text: str
+    order: int = 0  # the event's id: what "latest" means when two share a minute
 
 
 @dataclass(slots=True)
@@ -110,7 +111,7 @@ class ReportData:
             and t.plan_id == measure.plan_id
             and (t.pk == measure.pk or (t.kind != "measure" and t.measure_id == measure.id))
         ]
-        return max(mine, key=lambda r: r.at_local, default=None)
+        return max(mine, key=lambda r: r.order, default=None)
 
 
 def status_label(status: str) -> str:
@@ -134,5 +135,6 @@ def collect(
             actor=ev.actor,
             status=ev.to_status,
             text=ev.note or ev.raw_message or status_label(ev.to_status),
+            order=ev.id or 0,
         )
     return ReportData(as_of, title, tasks, departments, last)

@@ -27,6 +27,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from bot import overdue as od
 from bot.completion import CLOSED_RATE_NAME, REPORTED_RATE_NAME
@@ -104,7 +105,7 @@ def _styles(doc: DocxDocument) -> None:
     fmt.space_before = fmt.space_after = Pt(0)
 
 
-def _run(paragraph: Paragraph, text: str, font: str, size: Pt, bold: bool = False) -> object:
+def _run(paragraph: Paragraph, text: str, font: str, size: Pt, bold: bool = False) -> Run:
     run = paragraph.add_run(text)
     run.font.size = size
     run.bold = bold
@@ -119,7 +120,7 @@ def _title(doc: DocxDocument, text: str) -> None:
     p.paragraph_format.keep_with_next = True
     run = _run(p, text, TITLE_FONT, TITLE_SIZE)
     # 小标宋 where installed, else 黑体: name the fallback for the Latin/complex slots.
-    rfonts = run._r.get_or_add_rPr().get_or_add_rFonts()  # type: ignore[attr-defined]
+    rfonts = run._r.get_or_add_rPr().get_or_add_rFonts()
     rfonts.set(qn("w:cs"), TITLE_FALLBACK)
 
 
@@ -140,7 +141,7 @@ def _heading(doc: DocxDocument, text: str, *, level: int = 1) -> Paragraph:
     p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     p.paragraph_format.line_spacing = BODY_LINE
     run = _run(p, text, HEADING_FONT if level == 1 else SUBHEADING_FONT, BODY_SIZE)
-    run.font.color.rgb = BLACK  # type: ignore[attr-defined]  # Word's heading blue is no 公文's
+    run.font.color.rgb = BLACK  # Word's heading blue is no 公文's
     return p
 
 
@@ -233,7 +234,9 @@ def build_briefing(data: ReportData) -> bytes:
     _page(doc)
     _styles(doc)
     _title(doc, f"{data.title}督办通报")
-    dated = _body(doc, f"（截至{data.as_of.year}年{data.as_of.month}月{data.as_of.day}日）", indent=False)
+    dated = _body(
+        doc, f"（截至{data.as_of.year}年{data.as_of.month}月{data.as_of.day}日）", indent=False
+    )
     dated.alignment = WD_ALIGN_PARAGRAPH.CENTER
     done = data.done
     measures = len(data.measures)
@@ -322,9 +325,7 @@ def build_briefing(data: ReportData) -> bytes:
         [1.3, 3.2, 3.1, 2.4, 2.9, 2.7],
         no_wrap=(0, 2, 3),
     )
-    signed = _body(
-        doc, f"{data.as_of.year}年{data.as_of.month}月{data.as_of.day}日", indent=False
-    )
+    signed = _body(doc, f"{data.as_of.year}年{data.as_of.month}月{data.as_of.day}日", indent=False)
     signed.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     signed.paragraph_format.space_before = BODY_LINE
     buf = io.BytesIO()

@@ -234,9 +234,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _rows(
-    rows: list[Any], names: dict[int, str], as_of: date, cal: WorkCalendar
-) -> list[TaskRow]:
+def _rows(rows: list[Any], names: dict[int, str], as_of: date, cal: WorkCalendar) -> list[TaskRow]:
     open_statuses = set(OPEN_STATUSES)
     cutoff = od.overdue_cutoff(as_of, cal)
     # Few distinct due dates among many rows: count each one's working days once.

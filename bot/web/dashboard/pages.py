@@ -12,8 +12,8 @@ from urllib.parse import quote
 from aiohttp import web
 from sqlmodel import Session
 
-from bot.reports import build_briefing, build_ledger, collect
 from bot.completion import CLOSED_RATE_NAME, REPORTED_RATE_NAME, completion
+from bot.reports import build_briefing, build_ledger, collect
 from bot.reports.data import STATUS_ORDER
 from bot.store import repo
 from bot.store.errors import NotFound

@@ -138,7 +138,10 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
             plan_id = _plan_id(form.get("plan_id"))
             actor = f"{user.name} (dashboard)"
             rev = await ctx.db.run(
-                lambda s: apply_revision(s, parsed, plan_id=plan_id, actor=actor)
+                # Stamped with the served clock (the demo's, when it runs on one).
+                lambda s: apply_revision(
+                    s, parsed, plan_id=plan_id, actor=actor, now=ctx.clock.now()
+                )
             )
         except (UserError, ParseError) as exc:
             return await page(user, error=str(exc), status=400)
