@@ -48,9 +48,7 @@ def worked(seeded_engine: Engine) -> Engine:
     _act(seeded_engine, "3.8.3", Action.REPORT_DONE, Action.CLOSE)
     _act(seeded_engine, "3.4.2", Action.REPORT_DONE)
     _act(seeded_engine, "3.8.5", Action.PROGRESS, note="已选定试点矿井")
-    _act(
-        seeded_engine, "4.5.1", Action.REQUEST_EXTENSION, new_due=date(2024, 6, 30), note="待批"
-    )
+    _act(seeded_engine, "4.5.1", Action.REQUEST_EXTENSION, new_due=date(2024, 6, 30), note="待批")
     # The coordinator's word on a reported task is not the department's 反馈.
     _act(seeded_engine, "3.3.1", Action.PROGRESS, note="已起草制度框架")
     return seeded_engine
@@ -110,9 +108,7 @@ async def test_every_channel_gives_the_same_numbers(dash: Client, worked: Engine
     assert summary["任务总数"] == f"{total}项" and summary["逾期"] == f"{overdue}项"
     assert summary["完成率（已销号率）"] == closed_rate
     assert summary["已报完成率"] == reported_rate
-    overdue_rows = [
-        [c.text for c in r.cells] for t in doc.tables[2:-1] for r in list(t.rows)[1:]
-    ]
+    overdue_rows = [[c.text for c in r.cells] for t in doc.tables[2:-1] for r in list(t.rows)[1:]]
     assert len(overdue_rows) == overdue
     assert all(r[3] == "4" for r in overdue_rows)  # working days, as in chat
     # The 台账.
