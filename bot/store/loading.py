@@ -56,6 +56,7 @@ def load_plan(
         _insert_task(
             session, pks, spec, plan_id=plan.id, version_id=version.id, departments=depts, now=now
         )
+    repo.refresh_tracked(session, plan.id)
     repo.audit(
         session,
         actor=actor,
@@ -224,6 +225,7 @@ def apply_revision(
     for change in rev.diff.of("withdrawn"):
         assert change.old is not None
         repo.withdraw_task(session, change.old.pk, version_id=version.id, actor=actor, now=now)
+    repo.refresh_tracked(session, rev.plan_id)
     repo.audit(
         session,
         actor=actor,

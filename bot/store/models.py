@@ -152,6 +152,10 @@ class Task(SQLModel, table=True):
     # only when `plan_due` changed between versions (bot/store/loading.py).
     due: date | None = None
     plan_due: date | None = None
+    # The counting unit (bot/completion.py): False for a measure with live milestones, which
+    # are counted instead. Kept by repo.refresh_tracked after every load and revision, so the
+    # 100k-task counts filter on a column instead of probing for children per row.
+    tracked: bool = True
     status: str = Field(default=TaskStatus.PENDING, max_length=30)
     span_start: int = 0
     span_end: int = 0

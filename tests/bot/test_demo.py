@@ -108,15 +108,19 @@ async def test_demo_round_trip_and_graceful_stop(
     # One clock: `taskbot tasks` against the demo's database answers for the demo's day (the
     # real date would make every 2023 and 2025 deadline overdue) and says whose clock it used.
     env = {**os.environ, "TASKBOT_DB": db}
-    done = subprocess.run(
-        [*TASKBOT, "tasks", "--overdue", "--format", "json"],
+    cli = await asyncio.create_subprocess_exec(
+        *TASKBOT,
+        "tasks",
+        "--overdue",
+        "--format",
+        "json",
         env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
-    assert done.returncode == 0, done.stderr
-    assert "demo clock" in done.stderr and "2024-01-05" in done.stderr
-    late = {r["id"]: r["overdue_days"] for r in json.loads(done.stdout)}
+    out, err = (b.decode() for b in await asyncio.wait_for(cli.communicate(), 60))
+    assert cli.returncode == 0, err
+    assert "demo clock" in err and "2024-01-05" in err
+    late = {r["id"]: r["overdue_days"] for r in json.loads(out)}
     assert late.get("3.8.5") == 4 and "3.8.3" not in late  # reported in the chat above
     assert all(not k.startswith("3.1") for k in late)  # 2025 deadlines are not overdue

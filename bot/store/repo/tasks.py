@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, and_, case, func, or_
+from sqlalchemy import ColumnElement, Executable, and_, case, func, literal
 from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -94,12 +95,31 @@ def load_calendar(session: Session, kind: str = "cn") -> WorkCalendar:
 
 
 def tracked_condition() -> ColumnElement[bool]:
-    """SQL for the counting unit: a milestone, or a measure without live milestones."""
+    """SQL for the counting unit: a milestone, or a measure without live milestones (the
+    `tracked` column repo.refresh_tracked keeps)."""
+    return col(Task.tracked).is_(True)
+
+
+def refresh_tracked(session: Session, plan_id: int) -> None:
+    """Recompute the counting unit of a plan's tasks (after a load or a revision): a measure
+    with a live milestone is not counted, its milestones are."""
     child = aliased(Task)
-    parents = sa_select(col(child.parent_id)).where(
-        col(child.parent_id).is_not(None), col(child.status) != TaskStatus.WITHDRAWN
+    has_live_child = (
+        sa_select(literal(1))
+        .where(col(child.parent_id) == col(Task.id), col(child.status) != TaskStatus.WITHDRAWN)
+        .exists()
     )
-    return or_(col(Task.kind) != "measure", col(Task.id).not_in(parents))
+    stmt = (
+        sa_update(Task)
+        .where(col(Task.plan_id) == plan_id)
+        .values(
+            tracked=case((and_(col(Task.kind) == "measure", has_live_child), False), else_=True)
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    session.connection().execute(stmt)
+    session.expire_all()
 
 
 def _core(session: Session, stmt: Executable) -> list[Any]:
@@ -147,6 +167,7 @@ def list_tasks(
         col(Task.span_end),
         col(Task.lead_department_id),
         col(Task.cooperating_ids),
+        col(Task.tracked),
     ).order_by(col(Task.plan_id), col(Task.position), col(Task.id))
     conds: list[Any] = []
     names = department_names(session)
@@ -243,7 +264,7 @@ def _rows(rows: list[Any], names: dict[int, str], as_of: date, cal: WorkCalendar
     decoded: dict[str, list[str]] = {"": []}
     by_text = {str(k): v for k, v in names.items()}  # ids as stored in cooperating_ids
     out = []
-    for pk, plan, key, kind_, title, text, due, st, ver, s0, s1, lead_id, coop_ids in rows:
+    for pk, plan, key, kind_, title, text, due, st, ver, s0, s1, lead_id, coop_ids, unit in rows:
         coop = decoded.get(coop_ids)
         if coop is None:
             coop = decoded[coop_ids] = [by_text[i] for i in coop_ids.split(",")]
@@ -266,7 +287,7 @@ def _rows(rows: list[Any], names: dict[int, str], as_of: date, cal: WorkCalendar
                 else 0,
                 ver,
                 (s0, s1),
-                True,
+                bool(unit),
                 st,
             )
         )

@@ -1,5 +1,6 @@
-"""task.plan_due (the plan's own date, apart from the date in force) and store_clock (the
-demo's clock, which CLI commands against the same database default to)
+"""task.plan_due (the plan's own date, apart from the date in force), task.tracked (the
+counting unit) and store_clock (the demo's clock, which CLI commands against the same database
+default to)
 
 Revision ID: 0006
 Revises: 0005
@@ -23,7 +24,18 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("task", schema=None) as batch_op:
         batch_op.add_column(sa.Column("plan_due", sa.Date(), nullable=True))
+        batch_op.add_column(
+            sa.Column("tracked", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
     conn = op.get_bind()
+    # A measure with a live milestone is not a counting unit (bot/completion.py).
+    conn.execute(
+        sa.text(
+            "UPDATE task SET tracked = CASE WHEN kind = 'measure' AND EXISTS (SELECT 1 FROM task c"
+            " WHERE c.parent_id = task.id AND c.status <> 'withdrawn') THEN :f ELSE :t END"
+        ),
+        {"f": False, "t": True},
+    )
     conn.execute(sa.text("UPDATE task SET plan_due = due"))
     # Where an approved extension moved `due`, the plan's date is the one it moved from: the
     # first such change in the audit log (record_status writes {"due": [old, new]}).
@@ -54,4 +66,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("store_clock")
     with op.batch_alter_table("task", schema=None) as batch_op:
+        batch_op.drop_column("tracked")
         batch_op.drop_column("plan_due")
