@@ -143,4 +143,6 @@ def row_items(r: TaskRow) -> dict[str, Any]:
         "status": r.status,
         "overdue_days": r.overdue_days,
         "lead": r.lead,
+        # False for a measure with milestones: listed through them where counts matter.
+        "tracked": r.tracked,
     }

@@ -282,7 +282,8 @@ def tasks(
         return
     table = Table(title=f"{len(rows)} tasks as of {today.isoformat()}")
     for col in ("id", "task", "lead", "cooperating", "due", "status", "overdue"):
-        table.add_column(col, overflow="fold")
+        # Ids, dates, statuses and day counts never break mid-value; the texts fold.
+        table.add_column(col, overflow="fold", no_wrap=col not in ("task", "cooperating"))
     for r in rows:
         table.add_row(
             r.id,

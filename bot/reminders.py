@@ -9,6 +9,8 @@ re-run after a crash (or by a second worker) without anyone being pinged twice.
 Who hears what, in one sentence per rule:
 - a department's contacts get its items once a day, merged into one message: the lead's
   as actions, a cooperating unit's as information;
+- deadlines are reminded per counting unit (bot/completion.py): a measure with milestones
+  through its milestones, never beside them;
 - before a due date at the configured working-day offsets, on the last working day
   (the due day itself, or the last working day before a weekend/holiday deadline),
   then every `overdue_every_days` working days once overdue (from the first one);
@@ -265,7 +267,9 @@ def plan_reminders(
             continue
         if t.kind == "measure":
             open_measures.append(t)
-        if t.due is None:
+        # A measure with milestones is reminded through them (its date is their latest): one
+        # line per deadline, never the measure and its milestone side by side.
+        if t.due is None or not t.tracked:
             continue
         kind: str | None = None
         days = 0

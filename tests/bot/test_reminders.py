@@ -443,3 +443,11 @@ def test_an_extension_to_the_end_of_the_calendar_does_not_stop_the_pass() -> Non
     near = task("1.2", due=date(2024, 10, 10))
     msgs = plan([far, near], at(date(2024, 10, 9)))
     assert ("1.2", "before_1") in items_for(msgs, "c-energy")
+
+
+def test_a_measure_with_milestones_is_reminded_through_them() -> None:
+    measure = replace(task("3.3", due=date(2024, 10, 8)), kind="measure", tracked=False)
+    stone = replace(task("3.3.1", due=date(2024, 10, 8)), measure_id="3.3")
+    assert items_for(plan([measure, stone], at(date(2024, 10, 9))), "c-energy") == [
+        ("3.3.1", "overdue")
+    ]

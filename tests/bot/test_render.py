@@ -310,3 +310,17 @@ def test_urge(renderer: Renderer) -> None:
                            tasks=[row(overdue_days=4)])  # fmt: skip
     clean(text)
     assert text.startswith(f"【催办】{ENERGY}") and "已逾期4个工作日" in text
+
+
+def test_urge_shows_led_and_cooperating_apart_by_counting_unit(renderer: Renderer) -> None:
+    tasks = [
+        row(id="3.8.5", role="lead", tracked=True, overdue_days=4),
+        row(id="3.3", role="cooperating", lead="市城乡管理局", tracked=False, overdue_days=4),
+        row(id="3.3.1", role="cooperating", lead="市城乡管理局", tracked=True, overdue_days=4),
+    ]
+    text = renderer.render("urge", department=ENERGY, day=date(2024, 1, 5), tasks=tasks)
+    clean(text)
+    led, coop = text.split("配合任务")
+    assert "牵头任务1项" in led and "3.8.5" in led
+    assert coop.startswith("1项") and "3.3.1" in coop and "牵头：市城乡管理局" in coop
+    assert "3.3 " not in text  # the measure is reminded through its milestone
