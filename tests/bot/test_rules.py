@@ -9,6 +9,7 @@ import pytest
 
 from bot.completion import completion, rollup_status
 from bot.overdue import overdue_cutoff, overdue_days, overdue_label
+from bot.parse_output import plain_utf8
 from bot.reports.xlsx_ledger import neutralise
 from bot.workcalendar import make_calendar
 
@@ -102,3 +103,10 @@ def test_the_two_rates_have_names() -> None:
 )
 def test_neutralise(text: str, written: str) -> None:
     assert neutralise(text) == written
+
+
+def test_graphml_is_plain_utf8() -> None:
+    xml = '<graphml><data key="d0">&#22826;&#21407; &lt;&amp;&gt; &#10;</data></graphml>'
+    out = plain_utf8(xml)
+    assert out.startswith('<?xml version="1.0" encoding="utf-8"?>')
+    assert "太原 &lt;&amp;&gt; &#10;" in out  # markup escapes and control characters stay
