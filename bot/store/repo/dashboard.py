@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import BigInteger, and_, case, cast, func
 from sqlmodel import Session, col, select
 
 from bot import overdue as od
@@ -76,7 +76,7 @@ def department_overview(
             func.count(),
             func.sum(late),
             func.sum(soon),
-            func.min(col(Task.plan_id) * 1_000_000 + col(Task.position)),
+            func.min(cast(col(Task.plan_id), BigInteger) * 1_000_000 + col(Task.position)),
         )
         .where(
             col(Task.lead_department_id).is_not(None),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, and_, case, func, literal
+from sqlalchemy import BigInteger, ColumnElement, Executable, and_, case, cast, func, literal
 from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
 from sqlalchemy.orm import aliased
@@ -77,6 +77,10 @@ class TaskRow:
             "due": self.due.isoformat() if self.due else None,
             "status": self.status,
             "overdue_days": self.overdue_days,
+            # False: a measure counted as its milestones (bot/completion.py); its status is
+            # then their roll-up and own_status the one stored.
+            "tracked": self.tracked,
+            "own_status": self.own_status or self.status,
             "plan": self.plan_id,
             "pk": self.pk,
         }
@@ -207,7 +211,9 @@ def list_tasks(
         rows = _roll_up(session, rows, as_of, cal)
         if status is not None:
             wanted_set = {status} if isinstance(status, str) else set(status)
-            rows = [r for r in rows if r.status in wanted_set or r.own_status in wanted_set]
+            # A measure shows its rolled-up status: one that rolled out of the asked statuses
+            # (all its milestones closed) is not listed under them.
+            rows = [r for r in rows if r.status in wanted_set]
     return rows
 
 
@@ -408,7 +414,7 @@ def department_stats(
             col(Task.status),
             func.count(),
             func.sum(is_overdue),
-            func.min(col(Task.plan_id) * 1_000_000 + col(Task.position)),
+            func.min(cast(col(Task.plan_id), BigInteger) * 1_000_000 + col(Task.position)),
         )
         .where(*live, col(Task.lead_department_id).is_not(None))
         .group_by(col(Task.lead_department_id), col(Task.status))
