@@ -86,13 +86,6 @@ class TaskRow:
         }
 
 
-def overdue_days(
-    due: date | None, status: str, as_of: date, calendar: WorkCalendar | None = None
-) -> int:
-    """Working days past due for work still owed; 0 otherwise (the rule: bot/overdue.py)."""
-    return od.overdue_days(due, status, as_of, calendar or make_calendar("cn"))
-
-
 def load_calendar(session: Session, kind: str = "cn") -> WorkCalendar:
     """The working-day calendar with the admin's overrides, as stored now."""
     return make_calendar(kind, calendar_overrides(session))
