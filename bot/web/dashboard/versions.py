@@ -73,9 +73,9 @@ def _changes(rev: Revision) -> list[dict[str, Any]]:
             if k != "text"
         ]
         if j.get("decided_due"):
-            kept = "应用后仍以批准日期为准" if "due" in j["fields"] else "不受本次修订影响"
+            kept = "应用时可选择采用方案新日期" if c.due_conflict else "不受本次修订影响"
             what.append(f"已批准延期至{j['decided_due']}（{kept}）")
-        out.append({**j, "what": "；".join(what)})
+        out.append({**j, "what": "；".join(what), "due_conflict": c.due_conflict})
     return out
 
 
@@ -137,10 +137,18 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
             parsed = await asyncio.to_thread(_parse_upload, filename, content)
             plan_id = _plan_id(form.get("plan_id"))
             actor = f"{user.name} (dashboard)"
+            # Tasks whose plan date changed under an approved extension, where the admin
+            # ticked "take the plan's new date"; the others keep the approved date.
+            take = [str(v) for v in form.getall("take_plan_due", [])]
             rev = await ctx.db.run(
                 # Stamped with the served clock (the demo's, when it runs on one).
                 lambda s: apply_revision(
-                    s, parsed, plan_id=plan_id, actor=actor, now=ctx.clock.now()
+                    s,
+                    parsed,
+                    plan_id=plan_id,
+                    actor=actor,
+                    now=ctx.clock.now(),
+                    take_plan_due=take,
                 )
             )
         except (UserError, ParseError) as exc:
