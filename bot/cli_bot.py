@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +29,8 @@ from bot.store import repo
 from bot.store.contacts_import import import_contacts
 from bot.store.db import open_store, session_scope
 from bot.store.loading import load_plan
+from bot.store.repo.clock import record_store_clock
+from bot.store_clock import resolve_clock
 from bot.web.passwords import make_hasher, set_password
 from bot.web.sessions import SessionCodec
 from parser import parse_document
@@ -51,9 +54,23 @@ def _logging() -> None:
     )
 
 
-def _serve(settings: Settings, as_of: str | None, host: str | None, port: int | None) -> None:
-    clock = make_clock(as_of, settings.tz)
+def _clock(settings: Settings, engine: Engine, as_of: str | None) -> Clock:
+    """The one clock (bot/store_clock.py): --as-of, else the demo's recorded clock, else now."""
+    clock, note = resolve_clock(engine, as_of, settings.tz)
+    if note:
+        typer.echo(note, err=True)
+    return clock
+
+
+def _serve(
+    settings: Settings,
+    as_of: str | None,
+    host: str | None,
+    port: int | None,
+    clock: Clock | None = None,
+) -> None:
     engine = open_store(settings.database_url)
+    clock = clock or _clock(settings, engine, as_of)
     h = host or settings.server.host
     p = port if port is not None else settings.server.port
     web.run_app(
@@ -82,6 +99,8 @@ def demo(
     console = Console()
     demo_password = secrets.token_urlsafe(9)
     with session_scope(engine) as s:
+        # CLI commands against this database will answer for this clock (and say so).
+        record_store_clock(s, start=now, recorded_at=datetime.now(settings.tz), source="demo")
         result = load_plan(s, parse_document(SEED), actor="demo", now=now)
         if not repo.list_contacts(s):
             import_contacts(
@@ -114,7 +133,7 @@ def demo(
         f"password [bold]{demo_password}[/bold] (new each run)"
     )
     _logging()
-    _serve(settings, as_of, host, port)
+    _serve(settings, as_of, host, port, clock)
 
 
 def remind(
@@ -126,8 +145,8 @@ def remind(
 ) -> None:
     """One reminder pass: plan, queue and send what is due now."""
     settings = state(ctx).settings
-    clock = make_clock(as_of, settings.tz)
     engine = open_store(settings.database_url)
+    clock = _clock(settings, engine, as_of)
     asyncio.run(_remind(settings, clock, engine, dry_run))
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages that the tests use as real servers and tools:
-# PostgreSQL (store tests), Chromium + Chinese fonts (browser tests and report charts).
+# PostgreSQL (store tests), Chromium + Chinese fonts (browser tests and report charts),
+# LibreOffice Writer + poppler-utils (the 督办通报's pages rendered to PNG and checked).
 # Idempotent and quiet when everything is present; needs root (or sudo) otherwise.
 set -euo pipefail
 
@@ -9,6 +10,8 @@ command -v /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ls /usr/lib/postg
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy" || need+=(fonts-wqy-microhei)
 command -v fc-list >/dev/null 2>&1 || need+=(fontconfig)
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 
 if [ ${#need[@]} -eq 0 ]; then
     exit 0

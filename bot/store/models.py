@@ -147,7 +147,15 @@ class Task(SQLModel, table=True):
     title: str = Field(default="", max_length=500)
     text: str = Field(default="", sa_column=Column(Text, nullable=False))
     value: str | None = Field(default=None, max_length=200)
+    # `due` is the date in force (an approved extension moves it); `plan_due` is the plan's
+    # own date as the version that last defined the task gave it. A revision changes `due`
+    # only when `plan_due` changed between versions (bot/store/loading.py).
     due: date | None = None
+    plan_due: date | None = None
+    # The counting unit (bot/completion.py): False for a measure with live milestones, which
+    # are counted instead. Kept by repo.refresh_tracked after every load and revision, so the
+    # 100k-task counts filter on a column instead of probing for children per row.
+    tracked: bool = True
     status: str = Field(default=TaskStatus.PENDING, max_length=30)
     span_start: int = 0
     span_end: int = 0
@@ -280,6 +288,18 @@ class CalendarOverride(SQLModel, table=True):
     note: str = Field(default="", max_length=200)
     set_by: str = Field(default="", max_length=200)
     at: datetime = _ts()
+
+
+class StoreClock(SQLModel, table=True):
+    """The clock a demo runs on (one row): it started at `start` when the real time was
+    `recorded_at`. CLI commands against this database answer for that clock (bot/clock.py)."""
+
+    __tablename__ = "store_clock"
+
+    id: int | None = Field(default=None, primary_key=True)
+    start: datetime = _ts()
+    recorded_at: datetime = _ts()
+    source: str = Field(default="", max_length=40)
 
 
 class IncomingMessage(SQLModel, table=True):
