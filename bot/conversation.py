@@ -362,8 +362,16 @@ class Conversation:
                 now=now,
             )
         repo.audit(s, actor=me.name, action="urge", detail={"department": dept.name}, now=now)
+        # The same counting units the department's message lists: a measure with
+        # milestones through its milestones, led and 配合 apart.
+        units = [i for i in items if i.get("tracked", True)]
+        led = sum(1 for i in units if i["role"] == "lead")
         return self.render(
-            "reply_urged", department=dept.name, contacts=len(targets), tasks=len(rows)
+            "reply_urged",
+            department=dept.name,
+            contacts=len(targets),
+            led=led,
+            cooperating=len(units) - led,
         )
 
     def _status_change(

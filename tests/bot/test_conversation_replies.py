@@ -257,7 +257,7 @@ async def test_only_the_reporter_takes_back(talk: Say, seeded: Engine) -> None:
 @pytest.mark.parametrize("text", ["逾期 能源局", "逾期市能源局的任务", "看看能源局的逾期情况"])
 async def test_overdue_with_a_short_name_or_other_words(talk: Say, text: str) -> None:
     reply = await talk(COORD, text)
-    assert "市能源局逾期任务" in reply and "3.8.3" in reply
+    assert "市能源局牵头的逾期任务" in reply and "3.8.3" in reply
     assert reply == await talk(COORD, "逾期 市能源局")
 
 

@@ -229,8 +229,16 @@ def test_each_malformed_problem_has_its_own_wording(renderer: Renderer) -> None:
         ("reply_extension_decided", {"task_id": "3.8.3", "department": ENERGY,
                                      "approved": False, "new_due": None, "reason": "理由不足"},
          ["已驳回", "理由不足"]),
-        ("reply_urged", {"department": ENERGY, "contacts": 2, "tasks": 5}, ["2位", "5项"]),
-        ("reply_urged", {"department": ENERGY, "contacts": 0, "tasks": 5}, ["尚未登记"]),
+        (
+            "reply_urged",
+            {"department": ENERGY, "contacts": 2, "led": 5, "cooperating": 3},
+            ["2位", "牵头任务5项", "配合任务3项"],
+        ),
+        (
+            "reply_urged",
+            {"department": ENERGY, "contacts": 0, "led": 5, "cooperating": 0},
+            ["尚未登记"],
+        ),
         ("refuse_unknown_sender", {}, ["尚未登记"]),
         ("refuse_not_your_task", {"task_id": "3.4.2", "lead": DRC, "department": ENERGY},
          ["3.4.2", DRC, ENERGY]),
