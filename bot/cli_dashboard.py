@@ -1,4 +1,4 @@
-"""Dashboard commands: `users set-password NAME` and `report --out FILE [--as-of DATE]`."""
+"""Dashboard commands: `users set-password NAME`, `users disable NAME`, `report --out FILE`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bot.cli import state
 from bot.errors import UserError
 from bot.reports import build_report, collect
 from bot.store.db import open_store, session_scope
-from bot.web.passwords import check_new_password, make_hasher, set_password
+from bot.web.passwords import check_new_password, disable_account, make_hasher, set_password
 
 users_app = typer.Typer(help="Dashboard accounts (coordinators and admins).", no_args_is_help=True)
 
@@ -36,6 +36,18 @@ def set_password_cmd(
     with session_scope(engine) as session:
         n = set_password(session, name, password, make_hasher())
     typer.echo(f"password set for {name} ({n} account row{'s' if n != 1 else ''})")
+
+
+@users_app.command("disable")
+def disable_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The contact's name, e.g. 郭敏.")],
+) -> None:
+    """Remove a person's dashboard password and end all their dashboard and chat sessions."""
+    engine = open_store(state(ctx).settings.database_url)
+    with session_scope(engine) as session:
+        n = disable_account(session, name)
+    typer.echo(f"disabled {name}: password removed, sessions ended ({n} contact row(s))")
 
 
 def report(

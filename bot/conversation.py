@@ -9,6 +9,7 @@ and only written after the sender confirms (是/否).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -30,6 +31,10 @@ from bot.store.repo.tasks import task_label
 from parser.units import canonicalize
 
 log = logging.getLogger("taskbot.conversation")
+
+# Writes a message and its answer to a log inside the transaction that acts on it (the web
+# chat's log), so the effect and the log line commit together or not at all.
+Transcript = Callable[[Session, IncomingMessage, str, datetime], None]
 
 _CONFIRM_TTL = timedelta(minutes=30)
 _COORDINATOR_ONLY = {
@@ -64,8 +69,10 @@ class Conversation:
         clock: Clock,
         *,
         queue_replies: frozenset[str] = frozenset(),
+        transcript: Transcript | None = None,
     ) -> None:
         self.db = db
+        self.transcript = transcript
         self.render = renderer.render
         self.queries = ChatQueries(self.render)
         self.matcher = matcher
@@ -112,6 +119,8 @@ class Conversation:
 
     def _answer(self, s: Session, msg: IncomingMessage, text: str, now: datetime) -> str | None:
         """Queue the answer in the caller's transaction (outbox platforms) or hand it back."""
+        if self.transcript is not None:
+            self.transcript(s, msg, text, now)
         if msg.platform not in self.queue_replies:
             return text
         repo.enqueue_outbox(
