@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from bot.cli import state
+from bot.datebounds import check_date
 from bot.errors import UserError
 from bot.reports import build_report, collect
 from bot.store.db import open_store, session_scope
@@ -70,6 +71,7 @@ def report(
             day = date.fromisoformat(as_of[:10])
         except ValueError:
             raise UserError(f"--as-of must be a date like 2024-01-05, not {as_of!r}") from None
+        check_date(day, "--as-of")
     engine = open_store(settings.database_url)
     with session_scope(engine) as session:
         data = collect(session, as_of=day, tz_name=settings.timezone)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Protocol
 
+from bot.datebounds import check_date
 from bot.errors import UserError
 
 
@@ -49,6 +50,7 @@ def parse_as_of(value: str, tz: tzinfo) -> datetime:
         dt = datetime.fromisoformat(v.replace(" ", "T"))
     except ValueError:
         raise UserError(f"bad --as-of {value!r}: use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+    check_date(dt.date(), "--as-of")
     return dt if dt.tzinfo else dt.replace(tzinfo=tz)
 
 

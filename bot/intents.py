@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
 
+from bot.datebounds import MAX_YEAR, MIN_YEAR
 from bot.matching import Candidate, MatchResult, TaskMatcher
 
 __all__ = [
@@ -272,6 +273,8 @@ def parse_date(text: str, today: date | None = None) -> tuple[date | None, str, 
         year = today.year
     else:
         year = int(groups["y"])
+    if not MIN_YEAR <= year <= MAX_YEAR:  # 0000-01-01, 9999-12-31: a typo, never a deadline
+        return None, "bad_date", raw
     if groups.get("yend"):
         return date(year, 12, 31), "", raw
     month = int(groups["m"]) if groups.get("m") else 12

@@ -28,6 +28,7 @@ from sqlmodel import Session as DbSession
 
 from bot.clock import Clock
 from bot.database import Database
+from bot.safetext import same_text
 from bot.store.repo.sessions import (
     create_session,
     live_session,
@@ -137,17 +138,6 @@ async def csrf_ok(request: web.Request, session: Session) -> bool:
         raw = form.get("csrf")
         token = raw if isinstance(raw, str) else None
     return token is not None and same_text(token, session.csrf)
-
-
-def same_text(given: str, expected: str) -> bool:
-    """Constant-time comparison of a value a client sent with the one we expect.
-
-    `hmac.compare_digest` raises TypeError on non-ASCII str; a client can send any
-    character in a header or form field, so compare the UTF-8 bytes instead.
-    """
-    return hmac.compare_digest(
-        given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
-    )
 
 
 @dataclass(frozen=True, slots=True)
