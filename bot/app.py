@@ -49,8 +49,6 @@ log = logging.getLogger("taskbot")
 CHAT_IDLE, CHAT_ABSOLUTE = timedelta(days=7), timedelta(days=30)
 # How long a chat message waits for a long write (a contacts import) before it fails.
 BUSY_RETRY = 30.0
-# An uploaded plan or contacts sheet is read in a child capped at this much memory and time.
-UPLOAD_MEMORY_MB, UPLOAD_SECONDS = 1024, 60.0
 
 DB_KEY = web.AppKey("db", Database)
 CLOCK_KEY = web.AppKey("clock", Clock)
@@ -177,7 +175,9 @@ async def build_app(
     # Only the login form's CSRF cookie is signed and stateless; logins live server-side.
     login_codec = SessionCodec(secret, "taskbot_login", max_age=8 * 3600, secure=secure)
     chat_sessions = chat_session_store(settings, core.db, clock)
-    worker = BoundedWorker(memory_mb=UPLOAD_MEMORY_MB, seconds=UPLOAD_SECONDS)
+    worker = BoundedWorker(
+        memory_mb=settings.server.upload_memory_mb, seconds=settings.server.upload_seconds
+    )
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     scheduler: Scheduler | None = None
 

@@ -36,6 +36,10 @@ class ServerSettings(_Section):
     # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks);
     # from anyone else the header is ignored, so a client cannot choose its own address.
     trusted_proxies: list[str] = Field(default_factory=list)
+    # An uploaded plan or contacts sheet is read in a child process capped at this much
+    # memory and CPU time (bot/worker.py); past either the upload is refused, naming it.
+    upload_memory_mb: int = Field(default=1024, ge=128, le=65536)
+    upload_seconds: float = Field(default=60.0, gt=0, le=3600)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -56,18 +56,35 @@ def _child(
         result = ("ok", fn(*args))
     except MemoryError:
         result = ("memory", "")
-    except RecursionError:
-        result = ("error", "文件结构嵌套过深，无法读取")
-    except (UserError, ValueError) as exc:  # ParseError is a ValueError
-        result = ("error", str(exc)[:500])
-    except Exception as exc:  # anything else the reader did not expect: still one line
-        result = ("crash", f"{type(exc).__name__}: {str(exc)[:300]}")
+    except Exception as exc:
+        result = _failure(exc)
     try:
         conn.send(result)
     except MemoryError:
         conn.send(("memory", ""))
     finally:
         conn.close()
+
+
+def _failure(exc: BaseException) -> tuple[str, str]:
+    """What went wrong, as (kind, message). A reader that wraps a MemoryError in its own
+    error (`raise ParseError(...) from None` still keeps it as __context__) hit the memory
+    limit all the same, and is reported as such."""
+    seen: BaseException | None = exc
+    for _ in range(20):
+        if seen is None:
+            break
+        if isinstance(seen, MemoryError):
+            return ("memory", "")
+        seen = seen.__cause__ or seen.__context__
+    try:
+        raise exc
+    except RecursionError:
+        return ("error", "文件结构嵌套过深，无法读取")
+    except (UserError, ValueError) as err:  # ParseError is a ValueError
+        return ("error", str(err)[:500])
+    except Exception as other:  # anything else the reader did not expect: still one line
+        return ("crash", f"{type(other).__name__}: {str(other)[:300]}")
 
 
 class BoundedWorker:
