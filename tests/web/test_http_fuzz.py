@@ -172,7 +172,8 @@ _body = st.one_of(
             b'{"text": "\\ud800", "client_id": "' + b"9" * 40 + b'"}',
             b'{"text": "\xe5\xbb\xb6\xe6\x9c\x9f 3.8.3 0000-01-01 \xe5\x8e\x9f\xe5\x9b\xa0"}',
             b"csrf=%ff&name=%00&password=" + b"x" * 200,
-            b'--b\r\nContent-Disposition: form-data; name="plan"; filename="../../etc/p.docx"\r\n\r\nPK\x03\x04\r\n--b--\r\n',
+            b"--b\r\nContent-Disposition: form-data; "
+            b'name="plan"; filename="../../etc/p.docx"\r\n\r\nPK\x03\x04\r\n--b--\r\n',
         ]
     ),
 )
