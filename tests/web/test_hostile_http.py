@@ -131,6 +131,7 @@ async def test_logout_ends_the_dashboard_session_on_the_server(app: Client) -> N
     resp = await app.post("/logout", data={"csrf": csrf_in(await home.text())})
     assert resp.status == 200  # followed to the login page
     # The old cookie, replayed, opens nothing: not the overview, not the ledger.
+    app.session.cookie_jar.clear()  # only the replayed cookie, nothing issued since
     app.session.cookie_jar.update_cookies({"taskbot_dash": old})
     assert (await app.get("/", allow_redirects=False)).status == 302
     ledger = await app.get("/reports/ledger.xlsx", allow_redirects=False)
@@ -142,6 +143,7 @@ async def test_logout_ends_the_web_chat_session(app: Client, seeded_engine: Engi
     old = app.session.cookie_jar.filter_cookies(app.make_url("/"))["taskbot_chat"].value
     resp = await app.post("/chat/logout", data={"csrf": csrf}, allow_redirects=False)
     assert resp.status == 302
+    app.session.cookie_jar.clear()
     app.session.cookie_jar.update_cookies({"taskbot_chat": old})
     posted = await app.post(
         "/chat/messages", json={"text": "完成 3.8.3"}, headers={"X-CSRF-Token": csrf}
