@@ -29,12 +29,14 @@ from jinja2 import Environment
 
 from bot.adapters.base import ChatAdapter, MessageHandler
 from bot.clock import Clock
+from bot.errors import UserError
 from bot.events import IncomingMessage, Outgoing
 from bot.web.sessions import Session, SessionStore, csrf_ok
 
 _MAX_TEXT = 2000
 _USER_TTL = 60.0  # seconds a looked-up chat user is trusted without asking the store
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_CANNOT = "抱歉，这条消息无法处理，请检查部门名称或任务编号后重试；输入“帮助”查看用法。"
 
 
 def page_headers(nonce: str) -> dict[str, str]:
@@ -234,7 +236,12 @@ class WebChatAdapter(ChatAdapter):
             message_id=message_id,
             received_at=self.clock.now(),
         )
-        reply = await self.handler(incoming)
+        try:
+            reply = await self.handler(incoming)
+        except UserError:
+            # A command naming something that does not exist (逾期 with an unknown
+            # department): the person gets words, not an error page their chat ignores.
+            return web.json_response({"reply": _CANNOT})
         if reply is None:
             # Handled before (a retry with the same client id): nothing changes; answer
             # as the first time did, if that answer was logged.

@@ -60,7 +60,7 @@ MAX_UNZIPPED = 200 * 1024 * 1024  # bytes of all of an .xlsx's parts, uncompress
 MAX_MEMBERS = 500  # parts in an .xlsx (a real one has a dozen or two)
 # Rows written per transaction by `store_in_batches`: short enough that a chat message
 # waiting for the database lock gets it within its busy timeout.
-BATCH = 1000
+BATCH = 500
 
 
 def read_rows(path: Path) -> list[Row]:

@@ -7,15 +7,18 @@ a retried chat message recorded twice.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from dash_helpers import ADMIN, COORDINATOR, PASSWORD, csrf_in
+from dash_helpers import ADMIN, COORDINATOR, PASSWORD, csrf_in, multipart
 from seeded import SHANGHAI, FixedClock
 from sqlalchemy import Engine, func
 from sqlmodel import select
@@ -284,6 +287,13 @@ async def test_malformed_input_is_a_4xx(app: Client, seeded_engine: Engine) -> N
     )
     assert resp.status == 200
     assert "有误" in (await resp.json())["reply"]
+    with session_scope(seeded_engine) as s:  # 逾期 is a coordinator's command: make one
+        repo.upsert_contacts(
+            s, [repo.ContactSpec("市能源局", "张伟", "webchat", "nyj-zhangwei", "coordinator")]
+        )
+    resp = await app.post("/chat/messages", json={"text": "逾期 不存在的局"}, headers=hdr)
+    assert resp.status == 200
+    assert "无法处理" in (await resp.json())["reply"]
 
 
 # -- item 11: a retried chat message changes nothing ---------------------------------------
@@ -338,3 +348,49 @@ async def test_notice_is_not_reflected(app: Client) -> None:
         assert "领取补贴" not in await resp.text()
     resp = await app.get("/contacts?notice=requeued")
     assert "已重新排队发送" in await resp.text()
+
+
+# -- item 10: a long import does not lock chat out -------------------------------------------
+
+IMPORT_ROWS = 10_000
+
+
+async def test_chat_keeps_working_during_a_long_contacts_import(
+    app: Client, seeded_engine: Engine
+) -> None:
+    chat_csrf = await _chat_login(app, seeded_engine)
+    chat_cookie = app.session.cookie_jar.filter_cookies(app.make_url("/"))["taskbot_chat"].value
+    assert await _login(app, name=ADMIN) == 302
+    admin_csrf = csrf_in(await (await app.get("/contacts")).text())
+    sheet = "部门,姓名,平台,账号,角色\n" + "".join(
+        f"市能源局,联络员{i},wecom,u{i:06d},contact\n" for i in range(IMPORT_ROWS)
+    )
+    data = multipart("sheet", "big.csv", sheet.encode(), csrf=admin_csrf)
+    started = time.perf_counter()
+    upload = asyncio.create_task(app.post("/contacts/import", data=data))
+    statuses: list[int] = []
+    worst = 0.0
+    async with aiohttp.ClientSession(
+        str(app.make_url("/")), cookies={"taskbot_chat": chat_cookie}
+    ) as chat:
+        i = 0
+        while not upload.done():
+            i += 1
+            t0 = time.perf_counter()
+            resp = await chat.post(
+                "/chat/messages",
+                json={"text": f"进度 3.8.3 {i % 100}%", "client_id": f"contention-{i:04d}"},
+                headers={"X-CSRF-Token": chat_csrf},
+            )
+            statuses.append(resp.status)
+            worst = max(worst, time.perf_counter() - t0)
+            await asyncio.sleep(0.1)
+    resp = await upload
+    took = time.perf_counter() - started
+    assert resp.status == 200, (await resp.text())[:500]
+    assert f"已导入{IMPORT_ROWS}条" in await resp.text()
+    print(
+        f"\nimport of {IMPORT_ROWS} rows took {took:.1f} s; {len(statuses)} chat messages "
+        f"meanwhile, worst {worst * 1000:.0f} ms"
+    )
+    assert statuses and all(s == 200 for s in statuses), statuses

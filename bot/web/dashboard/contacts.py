@@ -6,6 +6,7 @@ themselves an admin. Resending a dead letter is any coordinator's job.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from parser.units import canonicalize, is_known
 
 SHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 # What a redirect may ask the page to say: the query picks a wording, never supplies it.
+BATCH_PAUSE = 0.15  # seconds between import batches
 NOTICES = {"requeued": "已重新排队发送。", "gone": "该消息已不在失败列表中。"}
 PLATFORMS = tuple(p.value for p in Platform)
 
@@ -57,6 +59,9 @@ async def _import(
             lambda s, sp=spec_part, rp=row_part: store_batch(s, sp, rp)  # type: ignore[misc]
         )
         created, updated = created + c, updated + u
+        # A breath between batches: SQLite's busy handler polls about every 100 ms, and a
+        # chat message waiting for the lock must find it free at least once.
+        await asyncio.sleep(BATCH_PAUSE)
     await ctx.db.run(lambda s: record_import(s, name, len(specs), created, updated, actor=actor))
     return len(specs), created, updated
 
