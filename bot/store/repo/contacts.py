@@ -139,13 +139,13 @@ def upsert_contacts(
             col(Contact.department_id).in_(list(set(depts.values()))),
             col(Contact.user_id).in_(user_ids[i : i + 500]),
         )
-        for row in session.exec(stmt):
-            known[(row.platform, row.user_id, row.department_id)] = row
+        for found in session.exec(stmt):
+            known[(found.platform, found.user_id, found.department_id)] = found
     created = updated = 0
     for s in specs:
         row = known.get((s.platform, s.user_id, depts[s.department]))
         if row is None:
-            row = Contact(
+            new = Contact(
                 department_id=depts[s.department],
                 name=s.name,
                 platform=s.platform,
@@ -153,8 +153,8 @@ def upsert_contacts(
                 role=s.role,
                 created_at=utcnow(now),
             )
-            session.add(row)
-            known[(s.platform, s.user_id, depts[s.department])] = row
+            session.add(new)
+            known[(s.platform, s.user_id, depts[s.department])] = new
             created += 1
         elif (row.name, row.role) != (s.name, s.role):
             row.name, row.role = s.name, s.role
