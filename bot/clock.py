@@ -45,7 +45,7 @@ def parse_as_of(value: str, tz: tzinfo) -> datetime:
     v = value.strip()
     try:
         if len(v) == 10:
-            d = date.fromisoformat(v)
+            d = check_date(date.fromisoformat(v), "--as-of")
             return datetime(d.year, d.month, d.day, 9, 0, tzinfo=tz)
         dt = datetime.fromisoformat(v.replace(" ", "T"))
     except ValueError:

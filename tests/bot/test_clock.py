@@ -33,3 +33,15 @@ def test_shifted_clock_runs_on_from_its_start() -> None:
     assert clock.now() > first >= datetime(2024, 1, 5, 9, 0, tzinfo=SH)
     assert isinstance(make_clock(None, SH), SystemClock)
     assert make_clock(None, SH).now().tzinfo is SH
+
+
+def test_as_of_outside_the_years_the_bot_handles_is_refused() -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.clock import parse_as_of
+    from bot.errors import UserError
+
+    with pytest.raises(UserError, match="outside 2000–2100"):
+        parse_as_of("0001-01-01", ZoneInfo("Asia/Shanghai"))
+    with pytest.raises(UserError, match="outside 2000–2100"):
+        parse_as_of("9999-12-31T10:00", ZoneInfo("Asia/Shanghai"))

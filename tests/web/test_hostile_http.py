@@ -29,7 +29,7 @@ from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import ChatMessage, StatusEvent
 from bot.web.dashboard.auth import safe_next
-from bot.web.passwords import set_password
+from bot.web.passwords import disable_account, set_password
 
 Client = TestClient[web.Request, web.Application]
 AS_OF = datetime(2024, 1, 5, 10, 0, tzinfo=SHANGHAI)
@@ -162,6 +162,20 @@ async def test_a_new_password_ends_existing_sessions(app: Client, seeded_engine:
 
         set_password(s, COORDINATOR, "another long password", PasswordHasher(time_cost=1))
     assert (await app.get("/", allow_redirects=False)).status == 302
+
+
+async def test_disabling_a_person_ends_their_chat_and_dashboard_sessions(
+    app: Client, seeded_engine: Engine
+) -> None:
+    csrf = await _chat_login(app, seeded_engine)
+    assert await _login(app) == 302
+    assert (await app.get("/", allow_redirects=False)).status == 200
+    with session_scope(seeded_engine) as s:
+        disable_account(s, COORDINATOR)
+        disable_account(s, "张伟")
+    assert (await app.get("/", allow_redirects=False)).status == 302
+    resp = await app.post("/chat/messages", json={"text": "任务"}, headers={"X-CSRF-Token": csrf})
+    assert resp.status == 401
 
 
 async def test_sessions_time_out_idle_and_absolute(app: Client, clock: FixedClock) -> None:
