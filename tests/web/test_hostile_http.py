@@ -408,3 +408,56 @@ async def test_chat_keeps_working_during_a_long_contacts_import(
         f"meanwhile, worst {worst * 1000:.0f} ms"
     )
     assert statuses and all(s == 200 for s in statuses), statuses
+
+
+# -- item 9: malformed .docx numbering is a 4xx ------------------------------------------
+
+
+def _numbered_docx(edit: Any) -> bytes:
+    import io
+    import zipfile
+
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("一、重点任务")
+    d.add_paragraph("第一项", style="List Number")
+    buf = io.BytesIO()
+    d.save(buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            dst.writestr(item, edit(item.filename, content))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(
+            lambda n, c: re.sub(rb'w:ilvl w:val="\d+"', b'w:ilvl w:val="12"', c), id="ilvl=12"
+        ),
+        pytest.param(
+            lambda n, c: re.sub(rb'w:ilvl w:val="\d+"', b'w:ilvl w:val="x"', c), id="ilvl=x"
+        ),
+        pytest.param(
+            lambda n, c: (
+                re.sub(rb'<w:start w:val="\d+"/>', b'<w:start w:val="' + b"9" * 5000 + b'"/>', c)
+                if n == "word/numbering.xml"
+                else c
+            ),
+            id="5000-digit start",
+        ),
+    ],
+)
+async def test_malformed_numbering_is_a_4xx(app: Client, edit: Any) -> None:
+    assert await _login(app) == 302
+    csrf = csrf_in(await (await app.get("/versions")).text())
+    content = _numbered_docx(edit)
+    resp = await app.post(
+        "/versions/preview", data=multipart("plan", "plan.docx", content, csrf=csrf)
+    )
+    assert 400 <= resp.status < 500, resp.status
+    assert "taskbot-upload-" not in await resp.text()
