@@ -112,9 +112,6 @@ class BoundedWorker:
             max_workers=2 * concurrency, thread_name_prefix="bounded-worker"
         )
 
-    def _limits(self) -> str:
-        return f"内存上限 {self.memory_mb} MB、时间上限 {self.seconds:g} 秒"
-
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` in a child; its result, or `LimitExceeded` / `JobFailed`."""
         if self._slots is None:
