@@ -6,7 +6,6 @@ the command line stays light.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
@@ -80,12 +79,6 @@ def disable_account(session: Session, name: str, *, now: datetime | None = None)
     revoke_contact_sessions(session, [r.id for r in rows], now=now or datetime.now(UTC))
     repo.audit(session, actor="cli", action="disable_account", detail={"name": name})
     return len(rows)
-
-
-def fingerprint(digest: str) -> str:
-    """A short, non-reversible mark of a stored hash: sessions carry it, so a new password
-    ends every session granted under the old one."""
-    return hashlib.sha256(digest.encode()).hexdigest()[:16]
 
 
 def verify(hasher: PasswordHasher, digest: str | None, password: str) -> bool:

@@ -51,9 +51,6 @@ class Session:
     kind: str  # "chat" or "dash"
     csrf: str
     expires: float
-    # What the session was granted against (the dashboard: a fingerprint of the password
-    # hash), so changing that ends the session; "" when nothing needs it.
-    stamp: str = ""
     # The server-side row (SessionStore); "" for a signed-cookie session (SessionCodec).
     id: str = ""
 
@@ -74,13 +71,13 @@ class SessionCodec:
         return _b64(hmac.new(self._secret, raw, hashlib.sha256).digest())
 
     def encode(
-        self, contact_id: int, kind: str, now: float | None = None, *, stamp: str = ""
+        self, contact_id: int, kind: str, now: float | None = None
     ) -> tuple[str, Session]:
         expires = (now if now is not None else time.time()) + self.max_age
-        session = Session(contact_id, kind, secrets.token_urlsafe(24), expires, stamp)
+        session = Session(contact_id, kind, secrets.token_urlsafe(24), expires)
         body = _b64(
             json.dumps(
-                {"c": contact_id, "k": kind, "x": session.csrf, "e": int(expires), "s": stamp},
+                {"c": contact_id, "k": kind, "x": session.csrf, "e": int(expires)},
                 separators=(",", ":"),
             ).encode()
         )
@@ -100,9 +97,8 @@ class SessionCodec:
                 str(data["k"]),
                 str(data["x"]),
                 float(data["e"]),
-                str(data.get("s", "")),
             )
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
         if session.expires < (now if now is not None else time.time()):
             return None
