@@ -70,9 +70,7 @@ class SessionCodec:
         raw = body.encode("utf-8", "surrogatepass")
         return _b64(hmac.new(self._secret, raw, hashlib.sha256).digest())
 
-    def encode(
-        self, contact_id: int, kind: str, now: float | None = None
-    ) -> tuple[str, Session]:
+    def encode(self, contact_id: int, kind: str, now: float | None = None) -> tuple[str, Session]:
         expires = (now if now is not None else time.time()) + self.max_age
         session = Session(contact_id, kind, secrets.token_urlsafe(24), expires)
         body = _b64(
