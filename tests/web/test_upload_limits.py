@@ -28,7 +28,7 @@ MEMORY_MB = 512
 def server(seeded_url: str, tmp_path: Path) -> Iterator[Server]:
     env = {
         "TASKBOT_SERVER_UPLOAD_MEMORY_MB": str(MEMORY_MB),
-        "TASKBOT_SERVER_UPLOAD_SECONDS": "15",
+        "TASKBOT_SERVER_UPLOAD_SECONDS": "8",
     }
     with serving(seeded_url, tmp_path, env) as server:
         yield server
