@@ -226,6 +226,11 @@ async def test_an_attacked_name_still_logs_in_from_a_known_address(
         # … a stranger's address too, but the owner from their usual address gets in.
         assert await _login(client, **{"X-Forwarded-For": "198.51.100.7"}) == 429
         assert await _login(client, **office) == 302
+        client.session.cookie_jar.clear()
+        # Guessing from the owner's own address (a shared office NAT) is still slowed.
+        for _ in range(5):
+            assert await _login(client, password="guess-guess", **office) == 401
+        assert await _login(client, password="guess-guess", **office) == 429
     finally:
         await client.close()
 

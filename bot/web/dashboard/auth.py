@@ -6,8 +6,9 @@ a token the form must send back, so another site cannot log a browser into its a
 A successful login creates a server-side session (bot/web/sessions.py); logout revokes it.
 
 Throttling slows guessing without locking the owner out: failures back off per name and
-per client address, but a correct password from an address the account has logged in from
-within the last 30 days is let through even while its name is backing off.
+per client address, but from an address the account has logged in from within the last 30
+days only that address's own failures for the name count, so the owner's correct password
+passes while someone elsewhere hammers the name.
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ KNOWN_FOR = timedelta(days=30)
 def routes(ctx: DashContext) -> list[web.RouteDef]:
     by_name = Backoff(free=NAME_FREE, cap=CAP, window=CAP)
     by_address = Backoff(free=ADDRESS_FREE, cap=CAP, window=CAP)
+    # From a known address only that address's own failures for the name count: someone
+    # guessing elsewhere cannot lock the owner out, and someone guessing from the owner's
+    # own address (a shared office NAT) is still slowed.
+    by_pair = Backoff(free=NAME_FREE, cap=CAP, window=CAP)
 
     def login_page(
         request: web.Request,
@@ -119,8 +124,10 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
             return hashes, known
 
         candidates, known = await ctx.db.run(q) if name and password else ([], False)
-        wait = max(by_name.retry_after(name), by_address.retry_after(address))
-        if wait > 0 and not known:
+        pair = f"{name}\n{address}"
+        attacked = max(by_name.retry_after(name), by_address.retry_after(address))
+        wait = by_pair.retry_after(pair) if known else attacked
+        if wait > 0:
             resp = login_page(
                 request, error="throttled", status=429, name=name, minutes=max(1, round(wait / 60))
             )
@@ -130,8 +137,10 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
         if hit is None:
             by_name.failed(name)
             by_address.failed(address)
+            by_pair.failed(pair)
             return login_page(request, error="wrong", status=401, name=name)
-        if wait == 0:
+        by_pair.succeeded(pair)
+        if attacked == 0:
             # A few typos forgiven; while the name is under attack its count stays.
             by_name.succeeded(name)
         contact_id, _digest = candidates[hit]
