@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from bot.adapters import ADAPTERS
 from bot.adapters.base import ChatAdapter, MessageHandler
 from bot.adapters.webchat import WebChatAdapter
-from bot.chatstore import DbChatStore
+from bot.chatstore import DbChatStore, transcribe
 from bot.clock import Clock
 from bot.config import Settings
 from bot.conversation import Conversation
@@ -37,10 +37,18 @@ from bot.reminding import ReminderService
 from bot.render import Renderer, find_templates_dir
 from bot.scheduler import Scheduler
 from bot.store.repo.incoming import prune_incoming
+from bot.store.repo.sessions import prune_sessions
 from bot.web import dashboard
-from bot.web.sessions import SessionCodec
+from bot.web.guard import guard
+from bot.web.sessions import SessionCodec, SessionPolicy, SessionStore
+from bot.worker import BoundedWorker
 
 log = logging.getLogger("taskbot")
+
+# A web chat login lasts a month of use but ends after a week unused.
+CHAT_IDLE, CHAT_ABSOLUTE = timedelta(days=7), timedelta(days=30)
+# How long a chat message waits for a long write (a contacts import) before it fails.
+BUSY_RETRY = 30.0
 
 DB_KEY = web.AppKey("db", Database)
 CLOCK_KEY = web.AppKey("clock", Clock)
@@ -74,7 +82,7 @@ def make_core(
 ) -> Core:
     """The bot's parts. `queue_replies`: answers on chat platforms go through the outbox
     (the service does this; one-shot commands and tests may answer inline)."""
-    db = Database(engine)
+    db = Database(engine, busy_retry=BUSY_RETRY)
     renderer = Renderer()
     queued = frozenset(
         name for name in ADAPTERS if name != "webchat" and getattr(settings, name, None)
@@ -85,6 +93,7 @@ def make_core(
         matcher or TaskMatcher(),
         clock,
         queue_replies=queued if queue_replies else frozenset(),
+        transcript=transcribe,
     )
     reminders = ReminderService(db, renderer, settings)
     return Core(db, conversation, reminders, renderer)
@@ -95,11 +104,12 @@ def make_adapters(
     http: aiohttp.ClientSession,
     core: Core,
     clock: Clock,
-    chat_codec: SessionCodec,
+    chat_sessions: SessionStore | None = None,
     handler: MessageHandler | None = None,
 ) -> dict[str, ChatAdapter]:
     """One adapter per configured platform, from the explicit registry."""
     handle = handler or core.conversation
+    sessions = chat_sessions or chat_session_store(settings, core.db, clock)
     adapters: dict[str, ChatAdapter] = {}
     for name, cls in ADAPTERS.items():
         if name == "webchat":
@@ -115,15 +125,27 @@ def make_adapters(
                 http,
                 handle,
                 store=DbChatStore(core.db, clock),
-                codec=chat_codec,
+                sessions=sessions,
                 clock=clock,
                 pages=pages,
+                transcribed=core.conversation.transcript is not None,
             )
             continue
         section = getattr(settings, name, None)
         if section is not None:
             adapters[name] = cls(section, http, handle)
     return adapters
+
+
+def chat_session_store(settings: Settings, db: Database, clock: Clock) -> SessionStore:
+    policy = SessionPolicy(
+        cookie="taskbot_chat",
+        kind="chat",
+        idle=CHAT_IDLE,
+        absolute=CHAT_ABSOLUTE,
+        secure=settings.server.public_url.startswith("https://"),
+    )
+    return SessionStore(db, clock, policy)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -143,15 +165,19 @@ async def build_app(
     matcher: TaskMatcher | None = None,
 ) -> web.Application:
     """The whole service (not started). Must run inside the event loop that will serve it."""
-    app = web.Application(client_max_size=20 * 1024 * 1024)
+    app = web.Application(client_max_size=20 * 1024 * 1024, middlewares=[guard])
     core = make_core(settings, clock, engine, matcher, queue_replies=run_scheduler)
     app[DB_KEY] = core.db
     app[CLOCK_KEY] = clock
     app[SETTINGS_KEY] = settings
     secret = session_secret(settings)
     secure = settings.server.public_url.startswith("https://")
-    chat_codec = SessionCodec(secret, "taskbot_chat", max_age=30 * 24 * 3600, secure=secure)
-    dash_codec = SessionCodec(secret, "taskbot_dash", max_age=8 * 3600, secure=secure)
+    # Only the login form's CSRF cookie is signed and stateless; logins live server-side.
+    login_codec = SessionCodec(secret, "taskbot_login", max_age=8 * 3600, secure=secure)
+    chat_sessions = chat_session_store(settings, core.db, clock)
+    worker = BoundedWorker(
+        memory_mb=settings.server.upload_memory_mb, seconds=settings.server.upload_seconds
+    )
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     scheduler: Scheduler | None = None
 
@@ -161,11 +187,13 @@ async def build_app(
             scheduler.wake_sender()  # the answer is in the outbox: send it now
         return reply
 
-    adapters = make_adapters(settings, http, core, clock, chat_codec, handle)
+    adapters = make_adapters(settings, http, core, clock, chat_sessions, handle)
     app.router.add_get("/healthz", healthz)
     for adapter in adapters.values():
         app.router.add_routes(adapter.routes())
-    dashboard.setup(app, db=core.db, clock=clock, settings=settings, codec=dash_codec)
+    dashboard.setup(
+        app, db=core.db, clock=clock, settings=settings, codec=login_codec, worker=worker
+    )
     sender = OutboxSender(core.db, adapters, clock, max_attempts=settings.reminders.max_attempts)
 
     async def housekeeping() -> None:
@@ -174,6 +202,7 @@ async def build_app(
             log.warning("requeued %d message(s) left unsent by a stopped worker", stale)
         now = clock.now()
         await core.db.run(lambda s: prune_incoming(s, older_than=timedelta(days=7), now=now))
+        await core.db.run(lambda s: prune_sessions(s, older_than=now - CHAT_ABSOLUTE))
 
     scheduler = Scheduler(core.reminders, sender, clock, housekeeping, remind_every=remind_every)
 
@@ -196,6 +225,7 @@ async def build_app(
                 except Exception:
                     log.exception("closing adapter %s failed", adapter.name)
             await http.close()
+            worker.close()
 
     app.cleanup_ctx.append(lifecycle)
     return app

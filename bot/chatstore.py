@@ -4,14 +4,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.adapters.webchat import ChatLine, ChatUser
 from bot.clock import Clock
 from bot.database import Database
+from bot.events import IncomingMessage
 from bot.store import repo
 from bot.store.errors import NotFound
+from bot.store.models import ChatMessage
 from bot.store.repo.chat import append_chat, chat_history
+
+
+def transcribe(s: Session, msg: IncomingMessage, answer: str, now: datetime) -> None:
+    """The web chat's log lines for a message and its answer, in the transaction that acts
+    on the message (bot.conversation.Transcript); other platforms keep no log here."""
+    if msg.platform != "webchat":
+        return
+    for direction, text, key in (
+        ("in", msg.text, f"in:{msg.message_id}"),
+        ("out", answer, f"reply:{msg.message_id}"),
+    ):
+        append_chat(s, key=key, user_id=msg.user_id, direction=direction, text=text, now=now)
 
 
 class DbChatStore:
@@ -55,6 +69,15 @@ class DbChatStore:
                 append_chat(s, key=key, user_id=user_id, direction=direction, text=text, now=now)
 
         await self.db.run(work)
+
+    async def line(self, key: str) -> str | None:
+        """The text of the log line written under `key`, if any."""
+
+        def work(s: Session) -> str | None:
+            row = s.exec(select(ChatMessage.text).where(ChatMessage.key == key)).first()
+            return None if row is None else str(row)
+
+        return await self.db.run(work)
 
     async def history(self, user_id: str, after: int, limit: int) -> list[ChatLine]:
         def work(s: Session) -> list[ChatLine]:

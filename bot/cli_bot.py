@@ -32,7 +32,6 @@ from bot.store.loading import load_plan
 from bot.store.repo.clock import record_store_clock
 from bot.store_clock import resolve_clock
 from bot.web.passwords import make_hasher, set_password
-from bot.web.sessions import SessionCodec
 from parser import parse_document
 from parser.units import canonicalize, is_known
 
@@ -163,10 +162,8 @@ async def _remind(settings: Settings, clock: Clock, engine: Engine, dry_run: boo
     if dry_run:
         console.print(f"dry run: {len(result.planned)} message(s) would be queued")
         return
-    # Web chat sessions are not served here; the codec only satisfies the adapter.
-    codec = SessionCodec(secrets.token_bytes(32), "unused", max_age=60)
     async with aiohttp.ClientSession() as http:
-        adapters = make_adapters(settings, http, core, clock, codec)
+        adapters = make_adapters(settings, http, core, clock)
         for a in adapters.values():
             await a.start()
         try:

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.cli import state
+from bot.datebounds import check_date
 from bot.errors import UserError
 from bot.store.db import open_store, session_scope
 from bot.store.repo.calendar import (
@@ -30,9 +31,10 @@ _KINDS = {"workday": True, "上班": True, "holiday": False, "休息": False, "�
 
 def _day(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise UserError(f"not a date: {value!r} (use YYYY-MM-DD)") from None
+    return check_date(day, "date")
 
 
 @calendar_app.command("set")

@@ -1,4 +1,4 @@
-"""Dashboard commands: `users set-password NAME` and `report --out FILE [--as-of DATE]`."""
+"""Dashboard commands: `users set-password NAME`, `users disable NAME`, `report --out FILE`."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from typing import Annotated
 import typer
 
 from bot.cli import state
+from bot.datebounds import check_date
 from bot.errors import UserError
 from bot.reports import build_report, collect
 from bot.store.db import open_store, session_scope
 from bot.store_clock import resolve_clock
-from bot.web.passwords import check_new_password, make_hasher, set_password
+from bot.web.passwords import check_new_password, disable_account, make_hasher, set_password
 
 users_app = typer.Typer(help="Dashboard accounts (coordinators and admins).", no_args_is_help=True)
 
@@ -39,6 +40,18 @@ def set_password_cmd(
     typer.echo(f"password set for {name} ({n} account row{'s' if n != 1 else ''})")
 
 
+@users_app.command("disable")
+def disable_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The contact's name, e.g. 郭敏.")],
+) -> None:
+    """Remove a person's dashboard password and end all their dashboard and chat sessions."""
+    engine = open_store(state(ctx).settings.database_url)
+    with session_scope(engine) as session:
+        n = disable_account(session, name)
+    typer.echo(f"disabled {name}: password removed, sessions ended ({n} contact row(s))")
+
+
 def report(
     ctx: typer.Context,
     out: Annotated[
@@ -54,9 +67,10 @@ def report(
         raise UserError(f"--out must end in .docx (督办通报) or .xlsx (台账), not {out.name}")
     if as_of is not None:
         try:
-            date.fromisoformat(as_of[:10])
+            given = date.fromisoformat(as_of[:10])
         except ValueError:
             raise UserError(f"--as-of must be a date like 2024-01-05, not {as_of!r}") from None
+        check_date(given, "--as-of")
     engine = open_store(settings.database_url)
     # The one clock (bot/store_clock.py): --as-of, else the demo's recorded clock, else now.
     clock, note = resolve_clock(engine, as_of[:10] if as_of else None, settings.tz)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bot.cli import state
+from bot.datebounds import check_date
 from bot.errors import UserError
 
 if TYPE_CHECKING:
@@ -61,9 +62,10 @@ def _today(ctx: typer.Context, engine: Engine, as_of: str | None) -> date:
 
 def _date(option: str, value: str) -> date:
     try:
-        return date.fromisoformat(value[:10])
+        day = date.fromisoformat(value[:10])
     except ValueError:
         raise UserError(f"{option} must be a date like 2024-01-05, not {value!r}") from None
+    return check_date(day, option)
 
 
 def _check_format(fmt: str) -> None:

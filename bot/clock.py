@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Protocol
 
+from bot.datebounds import check_date
 from bot.errors import UserError
 
 
@@ -44,11 +45,12 @@ def parse_as_of(value: str, tz: tzinfo) -> datetime:
     v = value.strip()
     try:
         if len(v) == 10:
-            d = date.fromisoformat(v)
+            d = check_date(date.fromisoformat(v), "--as-of")
             return datetime(d.year, d.month, d.day, 9, 0, tzinfo=tz)
         dt = datetime.fromisoformat(v.replace(" ", "T"))
     except ValueError:
         raise UserError(f"bad --as-of {value!r}: use YYYY-MM-DD or YYYY-MM-DDTHH:MM") from None
+    check_date(dt.date(), "--as-of")
     return dt if dt.tzinfo else dt.replace(tzinfo=tz)
 
 

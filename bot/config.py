@@ -7,6 +7,7 @@ on when its section is present (in the file, or by any of its variables).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import tomllib
@@ -30,18 +31,46 @@ class _Section(BaseModel):
 
 class ServerSettings(_Section):
     host: str = "127.0.0.1"
-    port: int = 8080
+    port: int = Field(default=8080, ge=0, le=65535)
     public_url: str = "http://127.0.0.1:8080"
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks);
+    # from anyone else the header is ignored, so a client cannot choose its own address.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # An uploaded plan or contacts sheet is read in a child process capped at this much
+    # memory and CPU time (bot/worker.py); past either the upload is refused, naming it.
+    upload_memory_mb: int = Field(default=1024, ge=128, le=65536)
+    upload_seconds: float = Field(default=60.0, gt=0, le=3600)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, v: list[str]) -> list[str]:
+        for item in v:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"trusted_proxies: {item!r} is not an address or network"
+                ) from None
+        return v
 
 
 class ReminderSettings(_Section):
+    # Day counts are bounded so that no calendar computation can leave the years a date
+    # can hold (a typo of 3000000 days would otherwise crash every reminder pass).
     before_days: list[int] = Field(default_factory=lambda: [30, 7, 1])
-    overdue_every_days: int = 3
-    escalate_after_days: int = 5
+    overdue_every_days: int = Field(default=3, ge=1, le=366)
+    escalate_after_days: int = Field(default=5, ge=0, le=366)
     send_window: str = "09:00-17:30"
     calendar: str = "cn"
-    progress_every_days: int = 30
-    max_attempts: int = 6
+    progress_every_days: int = Field(default=30, ge=1, le=366)
+    max_attempts: int = Field(default=6, ge=1, le=100)
+
+    @field_validator("before_days")
+    @classmethod
+    def _before(cls, v: list[int]) -> list[int]:
+        if any(not 0 <= d <= 366 for d in v):
+            raise ValueError("before_days must be between 0 and 366 working days")
+        return v
 
     @field_validator("send_window")
     @classmethod

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,9 @@ log = logging.getLogger("taskbot.conversation")
 # How long a question waits for 是/否: long enough to look something up, short enough
 # that a 好的 tomorrow does not confirm today's guess.
 CONFIRM_TTL = timedelta(minutes=30)
+# Writes a message and its answer to a log inside the transaction that acts on it (the web
+# chat's log), so the effect and the log line commit together or not at all.
+Transcript = Callable[[Session, IncomingMessage, str, datetime], None]
 _COORDINATOR_ONLY = {
     it.Overdue: "逾期",
     it.Stats: "统计",
@@ -63,8 +67,10 @@ class Conversation:
         clock: Clock,
         *,
         queue_replies: frozenset[str] = frozenset(),
+        transcript: Transcript | None = None,
     ) -> None:
         self.db = db
+        self.transcript = transcript
         self.render = renderer.render
         self.queries = ChatQueries(self.render)
         self.matcher = matcher
@@ -134,6 +140,8 @@ class Conversation:
 
     def _answer(self, s: Session, msg: IncomingMessage, text: str, now: datetime) -> str | None:
         """Queue the answer in the caller's transaction (outbox platforms) or hand it back."""
+        if self.transcript is not None:
+            self.transcript(s, msg, text, now)
         if msg.platform not in self.queue_replies:
             return text
         repo.enqueue_outbox(

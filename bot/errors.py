@@ -13,3 +13,7 @@ class ServiceError(Exception):
     """Something outside the user's input failed (database locked, server down): exit code 1."""
 
     exit_code = 1
+
+
+class DatabaseBusy(ServiceError):
+    """Another writer held the database past the busy timeout (SQLite); worth retrying."""

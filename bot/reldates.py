@@ -12,10 +12,12 @@ from datetime import date, timedelta
 
 import cn2an
 
+# Years a person may mean (one home for the bounds: bot/datebounds.py).
+from bot.datebounds import MAX_YEAR, MIN_YEAR
+
 __all__ = ["MAX_YEAR", "MIN_YEAR", "find_date"]
 
 # Dates outside this window are typing errors, and would overflow calendar arithmetic.
-MIN_YEAR, MAX_YEAR = 2000, 2100
 
 _CN = "零〇一二两三四五六七八九十"
 _NUM = rf"(?:\d{{1,2}}|[{_CN}]{{1,3}})"

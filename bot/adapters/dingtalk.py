@@ -43,6 +43,7 @@ from bot.adapters.webhook import (
 )
 from bot.config import DingtalkSettings
 from bot.events import IncomingMessage, Outgoing
+from bot.safetext import same_text
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class DingTalkAdapter(WebhookAdapter):
             raise Rejected(400, "timestamp is not a number") from None
         if not self.replay.fresh(ts_ms / 1000):
             raise Rejected(403, f"timestamp {timestamp} more than an hour off")
-        if not hmac.compare_digest(callback_sign(timestamp, self.settings.app_secret), sign):
+        if not same_text(sign, callback_sign(timestamp, self.settings.app_secret)):
             raise Rejected(403, "bad sign")
         body = json_object(await read_body(request))
         msg_id = body.get("msgId")

@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import json
 import logging
 import re
@@ -47,6 +46,7 @@ from bot.adapters.webhook import (
 )
 from bot.config import FeishuSettings
 from bot.events import IncomingMessage, Outgoing
+from bot.safetext import same_text
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ class FeishuAdapter(WebhookAdapter):
         if not fresh:
             raise Rejected(403, f"stale timestamp {ts}")
         expected = signature(ts, nonce, self.settings.encrypt_key, raw)
-        if not hmac.compare_digest(expected, sig):
+        if not same_text(sig, expected):
             raise Rejected(403, "bad X-Lark-Signature")
         if not self.replay.first_time(f"nonce:{nonce}"):
             raise Duplicate(f"nonce {nonce}")
@@ -159,9 +159,7 @@ class FeishuAdapter(WebhookAdapter):
 
     def _check_token(self, token: object) -> None:
         expected = self.settings.verification_token
-        if expected and not (
-            isinstance(token, str) and hmac.compare_digest(token.encode(), expected.encode())
-        ):
+        if expected and not (isinstance(token, str) and same_text(token, expected)):
             raise Rejected(403, "bad verification token")
 
     def decrypt(self, encrypt: object) -> bytes:

@@ -14,8 +14,10 @@ import abc
 import asyncio
 import json
 import logging
+import secrets
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, ClassVar, TypedDict
 
 import aiohttp
@@ -25,6 +27,7 @@ from bot.adapters.base import AdapterError, ChatAdapter, MessageHandler
 from bot.adapters.replay import WINDOW, ReplayGuard
 from bot.adapters.tokens import TokenCache
 from bot.events import IncomingMessage
+from bot.safetext import scrub
 
 log = logging.getLogger(__name__)
 
@@ -109,16 +112,30 @@ class WebhookAdapter(ChatAdapter):
         return ack
 
     async def _answer(self, incoming: IncomingMessage) -> None:
+        # A lone surrogate (a JSON "\ud800" escape) cannot be stored: show it as U+FFFD.
+        incoming = replace(incoming, text=scrub(incoming.text), user_id=scrub(incoming.user_id))
         try:
             text = await self.handler(incoming)
-            if text:
-                await self.reply(incoming, text)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The sender must never be left with no answer: the handler's transaction rolled
+            # back, so nothing was recorded, and they are told to try again.
+            error_id = secrets.token_hex(4)
+            log.exception(
+                "%s: handler failed on message %s [%s]", self.name, incoming.message_id, error_id
+            )
+            text = f"抱歉，这条消息未能处理，请稍后重试（编号 {error_id}）。"
+        if not text:
+            return
+        try:
+            await self.reply(incoming, text)
         except asyncio.CancelledError:
             raise
         except AdapterError as exc:
             log.warning("%s: reply to %s failed: %r", self.name, incoming.user_id, exc)
         except Exception:
-            log.exception("%s: handler failed on message %s", self.name, incoming.message_id)
+            log.exception("%s: reply to message %s failed", self.name, incoming.message_id)
 
     async def drain(self) -> None:
         """Wait until every handler started so far has finished (tests, benchmarks)."""

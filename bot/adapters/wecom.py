@@ -50,6 +50,7 @@ from bot.adapters.webhook import (
 from bot.config import ConfigError, WecomSettings
 from bot.events import IncomingMessage, Outgoing
 from bot.ratelimit import MemberRateLimiter
+from bot.safetext import same_text
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ class WeComAdapter(WebhookAdapter):
     def open_envelope(self, signature: str, timestamp: str, nonce: str, encrypt: str) -> str:
         """Check the signature, decrypt, check the corp id; the plaintext message."""
         expected = msg_signature(self.settings.token, timestamp, nonce, encrypt)
-        if not hmac.compare_digest(expected, signature.lower()):
+        if not same_text(signature.lower(), expected):
             raise Rejected(403, "bad msg_signature")
         try:
             data = base64.b64decode(encrypt, validate=True)

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
-from bot.errors import ServiceError
+from bot.errors import DatabaseBusy, ServiceError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # How long a SQLite writer waits for another writer before giving up (seconds).
@@ -118,7 +118,7 @@ def as_service_error(exc: DBAPIError) -> ServiceError:
     text = str(exc.orig) if exc.orig is not None else str(exc)
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     if any(m in text for m in ("database is locked", "database is busy", "lock timeout")):
-        return ServiceError(
+        return DatabaseBusy(
             "the database is locked by another process (a long write is running); try again"
         )
     if isinstance(exc, OperationalError):

@@ -326,3 +326,21 @@ class PendingQuestion(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     asked_at: datetime = _ts()
     expires_at: datetime = _ts()
+
+
+class WebSession(SQLModel, table=True):
+    """A login to the dashboard or the web chat. The cookie holds a random token; only its
+    SHA-256 is stored (`id`), so a copy of the database cannot be replayed as cookies."""
+
+    __tablename__ = "web_session"
+
+    id: str = Field(primary_key=True, max_length=64)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    kind: str = Field(max_length=10)  # "dash" or "chat"
+    csrf: str = Field(max_length=64)
+    # The client address it was granted to: a later login from a known address passes
+    # the per-name throttle.
+    address: str = Field(default="", max_length=64)
+    created: datetime = _ts()
+    last_seen: datetime = _ts()
+    revoked: datetime | None = _ts(nullable=True)

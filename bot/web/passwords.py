@@ -6,7 +6,7 @@ the command line stays light.
 
 from __future__ import annotations
 
-import hashlib
+from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,6 +16,7 @@ from bot.errors import UserError
 from bot.store import repo
 from bot.store.models import Role
 from bot.store.repo import ContactView
+from bot.store.repo.sessions import revoke_contact_sessions
 
 MIN_LENGTH = 8
 DASHBOARD_ROLES = (Role.COORDINATOR.value, Role.ADMIN.value)
@@ -36,7 +37,14 @@ def accounts_named(session: Session, name: str) -> list[ContactView]:
     return [c for c in repo.find_contacts_by_name(session, name) if c.role in DASHBOARD_ROLES]
 
 
-def set_password(session: Session, name: str, password: str, hasher: PasswordHasher) -> int:
+def set_password(
+    session: Session,
+    name: str,
+    password: str,
+    hasher: PasswordHasher,
+    *,
+    now: datetime | None = None,
+) -> int:
     """Hash `password` onto every coordinator/admin row of `name`; returns how many rows.
 
     A person with rows on several platforms has one dashboard password.
@@ -53,14 +61,24 @@ def set_password(session: Session, name: str, password: str, hasher: PasswordHas
     digest = hasher.hash(password)
     for row in rows:
         repo.set_password_hash(session, row.id, digest)
+    # A new password ends every session granted under the old one (a leaked password is
+    # the usual reason to change it), in the same transaction as the change.
+    revoke_contact_sessions(session, [r.id for r in rows], now=now or datetime.now(UTC))
     repo.audit(session, actor="cli", action="set_password", detail={"name": name})
     return len(rows)
 
 
-def fingerprint(digest: str) -> str:
-    """A short, non-reversible mark of a stored hash: sessions carry it, so a new password
-    ends every session granted under the old one."""
-    return hashlib.sha256(digest.encode()).hexdigest()[:16]
+def disable_account(session: Session, name: str, *, now: datetime | None = None) -> int:
+    """Take `name`'s dashboard password away and end all of their sessions (dashboard and
+    web chat); returns how many contact rows were changed."""
+    rows = repo.find_contacts_by_name(session, name)
+    if not rows:
+        raise UserError(f"no contact named {name}")
+    for row in rows:
+        repo.set_password_hash(session, row.id, None)
+    revoke_contact_sessions(session, [r.id for r in rows], now=now or datetime.now(UTC))
+    repo.audit(session, actor="cli", action="disable_account", detail={"name": name})
+    return len(rows)
 
 
 def verify(hasher: PasswordHasher, digest: str | None, password: str) -> bool:

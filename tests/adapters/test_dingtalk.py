@@ -24,7 +24,7 @@ from bot.adapters import ADAPTERS
 from bot.adapters.base import AdapterAuthError, AdapterPermanentError, AdapterRateLimited
 from bot.adapters.dingtalk import DingTalkAdapter
 from bot.config import DingtalkSettings
-from bot.events import Outgoing
+from bot.events import IncomingMessage, Outgoing
 
 from .standins import DingTalkStandIn, FakeClock, RecordingHandler, payload, serve_adapter
 
@@ -313,3 +313,37 @@ async def test_stand_in_refuses_what_dingtalk_refuses(
         async with http.post(url, headers={"x-acs-dingtalk-access-token": "x"}, json=body) as r:
             assert r.status == 401
     assert env.api.delivered == []
+
+
+# -- hostile input (issue 12) -------------------------------------------------------
+
+
+async def test_a_non_ascii_sign_is_refused_not_a_500(env: Env) -> None:
+    # hmac.compare_digest raised TypeError on non-ASCII str: a 500 with a traceback.
+    ts = str(int(env.clock() * 1000))
+    resp = await env.client.post(
+        "/dingtalk/callback",
+        data=json.dumps(message(env, "完成 3.4.2")).encode(),
+        headers={"timestamp": ts, "sign": "签名".encode().decode("latin-1")},
+    )
+    assert resp.status == 403
+
+
+async def test_the_sender_is_answered_when_the_core_fails(env: Env) -> None:
+    async def failing(msg: IncomingMessage) -> str | None:
+        raise RuntimeError("the store fell over")
+
+    env.adapter.handler = failing
+    assert await post(env, message(env, "完成 3.4.2")) == 200
+    await env.adapter.drain()
+    [answer] = env.api.session_replies
+    assert answer["text"].startswith("抱歉，这条消息未能处理")
+
+
+async def test_a_lone_surrogate_reaches_the_core_as_a_replacement_character(env: Env) -> None:
+    body = json.dumps(message(env, "完成 3.4.2 x")).replace(" x", " \\ud800")
+    assert await post(env, body) == 200
+    await env.adapter.drain()
+    [msg] = env.handler.received
+    assert msg.text == "完成 3.4.2 \ufffd"
+    msg.text.encode("utf-8")  # storable

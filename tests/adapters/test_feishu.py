@@ -380,3 +380,17 @@ async def test_stand_in_refuses_what_feishu_refuses(
         async with http.post(url, params=params, headers=headers, json=body) as r:
             assert (await r.json())["code"] == 99991663
     assert env.api.delivered == []
+
+
+async def test_a_non_ascii_signature_or_token_is_refused_not_a_500(env: Env) -> None:
+    # hmac.compare_digest raised TypeError on non-ASCII str: a 500 with a traceback.
+    body = seal(event())
+    headers = signed(body, env.clock(), "n-20") | {
+        "X-Lark-Signature": "签名".encode().decode("latin-1")
+    }
+    await assert_refused(env, (await post(env, body, headers))[0], 403)
+    challenge = json.dumps(
+        {"type": "url_verification", "token": "令牌\ud800", "challenge": "c"}
+    ).encode()
+    status, _ = await post(env, challenge, signed(challenge, env.clock(), "n-21"))
+    assert 400 <= status < 500

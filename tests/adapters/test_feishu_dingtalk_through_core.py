@@ -20,7 +20,6 @@ from bot.adapters.base import ChatAdapter
 from bot.app import Core, make_adapters, make_core
 from bot.config import DingtalkSettings, FeishuSettings, Settings
 from bot.outbox import OutboxSender
-from bot.web.sessions import SessionCodec
 
 from . import test_dingtalk as dt
 from . import test_feishu as fs
@@ -64,7 +63,7 @@ async def test_feishu_reminder_out_and_done_in(tmp_path: Path) -> None:
             )
         )  # fmt: skip
         core = make_core(settings, clock, engine)
-        adapters = make_adapters(settings, http, core, clock, SessionCodec(b"k" * 32, "c", 60))
+        adapters = make_adapters(settings, http, core, clock)
         client = await _serve(adapters["feishu"])
         try:
             await _remind(core, adapters, clock)
@@ -99,7 +98,7 @@ async def test_dingtalk_reminder_out_and_done_in(tmp_path: Path) -> None:
             )
         )  # fmt: skip
         core = make_core(settings, clock, engine)
-        adapters = make_adapters(settings, http, core, clock, SessionCodec(b"k" * 32, "c", 60))
+        adapters = make_adapters(settings, http, core, clock)
         client = await _serve(adapters["dingtalk"])
         try:
             await _remind(core, adapters, clock)

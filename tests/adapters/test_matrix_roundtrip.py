@@ -23,7 +23,6 @@ from bot.config import MatrixSettings, Settings
 from bot.outbox import OutboxSender
 from bot.store.db import session_scope
 from bot.store.models import Outbox
-from bot.web.sessions import SessionCodec
 
 # A Friday, a working day, inside the send window; the seed's 2023 milestones are overdue.
 AS_OF = datetime(2024, 1, 5, 10, 0, tzinfo=SHANGHAI)
@@ -58,8 +57,7 @@ async def test_reminder_reply_and_overdue_query_over_synapse(
     settings = _settings(synapse, matrix_bot)
     clock = FixedClock(AS_OF)
     core = make_core(settings, clock, engine)
-    codec = SessionCodec(b"k" * 32, "chat", max_age=60)
-    adapters = make_adapters(settings, http_session, core, clock, codec)
+    adapters = make_adapters(settings, http_session, core, clock)
     assert set(adapters) == {"webchat", "matrix"}
     for adapter in adapters.values():
         await adapter.start()

@@ -427,3 +427,10 @@ async def test_stand_in_refuses_what_wecom_refuses(
         async with http.post(url, params={"access_token": "forged"}, json=body) as r:
             assert (await r.json())["errcode"] == 40014
     assert env.api.delivered == []
+
+
+async def test_a_non_ascii_signature_is_refused_not_a_500(env: Env) -> None:
+    # hmac.compare_digest raised TypeError on non-ASCII str: a 500 with a traceback.
+    params, body = envelope(env.crypto, text_xml("完成 3.4.2"), env.clock(), "n-ascii")
+    params["msg_signature"] = "签名" * 20
+    await assert_refused(env, (await post(env, params, body))[0], 403)

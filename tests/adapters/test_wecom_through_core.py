@@ -18,7 +18,6 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 from bot.app import make_adapters, make_core
 from bot.config import Settings, WecomSettings
 from bot.outbox import OutboxSender
-from bot.web.sessions import SessionCodec
 
 from .standins import WeComStandIn, payload
 
@@ -43,7 +42,7 @@ async def test_reminder_out_and_done_in_over_the_wecom_protocol(tmp_path: Path) 
             )
         )  # fmt: skip
         core = make_core(settings, clock, engine)
-        adapters = make_adapters(settings, http, core, clock, SessionCodec(b"k" * 32, "c", 60))
+        adapters = make_adapters(settings, http, core, clock)
         app = web.Application()
         app.add_routes(adapters["wecom"].routes())
         async with TestClient(TestServer(app)) as client:

@@ -56,3 +56,15 @@ def test_a_database_remembers_the_demo_clock(tmp_path: Path) -> None:
     assert note is not None and "demo clock" in note and "2024-01-05" in note
     clock, note = resolve_clock(engine, "2023-06-01", tz)  # --as-of wins, silently
     assert clock.now().date().isoformat() == "2023-06-01" and note is None
+
+
+def test_as_of_outside_the_years_the_bot_handles_is_refused() -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.clock import parse_as_of
+    from bot.errors import UserError
+
+    with pytest.raises(UserError, match="outside 2000–2100"):
+        parse_as_of("0001-01-01", ZoneInfo("Asia/Shanghai"))
+    with pytest.raises(UserError, match="outside 2000–2100"):
+        parse_as_of("9999-12-31T10:00", ZoneInfo("Asia/Shanghai"))

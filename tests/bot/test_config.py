@@ -103,3 +103,14 @@ def test_cli_reports_a_bad_config_in_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("taskbot: error: bad configuration at server.port")
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_trusted_proxies_and_day_counts_are_checked() -> None:
+    from bot.config import ConfigError, load_settings
+
+    ok = load_settings(env={"TASKBOT_SERVER_TRUSTED_PROXIES": '["10.0.0.1", "10.1.0.0/16"]'})
+    assert ok.server.trusted_proxies == ["10.0.0.1", "10.1.0.0/16"]
+    with pytest.raises(ConfigError, match="trusted_proxies"):
+        load_settings(env={"TASKBOT_SERVER_TRUSTED_PROXIES": '["proxy.example"]'})
+    with pytest.raises(ConfigError, match="before_days"):
+        load_settings(env={"TASKBOT_REMINDERS_BEFORE_DAYS": "[3000000]"})

@@ -74,7 +74,7 @@ def multipart(field: str, filename: str, content: bytes, **fields: str) -> aioht
 def dashboard_app(engine: Engine, as_of: str = AS_OF) -> web.Application:
     settings = Settings(database_url=str(engine.url), secret_key="test-secret-" + "x" * 20)
     app = web.Application(client_max_size=20 * 1024 * 1024)
-    codec = SessionCodec(b"k" * 32, "taskbot_dash", max_age=3600)
+    codec = SessionCodec(b"k" * 32, "taskbot_login", max_age=3600)
     dashboard.setup(
         app,
         db=Database(engine),

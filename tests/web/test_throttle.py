@@ -44,3 +44,61 @@ def test_memory_is_bounded_under_many_keys() -> None:
     assert len(th._failures._sent) <= 100
     th.failed("k999")
     assert th.retry_after("k999") > 0, "the newest keys are kept"
+
+
+# -- Backoff and client_address (issue 12) ------------------------------------------------
+
+from collections.abc import Mapping  # noqa: E402
+
+from aiohttp.test_utils import make_mocked_request  # noqa: E402
+
+from bot.web.throttle import Backoff, client_address, parse_networks  # noqa: E402
+
+
+def test_backoff_is_free_then_doubles_up_to_the_cap() -> None:
+    clock = Clock()
+    b = Backoff(free=3, base=1.0, cap=8.0, window=60.0, clock=clock)
+    for _ in range(3):
+        assert b.retry_after("a") == 0
+        b.failed("a")
+    waits = []
+    for _ in range(6):
+        waits.append(b.retry_after("a"))
+        clock.t += waits[-1]
+        b.failed("a")
+    assert waits == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    assert b.retry_after("other") == 0
+
+
+def test_backoff_forgets_a_quiet_key() -> None:
+    clock = Clock()
+    b = Backoff(free=1, base=1.0, cap=30.0, window=60.0, clock=clock)
+    b.failed("a")
+    b.failed("a")
+    assert b.retry_after("a") > 0
+    clock.t += 61
+    assert b.retry_after("a") == 0 and len(b) == 0
+
+
+def _request(remote: str, headers: Mapping[str, str]) -> object:
+    class Transport:
+        def get_extra_info(self, name: str, default: object = None) -> object:
+            return (remote, 40000) if name == "peername" else default
+
+    return make_mocked_request("GET", "/", headers=dict(headers), transport=Transport())
+
+
+def test_client_address_believes_only_trusted_proxies() -> None:
+    trusted = parse_networks(["10.0.0.1", "192.168.0.0/16"])
+    spoofed = {"X-Forwarded-For": "1.2.3.4, 203.0.113.7"}
+    # From the proxy: the rightmost address it added, not what the client claimed.
+    assert client_address(_request("10.0.0.1", spoofed), trusted) == "203.0.113.7"  # type: ignore[arg-type]
+    # Through two trusted hops.
+    two = {"X-Forwarded-For": "203.0.113.7, 192.168.1.5"}
+    assert client_address(_request("10.0.0.1", two), trusted) == "203.0.113.7"  # type: ignore[arg-type]
+    # Straight from a client: the header is ignored.
+    assert client_address(_request("203.0.113.9", spoofed), trusted) == "203.0.113.9"  # type: ignore[arg-type]
+    # Garbage in the chain stops the walk.
+    junk = {"X-Forwarded-For": "nonsense, 192.168.1.5"}
+    assert client_address(_request("10.0.0.1", junk), trusted) == "10.0.0.1"  # type: ignore[arg-type]
+    assert client_address(_request("10.0.0.1", spoofed), []) == "10.0.0.1"  # type: ignore[arg-type]

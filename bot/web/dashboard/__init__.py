@@ -17,7 +17,8 @@ from bot.config import Settings
 from bot.database import Database
 from bot.web.dashboard import auth, contacts, graph, pages, versions
 from bot.web.dashboard.context import DashContext, build_context
-from bot.web.sessions import SessionCodec
+from bot.web.sessions import SessionCodec, SessionStore
+from bot.worker import BoundedWorker
 
 __all__ = ["DashContext", "setup"]
 
@@ -29,9 +30,14 @@ def setup(
     clock: Clock,
     settings: Settings,
     codec: SessionCodec,
+    sessions: SessionStore | None = None,
+    worker: BoundedWorker | None = None,
 ) -> DashContext:
-    """Add the dashboard's routes to `app`."""
-    ctx = build_context(db=db, clock=clock, settings=settings, codec=codec)
+    """Add the dashboard's routes to `app`. `codec` signs the login form's cookie;
+    `sessions` holds logins (by default in `db`, timeouts as context.DASH_IDLE/ABSOLUTE)."""
+    ctx = build_context(
+        db=db, clock=clock, settings=settings, codec=codec, sessions=sessions, worker=worker
+    )
     for module in (auth, pages, versions, graph, contacts):
         app.router.add_routes(module.routes(ctx))
     return ctx

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -28,12 +28,17 @@ from bot.render import find_templates_dir
 from bot.store import repo
 from bot.store.errors import NotFound
 from bot.store.models import STATUS_LABELS, Role
-from bot.web.passwords import DASHBOARD_ROLES, fingerprint, make_hasher, verify
-from bot.web.sessions import SessionCodec, csrf_ok
+from bot.web.passwords import DASHBOARD_ROLES, make_hasher, verify
+from bot.web.sessions import Session as WebSession
+from bot.web.sessions import SessionCodec, SessionPolicy, SessionStore, csrf_ok
+from bot.web.throttle import Network, parse_networks
+from bot.worker import BoundedWorker
 
 ROLE_LABELS = {"contact": "联络员", "leader": "领导", "coordinator": "督办", "admin": "管理员"}
 DASH = "dash"  # session kind of a logged-in coordinator or admin
 LOGIN = "login"  # session kind that only carries the login form's CSRF token
+# A dashboard login ends after an hour unused, and after a working day however busy.
+DASH_IDLE, DASH_ABSOLUTE = timedelta(hours=1), timedelta(hours=10)
 
 # The dashboard's pages hold plan text and contacts: never cached, never framed, no scripts.
 SECURITY_HEADERS = {
@@ -86,7 +91,10 @@ class DashContext:
     db: Database
     clock: Clock
     settings: Settings
-    codec: SessionCodec
+    codec: SessionCodec  # the login form's CSRF cookie (nothing stored server-side)
+    sessions: SessionStore  # logged-in sessions (server-side)
+    proxies: list[Network]  # [server] trusted_proxies
+    worker: BoundedWorker  # reads uploaded files in a capped child process
     env: Environment
     hasher: PasswordHasher
     # Checked when a name has no account, so a wrong name takes as long as a wrong password
@@ -111,7 +119,12 @@ class DashContext:
         )
 
     async def load_user(self, request: web.Request) -> User | None:
-        session = self.codec.from_request(request, DASH)
+        found = await self.load_session(request)
+        return None if found is None else found[0]
+
+    async def load_session(self, request: web.Request) -> tuple[User, WebSession] | None:
+        """The logged-in user and their live session, or None."""
+        session = await self.sessions.from_request(request)
         if session is None:
             return None
 
@@ -120,15 +133,14 @@ class DashContext:
                 c = repo.get_contact(s, session.contact_id)
             except NotFound:
                 return None
-            if c.role not in DASHBOARD_ROLES:
-                return None
-            digest = repo.password_hash(s, c.id)
-            # Removing or changing the password ends the sessions granted under it.
-            if not digest or fingerprint(digest) != session.stamp:
+            # A role taken away or a password removed ends the session at once (a password
+            # change revokes the sessions outright: bot/web/passwords.py).
+            if c.role not in DASHBOARD_ROLES or not repo.password_hash(s, c.id):
                 return None
             return User(c.id, c.name, c.role, c.department, session.csrf)
 
-        return await self.db.run(q)
+        user = await self.db.run(q)
+        return None if user is None else (user, session)
 
     async def page_user(self, request: web.Request) -> User:
         """The user for a page, or a redirect to the login page (coming back here after)."""
@@ -139,11 +151,10 @@ class DashContext:
 
     async def form_user(self, request: web.Request, *, admin: bool = False) -> User:
         """The user for a state-changing request: logged in, CSRF token present, allowed."""
-        user = await self.load_user(request)
-        if user is None:
+        found = await self.load_session(request)
+        if found is None:
             raise web.HTTPUnauthorized(text="请先登录 (login required)")
-        session = self.codec.from_request(request, DASH)
-        assert session is not None
+        user, session = found
         if not await csrf_ok(request, session):
             raise web.HTTPForbidden(text="CSRF token missing or wrong; reload the page")
         if admin and not user.is_admin:
@@ -151,8 +162,26 @@ class DashContext:
         return user
 
 
+def dash_sessions(db: Database, clock: Clock, settings: Settings) -> SessionStore:
+    """The dashboard's server-side sessions under the configured public URL's scheme."""
+    policy = SessionPolicy(
+        cookie="taskbot_dash",
+        kind=DASH,
+        idle=DASH_IDLE,
+        absolute=DASH_ABSOLUTE,
+        secure=settings.server.public_url.startswith("https://"),
+    )
+    return SessionStore(db, clock, policy)
+
+
 def build_context(
-    *, db: Database, clock: Clock, settings: Settings, codec: SessionCodec
+    *,
+    db: Database,
+    clock: Clock,
+    settings: Settings,
+    codec: SessionCodec,
+    sessions: SessionStore | None = None,
+    worker: BoundedWorker | None = None,
 ) -> DashContext:
     hasher = make_hasher()
     return DashContext(
@@ -160,6 +189,9 @@ def build_context(
         clock=clock,
         settings=settings,
         codec=codec,
+        sessions=sessions or dash_sessions(db, clock, settings),
+        proxies=parse_networks(settings.server.trusted_proxies),
+        worker=worker or BoundedWorker(),
         env=make_environment(),
         hasher=hasher,
         dummy_hash=hasher.hash(secrets.token_urlsafe(16)),

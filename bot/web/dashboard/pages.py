@@ -13,6 +13,7 @@ from aiohttp import web
 from sqlmodel import Session
 
 from bot.completion import CLOSED_RATE_NAME, REPORTED_RATE_NAME, completion
+from bot.datebounds import MAX_YEAR, MIN_YEAR, in_bounds
 from bot.reports import build_briefing, build_ledger, collect
 from bot.reports.data import STATUS_ORDER
 from bot.store import repo
@@ -80,9 +81,12 @@ def _date_param(query: Any, name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
-        raise web.HTTPBadRequest(text=f"{name} must be a date like 2024-01-05") from None
+        raise web.HTTPBadRequest(text=f"{name} 应为日期，例如 2024-01-05") from None
+    if not in_bounds(day):
+        raise web.HTTPBadRequest(text=f"{name} 超出 {MIN_YEAR}–{MAX_YEAR} 年的范围")
+    return day
 
 
 def routes(ctx: DashContext) -> list[web.RouteDef]:
@@ -142,10 +146,10 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
         due_from, due_to = _date_param(qs, "due_from"), _date_param(qs, "due_to")
         sort = qs.get("sort", "id") if qs.get("sort") in SORTS else "id"
         desc = qs.get("order") == "desc"
-        try:
-            page = max(1, int(qs.get("page", "1")))
-        except ValueError:
-            raise web.HTTPBadRequest(text="page must be a number") from None
+        raw_page = qs.get("page", "1").strip()
+        if not (raw_page.isascii() and raw_page.isdigit() and len(raw_page) <= 9):
+            raise web.HTTPBadRequest(text="page 应为不超过 9 位的数字")
+        page = max(1, int(raw_page))
 
         def q(s: Session) -> tuple[list[TaskRow], list[str]]:
             names = [d.name for d in repo.list_departments(s)]
@@ -195,10 +199,10 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
 
     async def task_detail(request: web.Request) -> web.StreamResponse:
         user = await ctx.page_user(request)
-        try:
-            pk = int(request.match_info["pk"])
-        except ValueError:
-            raise web.HTTPNotFound() from None
+        raw = request.match_info["pk"]
+        if len(raw) > 18:  # past 64 bits: no such row, and the driver cannot bind it
+            raise web.HTTPNotFound(text="没有这项任务")
+        pk = int(raw)
         today = ctx.today()
         tz = ctx.settings.tz
 

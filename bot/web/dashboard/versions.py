@@ -7,14 +7,13 @@ what `taskbot regenerate [--apply]` runs. The preview page carries the uploaded 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import re
 import tempfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlmodel import Session
@@ -25,6 +24,7 @@ from bot.render import Renderer
 from bot.store import repo
 from bot.store.loading import Revision, apply_revision, preview_revision
 from bot.web.dashboard.context import DashContext, User
+from bot.worker import LimitExceeded
 from parser import parse_document
 from parser.errors import ParseError
 from parser.model import Plan
@@ -34,17 +34,24 @@ _SAFE_NAME = re.compile(r"^[\w\u4e00-\u9fff（）()《》“”\-. ]{1,120}$")
 
 
 def _parse_upload(filename: str, content: bytes) -> Plan:
-    """Parse uploaded bytes as the parser parses a file (it reads by suffix)."""
+    """Parse uploaded bytes as the parser parses a file (it reads by suffix).
+
+    Runs in the bounded worker (bot/worker.py). Messages name the uploaded file, never the
+    server's temporary path.
+    """
     name = Path(filename.replace("\\", "/")).name
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
-        raise UserError(f"请上传 .docx、.txt 或 .pdf 文件（不是 {name or '空文件名'}）")
+        raise UserError(f"请上传 .docx、.txt 或 .pdf 文件（不是 {name[:100] or '空文件名'}）")
     if not _SAFE_NAME.match(name):
         name = "upload" + suffix
     with tempfile.TemporaryDirectory(prefix="taskbot-upload-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(content)
-        return parse_document(path)
+        try:
+            return parse_document(path)
+        except ParseError as exc:
+            raise ParseError(str(exc).replace(str(path), name).replace(tmp, "")) from None
 
 
 FIELD_LABELS = {
@@ -99,8 +106,7 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
 
     async def versions(request: web.Request) -> web.StreamResponse:
         user = await ctx.page_user(request)
-        notice = request.query.get("notice", "")
-        return await page(user, notice=notice[:200])
+        return await page(user, notice=_notice(request.query))
 
     async def preview(request: web.Request) -> web.StreamResponse:
         user = await ctx.form_user(request)
@@ -110,9 +116,11 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
             return await page(user, error="请选择修订后的方案文件。", status=400)
         content = upload.file.read()
         try:
-            parsed = await asyncio.to_thread(_parse_upload, upload.filename, content)
+            parsed = await ctx.worker.run(_parse_upload, upload.filename, content)
             plan_id = _plan_id(form.get("plan_id"))
             rev = await ctx.db.run(lambda s: preview_revision(s, parsed, plan_id=plan_id))
+        except LimitExceeded as exc:
+            return await page(user, error=str(exc), status=413)
         except (UserError, ParseError) as exc:
             return await page(user, error=str(exc), status=400)
         return ctx.render(
@@ -136,7 +144,7 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
                 text="the uploaded document did not come back intact"
             ) from None
         try:
-            parsed = await asyncio.to_thread(_parse_upload, filename, content)
+            parsed = await ctx.worker.run(_parse_upload, filename, content)
             plan_id = _plan_id(form.get("plan_id"))
             actor = f"{user.name} (dashboard)"
             now = ctx.clock.now()  # the served clock (the demo's, when it runs on one)
@@ -153,17 +161,21 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
                 return rev
 
             rev = await ctx.db.run(apply)
+        except LimitExceeded as exc:
+            return await page(user, error=str(exc), status=413)
         except (UserError, ParseError) as exc:
             return await page(user, error=str(exc), status=400)
         if rev.version is None:
-            notice = "内容与当前版本相同，未生成新版本。"
-        else:
-            c = rev.diff.counts()
-            notice = (
-                f"已应用：方案{rev.plan_id}现为第{rev.version.number}版"
-                f"（新增{c['added']}、修改{c['changed']}、撤销{c['withdrawn']}）"
-            )
-        raise web.HTTPSeeOther("/versions?notice=" + _quote(notice))
+            raise web.HTTPSeeOther("/versions?notice=same")
+        c = rev.diff.counts()
+        numbers = {
+            "plan": rev.plan_id,
+            "v": rev.version.number,
+            "a": c["added"],
+            "c": c["changed"],
+            "w": c["withdrawn"],
+        }
+        raise web.HTTPSeeOther("/versions?notice=applied&" + urlencode(numbers))
 
     return [
         web.get("/versions", versions),
@@ -175,11 +187,24 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
 def _plan_id(raw: Any) -> int | None:
     if raw is None or str(raw).strip() == "":
         return None
-    try:
-        return int(str(raw))
-    except ValueError:
-        raise UserError(f"bad plan id {raw!r}") from None
+    text = str(raw).strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise UserError("方案编号不正确")
+    return int(text)
 
 
-def _quote(text: str) -> str:
-    return quote(text, safe="")
+def _notice(query: Any) -> str:
+    """The notice a redirect asked for, worded here: the query only picks the wording and
+    fills in numbers, so a crafted link cannot put its own text on the page."""
+    kind = query.get("notice", "")
+    if kind == "same":
+        return "内容与当前版本相同，未生成新版本。"
+    if kind != "applied":
+        return ""
+    n: dict[str, int] = {}
+    for key in ("plan", "v", "a", "c", "w"):
+        raw = query.get(key, "")
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+            return ""
+        n[key] = int(raw)
+    return f"已应用：方案{n['plan']}现为第{n['v']}版（新增{n['a']}、修改{n['c']}、撤销{n['w']}）"
