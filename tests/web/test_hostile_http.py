@@ -312,7 +312,8 @@ async def test_malformed_input_is_a_4xx(app: Client, seeded_engine: Engine) -> N
         )
     resp = await app.post("/chat/messages", json={"text": "逾期 不存在的局"}, headers=hdr)
     assert resp.status == 200
-    assert "无法处理" in (await resp.json())["reply"]
+    # One clear answer naming what was typed (issue 13), never a 500.
+    assert "没有找到部门“不存在的局”" in (await resp.json())["reply"]
 
 
 # -- item 11: a retried chat message changes nothing ---------------------------------------
