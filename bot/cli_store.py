@@ -209,13 +209,18 @@ def contacts_import(
     file: Annotated[Path, typer.Argument(help=".csv or .xlsx with department,name,…")],
 ) -> None:
     """Import contacts: every row is checked first; one bad row refuses the whole file."""
+    from bot.departments import match_department
     from bot.store.contacts_import import import_contacts
     from bot.store.db import session_scope
     from parser.units import canonicalize, is_known
 
     with session_scope(_engine(ctx)) as session:
         n, created, updated = import_contacts(
-            session, file, canonicalize=canonicalize, is_known=is_known
+            session,
+            file,
+            canonicalize=canonicalize,
+            is_known=is_known,
+            match=match_department,  # "能源局" is the stored 市能源局
         )
     typer.echo(f"imported {n} contacts ({created} new, {updated} updated)")
 

@@ -2,7 +2,8 @@
 
 "市能源局", "能源局", "发改委", "市发展和改革委员会", "能源局的任务": through the parser's
 alias table (parser/data/bureaus.txt) first, then the stored names and aliases, then a
-unique partial match. Used wherever a department is typed in the chat (逾期, 催办).
+unique partial match. Used wherever a department is typed: the chat (逾期, 催办), contacts
+import, the dashboard's task filter.
 """
 
 from __future__ import annotations
@@ -70,6 +71,12 @@ def _pick(name: str, departments: Sequence[Department]) -> Resolved:
         if hits:
             return Resolved(name, None, tuple(d.name for d in hits[:5]))
     return Resolved(name, None)
+
+
+def match_department(typed: str, departments: Sequence[Department]) -> Department | None:
+    """The one stored department a typed name means, or None (contacts import, filters)."""
+    name = clean_typed(typed)
+    return _pick(name, departments).department if name else None
 
 
 def known_name(name: str) -> bool:

@@ -24,7 +24,7 @@ from sqlmodel import Session
 from bot.errors import UserError
 from bot.store import repo
 from bot.store.errors import ImportRejected
-from bot.store.models import Platform, Role
+from bot.store.models import Department, Platform, Role
 from bot.store.repo import ContactSpec
 
 HEADERS: dict[str, str] = {
@@ -243,6 +243,7 @@ def import_contacts(
     *,
     canonicalize: Callable[[str], str],
     is_known: Callable[[str], bool],
+    match: Callable[[str, Sequence[Department]], Department | None] | None = None,
     actor: str = "cli",
 ) -> tuple[int, int, int]:
     """Read, validate and store a contacts file in the caller's transaction: all rows or none.
@@ -251,7 +252,9 @@ def import_contacts(
     department named in a loaded plan). Returns (rows, created, updated).
     """
     rows = read_rows(path)
-    specs = validate_against_store(session, rows, canonicalize=canonicalize, is_known=is_known)
+    specs = validate_against_store(
+        session, rows, canonicalize=canonicalize, is_known=is_known, match=match
+    )
     created, updated = store_batch(session, specs, rows)
     record_import(session, path.name, len(specs), created, updated, actor=actor)
     return len(specs), created, updated
@@ -263,10 +266,21 @@ def validate_against_store(
     *,
     canonicalize: Callable[[str], str],
     is_known: Callable[[str], bool],
+    match: Callable[[str, Sequence[Department]], Department | None] | None = None,
 ) -> list[ContactSpec]:
-    """`validate`, accepting departments the store has already (read only)."""
-    stored = {d.name for d in repo.list_departments(session)}
-    return validate(rows, canonicalize=canonicalize, is_known=lambda n: n in stored or is_known(n))
+    """`validate`, accepting departments the store has already (read only).
+
+    `match` finds the stored department a typed name means ("能源局" for 市能源局), the
+    way the chat reads 逾期 and 催办 (bot/departments.py).
+    """
+    departments = repo.list_departments(session)
+    stored = {d.name for d in departments}
+
+    def canon(raw: str) -> str:
+        found = match(raw, departments) if match is not None else None
+        return found.name if found is not None else canonicalize(raw)
+
+    return validate(rows, canonicalize=canon, is_known=lambda n: n in stored or is_known(n))
 
 
 def store_batch(

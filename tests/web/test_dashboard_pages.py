@@ -77,6 +77,9 @@ async def test_task_list_filters_and_sorts(dash: Client) -> None:
     await login(dash, COORDINATOR)
     html = await (await dash.get("/tasks?dept=市能源局&role=lead&overdue=1")).text()
     assert sorted(task_ids(html)) == ["3.8.3", "3.8.5"]
+    # A short name filters as the chat reads it (issue 13): 能源局 is the stored 市能源局.
+    html = await (await dash.get("/tasks?dept=能源局&role=lead&overdue=1")).text()
+    assert sorted(task_ids(html)) == ["3.8.3", "3.8.5"]
     html = await (await dash.get("/tasks?overdue=1&sort=id&order=desc")).text()
     ids = task_ids(html)
     # Counting units: measure 3.3 is represented by its only milestone 3.3.1, not beside it.
@@ -174,6 +177,14 @@ async def test_contacts_import_and_dead_letter_resend(dash: Client, seeded_engin
     resp = await dash.post("/contacts/import", data=multipart("sheet", "c.csv", sheet, csrf=csrf))
     html = await resp.text()
     assert "已导入1条" in html and "@zw:localhost" in html
+    # A short name in the sheet is the stored department, as in the chat's 逾期 and 催办.
+    short = "部门,姓名,平台,账号,角色\n能源局,王芳,matrix,@wf:localhost,contact\n".encode()
+    resp = await dash.post("/contacts/import", data=multipart("sheet", "s.csv", short, csrf=csrf))
+    assert "已导入1条" in await resp.text()
+    with session_scope(seeded_engine) as s:
+        assert [c.department for c in repo.find_contacts(s, "matrix", "@wf:localhost")] == [
+            "市能源局"
+        ]
     bad = "部门,姓名,平台,账号\n不存在局,某人,qq,1\n".encode()
     resp = await dash.post("/contacts/import", data=multipart("sheet", "b.csv", bad, csrf=csrf))
     assert resp.status == 400 and "row 2" in await resp.text()

@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 from sqlmodel import Session
 
+from bot.departments import match_department
 from bot.errors import UserError
 from bot.store import repo
 from bot.store.contacts_import import (
@@ -51,7 +52,9 @@ async def _import(
         raise UserError(f"请上传 .csv 或 .xlsx 文件（不是 {name or '空文件名'}）")
     rows = await ctx.worker.run(read_upload, name, content)
     specs = await ctx.db.run(
-        lambda s: validate_against_store(s, rows, canonicalize=canonicalize, is_known=is_known)
+        lambda s: validate_against_store(
+            s, rows, canonicalize=canonicalize, is_known=is_known, match=match_department
+        )
     )
     created = updated = 0
     for spec_part, row_part in batches(specs, rows):

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot.completion import CLOSED_RATE_NAME, REPORTED_RATE_NAME, completion
 from bot.datebounds import MAX_YEAR, MIN_YEAR, in_bounds
+from bot.departments import match_department
 from bot.reports import build_briefing, build_ledger, collect
 from bot.reports.data import STATUS_ORDER
 from bot.store import repo
@@ -152,12 +153,15 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
         page = max(1, int(raw_page))
 
         def q(s: Session) -> tuple[list[TaskRow], list[str]]:
-            names = [d.name for d in repo.list_departments(s)]
+            stored = repo.list_departments(s)
+            names = [d.name for d in stored]
+            # A typed short name ("能源局", "发改委") filters as the chat reads it.
+            typed = match_department(dept, stored) if dept else None
             try:
                 found = repo.list_tasks(
                     s,
                     as_of=today,
-                    department=dept,
+                    department=typed.name if typed is not None else dept,
                     status=status,
                     overdue=overdue,
                     lead_only=lead_only,
