@@ -126,6 +126,7 @@ def match_marker(folded: str, pos: int = 0) -> Marker | None:
     return Marker(Level.CIRCLED, _CIRCLED.index(g["circ"]) + 1, m.start(), m.end())
 
 
+_HEAD = 40
 # "11.121人才梯队项目": a number right after the dot reads as a decimal ("1.5万吨") unless
 # the numbering expects exactly this item next.
 _SUB_BEFORE_DIGIT = re.compile(r"(\d{1,2})\s*\.(?=\d)")
@@ -133,7 +134,8 @@ _SUB_BEFORE_DIGIT = re.compile(r"(\d{1,2})\s*\.(?=\d)")
 
 def heading_marker(line: str, expected_sub: int | None = None) -> Marker | None:
     """The marker that opens a line ("（三）…", "３．…", "第二章 …"), if any."""
-    folded = fold(line)
+    # A marker is short: folding the line's head is enough (lines can be thousands long).
+    folded = fold(line[:_HEAD])
     stripped = len(folded) - len(folded.lstrip())
     mk = match_marker(folded, stripped)
     if mk is None and expected_sub is not None:
