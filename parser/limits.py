@@ -53,7 +53,7 @@ def parse_int(name: str, what: str, raw: str | None, default: int, limit: int) -
     raw = raw.strip()
     if not raw.isascii() or not raw.isdigit():
         raise ParseError(f"{name}: malformed {what} {raw[:20]!r}")
-    if len(raw) > len(str(limit)):
+    if len(raw) > 18:
         raise exceeded(name, what, raw[:12] + "…", limit)
     value = int(raw)
     check(name, what, value, limit)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import warnings
 from collections.abc import Iterator
@@ -98,7 +99,9 @@ def read_bytes(data: bytes, p: Path) -> list[Block]:
         from parser.read_html import read_html
 
         return read_html(data, str(p))
-    return [Paragraph(line) for line in decode_text(data, str(p)).split("\n")]
+    text = decode_text(data, str(p))
+    check(str(p), "document length (characters)", len(text), MAX_TEXT_CHARS)
+    return [Paragraph(line) for line in text.split("\n")]
 
 
 def _is_pdf(data: bytes) -> bool:
@@ -142,16 +145,15 @@ def _strict(data: bytes, encoding: str, name: str) -> str:
         raise ParseError(f"{name}: unreadable text encoding (not UTF-8 or GB18030)") from None
 
 
+# Characters that never occur in a real plan (controls, private use, replacement).
+_GARBAGE = re.compile("[\x00-\x08\x0e-\x1f\ue000-\uf8ff\ufffd]")
+
+
 def _garbage_ratio(text: str) -> float:
-    """Share of characters that never occur in a real plan (controls, private use)."""
+    """Share of characters that never occur in a real plan (one regex pass, not a loop)."""
     if not text:
         return 0.0
-    bad = sum(
-        1
-        for ch in text
-        if (ord(ch) < 32 and ch not in "\n\t\f\v") or 0xE000 <= ord(ch) <= 0xF8FF or ch == "\ufffd"
-    )
-    return bad / len(text)
+    return len(_GARBAGE.findall(text)) / len(text)
 
 
 def _read_docx(p: Path, data: bytes) -> list[Block]:
