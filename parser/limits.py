@@ -33,7 +33,7 @@ class LimitError(ParseError):
 
 
 def exceeded(name: str, what: str, value: int | str, limit: int) -> LimitError:
-    """The one wording of every limit hit: `plan.docx: limit exceeded — table span 400000000 > 64`."""
+    """The one wording of every limit hit: `x.docx: limit exceeded — table span 400000000 > 64`."""
     return LimitError(f"{name}: limit exceeded — {what} {value} > {limit}")
 
 

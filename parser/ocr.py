@@ -82,7 +82,9 @@ def _render(pdf: Any, index: int, name: str) -> Any:
             array = array[:, :, :3]
         return array.copy()
     except Exception as exc:
-        raise ParseError(f"{name}: cannot render page {index + 1} ({type(exc).__name__})") from None
+        raise ParseError(
+            f"{name}: cannot render page {index + 1} ({type(exc).__name__})"
+        ) from None
     finally:
         page.close()
 

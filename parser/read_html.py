@@ -42,7 +42,10 @@ _BLOCK = {
     "address", "figure", "figcaption", "body", "html", "title", "fieldset", "legend",
 }  # fmt: skip
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
-_HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|p|div|table)\b", re.I | re.S)  # noqa: E501
+_HTML_START = re.compile(
+    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|p|div|table)\b",
+    re.I | re.S,
+)
 _WS = re.compile(r"[ \t\r\n\f]+")
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])")
 _LAYOUT_CELL = 3000  # a cell this long is a page column, not a task table cell
@@ -71,7 +74,9 @@ def decode_html(data: bytes, name: str) -> str:
     if declared:
         label = declared.group(1).decode("ascii").lower()
         # Portals declare gb2312 and use GBK/GB18030 characters; the superset reads both.
-        candidates.append("gb18030" if label in ("gb2312", "gbk", "x-gbk", "gb_2312-80") else label)
+        candidates.append(
+            "gb18030" if label in ("gb2312", "gbk", "x-gbk", "gb_2312-80") else label
+        )
     candidates += ["utf-8", "gb18030"]
     for encoding in candidates:
         try:

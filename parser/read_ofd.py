@@ -83,9 +83,7 @@ def _read(archive: zipfile.ZipFile, name: str) -> list[Block]:
     doc_path = _resolve("", doc_root.text or "")
     document = _xml(archive, doc_path, name)
     doc_dir = posixpath.dirname(doc_path)
-    page_locs = [
-        el.get("BaseLoc", "") for el in document.iter() if _local(el.tag) == "Page"
-    ]
+    page_locs = [el.get("BaseLoc", "") for el in document.iter() if _local(el.tag) == "Page"]
     check(name, "OFD pages", len(page_locs), MAX_PAGES)
     pages: list[str] = []
     total = 0

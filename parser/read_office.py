@@ -85,7 +85,6 @@ def _run(command: list[str], timeout: float, name: str, home: Path) -> None:
             f"{name}: LibreOffice did not finish converting within {timeout:.0f} s"
         ) from None
     if proc.returncode != 0:
-        detail = err.decode("utf-8", "replace").strip().splitlines()
-        raise ParseError(
-            f"{name}: LibreOffice failed to convert it ({detail[-1] if detail else proc.returncode})"
-        )
+        lines = err.decode("utf-8", "replace").strip().splitlines()
+        detail = lines[-1] if lines else f"exit {proc.returncode}"
+        raise ParseError(f"{name}: LibreOffice failed to convert it ({detail})")

@@ -187,12 +187,15 @@ def _docx_blocks(document: Any, name: str) -> list[Block]:
     total = 0
     # Walk the body in order so tables stay between the paragraphs around them.
     for child in body.iterchildren():
+        block: Block
         if child.tag == qn("w:p"):
-            block: Block = Paragraph(numbering.label(child) + _paragraph_text(child))
-            total += len(block.text)
+            text = numbering.label(child) + _paragraph_text(child)
+            total += len(text)
+            block = Paragraph(text)
         elif child.tag == qn("w:tbl"):
-            block = _table_rows(child, name)
-            total += sum(len(c) for row in block.rows for c in row)
+            table = _table_rows(child, name)
+            total += sum(len(c) for row in table.rows for c in row)
+            block = table
         else:
             continue
         check(name, "document length (characters)", total, MAX_TEXT_CHARS)

@@ -20,7 +20,6 @@ from parser.limits import (
     check,
 )
 
-
 _EOCD = b"PK\x05\x06"
 _MAX_DIRECTORY = 4 * 1024 * 1024  # the central directory of MAX_ZIP_MEMBERS entries fits
 
@@ -55,8 +54,10 @@ def check_members(infos: list[zipfile.ZipInfo], name: str) -> None:
     total = 0
     for info in infos:
         size = info.file_size
-        member_limit = MAX_XML_MEMBER if info.filename.lower().endswith((".xml", ".rels")) else (
-            MAX_ZIP_MEMBER
+        member_limit = (
+            MAX_XML_MEMBER
+            if info.filename.lower().endswith((".xml", ".rels"))
+            else (MAX_ZIP_MEMBER)
         )
         check(name, f"unzipped size of {info.filename[:60]}", size, member_limit)
         # A ratio test catches bombs below the size caps that would still cost

@@ -14,7 +14,8 @@ R = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationship
 CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+    'relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
     'officedocument.wordprocessingml.document.main+xml"/>'
@@ -51,7 +52,8 @@ def minimal_docx(body: str, numbering: str | None = None) -> bytes:
             z.writestr("word/_rels/document.xml.rels", DOC_RELS)
             z.writestr(
                 "word/numbering.xml",
-                f'<?xml version="1.0" encoding="UTF-8"?><w:numbering {W}>{numbering}</w:numbering>',
+                f'<?xml version="1.0" encoding="UTF-8"?><w:numbering {W}>{numbering}'
+                "</w:numbering>",
             )
     return buf.getvalue()
 
@@ -62,9 +64,7 @@ def para(text: str, num: str = "") -> str:
 
 def grid_span_docx(span: str = "400000000") -> bytes:
     """A 1 KB .docx whose one table cell claims to span 400 million columns."""
-    cell = (
-        f'<w:tc><w:tcPr><w:gridSpan w:val="{span}"/></w:tcPr>{para("市能源局")}</w:tc>'
-    )
+    cell = f'<w:tc><w:tcPr><w:gridSpan w:val="{span}"/></w:tcPr>{para("市能源局")}</w:tc>'
     return minimal_docx(f"{para('一、任务')}<w:tbl><w:tr>{cell}</w:tr></w:tbl>")
 
 

@@ -146,7 +146,10 @@ def write_ofd(path: Path, lines: Sequence[str], per_char: bool = False) -> Path:
     lines = [line.replace("**", "") for line in lines]
     per_line = int((_PAGE_W - 2 * _MARGIN) // _SIZE)
     wrapped = [
-        line[i : i + per_line] for line in lines if line.strip() for i in range(0, len(line), per_line)
+        line[i : i + per_line]
+        for line in lines
+        if line.strip()
+        for i in range(0, len(line), per_line)
     ]
     rows = int((_PAGE_H - 2 * _MARGIN) // _LEADING)
     pages = [wrapped[i : i + rows] for i in range(0, len(wrapped), rows)] or [[]]
@@ -180,9 +183,7 @@ def write_ofd(path: Path, lines: Sequence[str], per_char: bool = False) -> Path:
             objects: list[str] = []
             for row, text in enumerate(page):
                 y = _MARGIN + row * _LEADING
-                pieces = (
-                    [(i, ch) for i, ch in enumerate(text)] if per_char else [(0, text)]
-                )
+                pieces = [(i, ch) for i, ch in enumerate(text)] if per_char else [(0, text)]
                 for offset, piece in pieces:
                     object_id += 1
                     x = _MARGIN + offset * _SIZE
@@ -213,7 +214,9 @@ def write_ofd(path: Path, lines: Sequence[str], per_char: bool = False) -> Path:
 # ---------------------------------------------------------------- scans
 
 
-def scan_pdf(text_pdf: Path, out: Path, dpi: int = 200, pages: Sequence[int] | None = None) -> Path:
+def scan_pdf(
+    text_pdf: Path, out: Path, dpi: int = 200, pages: Sequence[int] | None = None
+) -> Path:
     """An image-only PDF: each page of `text_pdf` rendered to a greyscale bitmap, as a
     scanner would deliver it — no text layer left."""
     import pypdfium2 as pdfium

@@ -49,7 +49,9 @@ def _same(plan: Plan, reference: Plan) -> None:
 def _need_soffice() -> None:
     if soffice() is None:
         if IN_CI:
-            pytest.fail("LibreOffice (soffice) is not installed; scripts/setup-system.sh installs it")
+            pytest.fail(
+                "LibreOffice (soffice) is not installed; scripts/setup-system.sh installs it"
+            )
         pytest.skip(
             "!!! LIBREOFFICE IS NOT INSTALLED: the .doc/.wps tests did not run; "
             "`make system` installs libreoffice-writer-nogui !!!"
@@ -271,6 +273,7 @@ def test_scanned_page_parses_like_its_text(tmp_path: Path) -> None:
     _same(plan, parse_document(source))
 
 
+@pytest.mark.timeout(1200)
 def test_scanned_seed_parses_to_the_same_measures(seed_scan: Path, seed_plan: Plan) -> None:
     """The whole seed as a 200 dpi scan: OCR reads every measure, its lead and dates.
 

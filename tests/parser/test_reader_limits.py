@@ -82,7 +82,9 @@ def test_too_many_rows_and_a_huge_cell(tmp_path: Path) -> None:
 
 def test_document_length(tmp_path: Path) -> None:
     rng = random.Random(0)  # varied text: a repeated one trips the compression-ratio limit
-    body = "".join(para("".join(rng.choices("加强组织领导市能源局负责推进", k=90_000))) for _ in range(23))
+    body = "".join(
+        para("".join(rng.choices("加强组织领导市能源局负责推进", k=90_000))) for _ in range(23)
+    )
     _refused(write(tmp_path / "long.docx", minimal_docx(body)), r"document length")
     text = tmp_path / "long.txt"
     text.write_text("（一）加强组织领导。\n" * 210_000, encoding="utf-8")
@@ -150,5 +152,7 @@ def test_peak_memory_of_the_attack_files(tmp_path: Path) -> None:
         check=True,
     )
     rss = json.loads(run.stdout)
-    print(f"RSS peak before {rss['before_kb'] / 1024:.0f} MB, after {rss['after_kb'] / 1024:.0f} MB")
+    print(
+        f"RSS peak before {rss['before_kb'] / 1024:.0f} MB, after {rss['after_kb'] / 1024:.0f} MB"
+    )
     assert rss["after_kb"] - rss["before_kb"] < 64 * 1024
