@@ -274,37 +274,36 @@ def _fill_vertical_merges(rows: list[tuple[str, ...]], tbl_el: object, name: str
 
 
 # pypdf logs (even at ERROR) and warns on every odd object it repairs; the user
-# needs our one line. Readers on several threads share one filter: the first to
-# start installs it, the last to finish removes it, under a lock, so no thread
-# can restore another's "silenced" state as the original (the old level swap did).
+# needs our one line. Its loggers ("pypdf._reader" …) inherit the level of "pypdf",
+# so that level is raised while any thread reads a PDF: the first reader saves the
+# level and raises it, the last one restores it, under a lock — no thread can take
+# another's raised level for the original and leave pypdf silenced for good (the
+# unguarded swap this replaces could).
 _quiet_lock = threading.Lock()
 _quiet_users = 0
-
-
-class _DropAll(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return False
-
-
-_DROP = _DropAll()
+_quiet_saved = logging.NOTSET
 
 
 @contextmanager
 def _pypdf_quiet() -> Iterator[None]:
-    global _quiet_users
+    global _quiet_users, _quiet_saved
     log = logging.getLogger("pypdf")
     with _quiet_lock:
-        _quiet_users += 1
-        if _quiet_users == 1:
-            log.addFilter(_DROP)
+        if _quiet_users == 0:
+            _quiet_saved = log.level
+            log.setLevel(logging.CRITICAL + 1)
+            # warnings.catch_warnings() swaps process-wide filters and is not thread-safe;
+            # a standing filter for pypdf's own module is (it is idempotent, and pypdf's
+            # repair notes are never for our users).
             warnings.filterwarnings("ignore", module=r"pypdf(\.|$)")
+        _quiet_users += 1
     try:
         yield
     finally:
         with _quiet_lock:
             _quiet_users -= 1
             if _quiet_users == 0:
-                log.removeFilter(_DROP)
+                log.setLevel(_quiet_saved)
 
 
 def _read_pdf(p: Path, data: bytes) -> list[Block]:
