@@ -45,6 +45,7 @@ lint: $(DEV)
 
 test: system $(DEV) lint
 	$(BIN)/pytest -q
+	bash scripts/docker-check.sh
 
 bench: $(DEV)
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
