@@ -26,9 +26,9 @@ from sqlalchemy import Engine
 
 from bot.app import build_app, make_adapters, make_core
 from bot.cli import state
-from bot.errors import UserError
 from bot.clock import Clock, make_clock
 from bot.config import Settings
+from bot.errors import UserError
 from bot.outbox import OutboxSender
 from bot.store import repo
 from bot.store.contacts_import import import_contacts
@@ -138,7 +138,9 @@ def demo(
     port: Port = None,
     keep: Annotated[
         bool,
-        typer.Option("--keep", help="Keep ./taskbot-demo.db from the last run (else start fresh)."),
+        typer.Option(
+            "--keep", help="Keep ./taskbot-demo.db from the last run (else start fresh)."
+        ),
     ] = False,
 ) -> None:
     """Seed plan + sample contacts into ./taskbot-demo.db (fresh each run), then serve."""
@@ -153,7 +155,10 @@ def demo(
     else:
         fresh = not keep or not DEMO_DB.exists()
         if not keep:
-            for leftover in (DEMO_DB, *(Path(f"{DEMO_DB}{x}") for x in ("-wal", "-shm", "-journal"))):
+            for leftover in (
+                DEMO_DB,
+                *(Path(f"{DEMO_DB}{x}") for x in ("-wal", "-shm", "-journal")),
+            ):
                 leftover.unlink(missing_ok=True)
         database_url = f"sqlite:///{DEMO_DB}"
     settings = settings.model_copy(update={"database_url": database_url})

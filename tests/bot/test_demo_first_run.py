@@ -5,6 +5,7 @@ starts clean unless asked to keep."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import socket
@@ -80,7 +81,7 @@ async def _say(base: str, link: str, text: str) -> str:
                     if r.status == 200:
                         break
             except aiohttp.ClientError:
-                time.sleep(0.1)
+                await asyncio.sleep(0.1)
         async with http.get(link) as r:
             page = await r.text()
         m = re.search(r'name="csrf-token" content="([^"]+)"', page)

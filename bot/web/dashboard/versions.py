@@ -36,9 +36,9 @@ def _parse_upload(filename: str, content: bytes) -> Plan:
     name = Path(filename.replace("\\", "/")).name
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
-        raise UserError(
-            f"请上传 .docx、.doc、.wps、.pdf、.ofd、.html 或 .txt 文件（不是 {name or '空文件名'}）"
-        )
+        shown = name or "空文件名"
+        kinds = ".docx、.doc、.wps、.pdf、.ofd、.html 或 .txt"
+        raise UserError(f"请上传 {kinds} 文件（不是 {shown}）")
     if not _SAFE_NAME.match(name):
         name = "upload" + suffix
     with tempfile.TemporaryDirectory(prefix="taskbot-upload-") as tmp:
