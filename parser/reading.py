@@ -352,16 +352,28 @@ def _read_pdf_quietly(p: Path, data: bytes) -> list[Block]:
 
 
 def _has_image(page: Any) -> bool:
-    """Whether the page draws an image XObject (a scan) — a blank page needs no OCR."""
+    """Whether the page draws an image (a scan) — a blank page needs no OCR."""
     try:
-        xobjects = page["/Resources"].get_object().get("/XObject")
-        if xobjects is None:
-            return False
-        return any(
-            xobjects[key].get_object().get("/Subtype") == "/Image" for key in xobjects.get_object()
-        )
+        return _draws_image(page.get("/Resources"), depth=0)
     except Exception:  # odd resources: let OCR look rather than guess "blank"
         return True
+
+
+def _draws_image(resources: Any, depth: int) -> bool:
+    # Some scanners wrap the page image in a form XObject; a few levels are followed.
+    if resources is None or depth > 3:
+        return False
+    xobjects = resources.get_object().get("/XObject")
+    if xobjects is None:
+        return False
+    for key in xobjects.get_object():
+        xobject = xobjects[key].get_object()
+        subtype = xobject.get("/Subtype")
+        if subtype == "/Image":
+            return True
+        if subtype == "/Form" and _draws_image(xobject.get("/Resources"), depth + 1):
+            return True
+    return False
 
 
 def _page_text(page: Any) -> str:

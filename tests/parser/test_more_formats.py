@@ -311,3 +311,30 @@ def test_scan_without_the_ocr_extra_says_what_to_install(
     monkeypatch.setattr(ocr, "available", lambda: False)
     with pytest.raises(ParseError, match=r"no text layer.*pip install 'taskbot\[ocr\]'"):
         read_blocks(scan)
+
+
+def test_scan_wrapped_in_a_form_xobject_is_still_a_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some scanners put the page image inside a form XObject: still a scan, not blank."""
+    from PIL import Image
+    from reportlab.pdfgen import canvas
+
+    image = tmp_path / "page.png"
+    Image.new("L", (200, 280), 255).save(image)
+    path = tmp_path / "form.pdf"
+    c = canvas.Canvas(str(path))
+    c.beginForm("scan")
+    c.drawImage(str(image), 0, 0, 595, 842)
+    c.endForm()
+    c.doForm("scan")
+    c.save()
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    with pytest.raises(ParseError, match=r"1 page\(s\) have no text layer"):
+        read_blocks(path)
+    blank = tmp_path / "blank.pdf"
+    c = canvas.Canvas(str(blank))
+    c.showPage()
+    c.save()
+    with pytest.raises(ParseError, match=r"no text \(blank pages\)"):
+        read_blocks(blank)
