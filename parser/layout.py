@@ -8,6 +8,7 @@ as they do in a text PDF, and body text reads as wrapped lines.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -47,9 +48,24 @@ def layout_lines(fragments: Iterable[Fragment]) -> list[str]:
         for f in line:
             at = round((f.x0 - left) / char_w)
             gap = at - column
-            if parts and gap < 2:
-                gap = 0  # the next glyphs of one run of text
-            parts.append(" " * max(gap, 0) + f.text)
-            column = max(column + max(gap, 0) + len(f.text), round((f.x1 - left) / char_w))
+            if parts and gap < 1:
+                pad = 0  # the next glyphs of one run of text
+            elif parts:
+                pad = max(gap, 2)  # a real gap: two spaces, as the table lifter wants them
+            else:
+                pad = max(gap, 0)
+            parts.append(" " * pad + f.text)
+            # The page position, not the string length: a widened gap must not push
+            # the next column's text onto this one.
+            column = max(column, at) + len(f.text)
         out.append("".join(parts).rstrip())
     return out
+
+
+# "— 3 —", "-3-", "3", "第3页", "第3页共12页" — and OCR's reading of the dashes as 一.
+_PAGE_NUMBER = re.compile(r"^[-—~·－一]*\d{1,3}[-—~·－一]*$|^第\d+页(?:[,，/]?共\d+页)?$")
+
+
+def drop_page_numbers(lines: list[str]) -> list[str]:
+    """A page's lines without its printed page number (a fixed layout's footer line)."""
+    return [line for line in lines if not _PAGE_NUMBER.match("".join(line.split()))]

@@ -17,7 +17,7 @@ from typing import Any
 
 from parser import progress
 from parser.errors import ParseError
-from parser.layout import Fragment, layout_lines
+from parser.layout import Fragment, drop_page_numbers, layout_lines
 from parser.limits import MAX_OCR_PAGES, check
 
 _DPI = 200  # enough for 小四 body text; 300 costs twice the time for no gain on plans
@@ -96,4 +96,4 @@ def boxes_to_text(boxes: Sequence[Any]) -> str:
         xs = [float(pt[0]) for pt in box[0]]
         ys = [float(pt[1]) for pt in box[0]]
         fragments.append(Fragment(min(xs), max(xs), min(ys), max(ys), str(box[1])))
-    return "\n".join(layout_lines(fragments))
+    return "\n".join(drop_page_numbers(layout_lines(fragments)))

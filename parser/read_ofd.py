@@ -26,7 +26,7 @@ from defusedxml.common import DefusedXmlException
 from parser import progress
 from parser.blocks import Block
 from parser.errors import ParseError
-from parser.layout import Fragment, layout_lines
+from parser.layout import Fragment, drop_page_numbers, layout_lines
 from parser.limits import MAX_PAGES, MAX_TEXT_CHARS, check
 from parser.pdftables import lift_layout_tables
 from parser.safezip import open_zip, read_member
@@ -92,7 +92,7 @@ def _read(archive: zipfile.ZipFile, name: str) -> list[Block]:
         if not loc:
             continue
         page = _xml(archive, _resolve(doc_dir, loc), name)
-        text = "\n".join(layout_lines(_fragments(page, name)))
+        text = "\n".join(drop_page_numbers(layout_lines(_fragments(page, name))))
         total += len(text)
         check(name, "document length (characters)", total, MAX_TEXT_CHARS)
         pages.append(text)

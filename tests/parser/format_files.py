@@ -146,13 +146,60 @@ def write_ofd(path: Path, lines: Sequence[str], per_char: bool = False) -> Path:
     lines = [line.replace("**", "") for line in lines]
     per_line = int((_PAGE_W - 2 * _MARGIN) // _SIZE)
     wrapped = [
-        line[i : i + per_line]
+        [(0.0, line[i : i + per_line])]
         for line in lines
         if line.strip()
         for i in range(0, len(line), per_line)
     ]
+    return _write_placed(path, wrapped, per_char=per_char)
+
+
+def write_ofd_table(
+    path: Path, before: Sequence[str], table: Sequence[Sequence[str]], widths: Sequence[int]
+) -> Path:
+    """Paragraphs, then a task table drawn as an OFD converter draws Word's: each cell's
+    text wrapped inside its column (`widths` in characters), the header repeated at
+    the top of every page the table continues on."""
+    per_line = int((_PAGE_W - 2 * _MARGIN) // _SIZE)
+    placed: list[list[tuple[float, str]]] = [
+        [(0.0, line[i : i + per_line])] for line in before for i in range(0, len(line), per_line)
+    ]
+    starts = [sum(widths[:k]) + k for k in range(len(widths))]  # one character between columns
+
+    def row_lines(row: Sequence[str]) -> list[list[tuple[float, str]]]:
+        cells = [
+            [text[i : i + w] for i in range(0, len(text), w)] or [""]
+            for text, w in zip(row, widths, strict=True)
+        ]
+        height = max(len(c) for c in cells)
+        return [
+            [(starts[k] * _SIZE, cells[k][n]) for k in range(len(cells)) if n < len(cells[k])]
+            for n in range(height)
+        ]
+
+    rows_per_page = int((_PAGE_H - 2 * _MARGIN) // _LEADING)
+    header = row_lines(table[0])
+    page_fill = len(placed) % rows_per_page
+    placed += header
+    page_fill += len(header)
+    for row in table[1:]:
+        block = row_lines(row)
+        if page_fill + len(block) > rows_per_page:
+            # Pad to the page end, then the repeated header.
+            placed += [[] for _ in range(rows_per_page - page_fill)]
+            placed += header
+            page_fill = len(header)
+        placed += block
+        page_fill += len(block)
+    return _write_placed(path, placed, per_char=False)
+
+
+def _write_placed(
+    path: Path, placed: Sequence[Sequence[tuple[float, str]]], per_char: bool
+) -> Path:
+    """The OFD package: each entry of `placed` is one visual line of (x offset mm, text)."""
     rows = int((_PAGE_H - 2 * _MARGIN) // _LEADING)
-    pages = [wrapped[i : i + rows] for i in range(0, len(wrapped), rows)] or [[]]
+    pages = [placed[i : i + rows] for i in range(0, len(placed), rows)] or [[]]
     object_id = 10
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr(
@@ -181,20 +228,23 @@ def write_ofd(path: Path, lines: Sequence[str], per_char: bool = False) -> Path:
         )
         for n, page in enumerate(pages):
             objects: list[str] = []
-            for row, text in enumerate(page):
+            for row, line in enumerate(page):
                 y = _MARGIN + row * _LEADING
-                pieces = [(i, ch) for i, ch in enumerate(text)] if per_char else [(0, text)]
-                for offset, piece in pieces:
-                    object_id += 1
-                    x = _MARGIN + offset * _SIZE
-                    width = _SIZE * len(piece)
-                    delta = f' DeltaX="g {len(piece) - 1} {_SIZE}"' if len(piece) > 1 else ""
-                    objects.append(
-                        f'<ofd:TextObject ID="{object_id}" Boundary="{x:.2f} {y:.2f} '
-                        f'{width:.2f} {_SIZE * 1.4:.2f}" Font="2" Size="{_SIZE}">'
-                        f'<ofd:FillColor Value="0 0 0"/><ofd:TextCode X="0" Y="{_SIZE}"{delta}>'
-                        f"{html.escape(piece)}</ofd:TextCode></ofd:TextObject>"
-                    )
+                for x_offset, text in line:
+                    pieces = [(i, ch) for i, ch in enumerate(text)] if per_char else [(0, text)]
+                    for offset, piece in pieces:
+                        if not piece:
+                            continue
+                        object_id += 1
+                        x = _MARGIN + x_offset + offset * _SIZE
+                        width = _SIZE * len(piece)
+                        delta = f' DeltaX="g {len(piece) - 1} {_SIZE}"' if len(piece) > 1 else ""
+                        objects.append(
+                            f'<ofd:TextObject ID="{object_id}" Boundary="{x:.2f} {y:.2f} '
+                            f'{width:.2f} {_SIZE * 1.4:.2f}" Font="2" Size="{_SIZE}">'
+                            f'<ofd:FillColor Value="0 0 0"/><ofd:TextCode X="0" Y="{_SIZE}"'
+                            f"{delta}>{html.escape(piece)}</ofd:TextCode></ofd:TextObject>"
+                        )
             footer = (
                 f'<ofd:TextObject ID="{object_id + 1}" Boundary="100 285 12 5" Font="2" '
                 f'Size="{_SIZE}"><ofd:TextCode X="0" Y="{_SIZE}">— {n + 1} —</ofd:TextCode>'

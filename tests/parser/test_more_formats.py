@@ -21,6 +21,7 @@ from format_files import (
     tables_of,
     text_blocks,
     write_ofd,
+    write_ofd_table,
 )
 from plan_files import ROOT, cjk_ttf, seed_text, write_docx, write_pdf
 
@@ -207,6 +208,34 @@ def test_ofd_parses_like_the_seed(tmp_path: Path, seed_plan: Plan, per_char: boo
     renamed = tmp_path / "seed.docx"
     renamed.write_bytes(path.read_bytes())
     _same(parse_document(renamed), seed_plan)
+
+
+LEADS = ["市发展改革委", "市财政局", "市商务局", "市住建局", "市生态环境局", "市农业农村局"]
+
+
+def test_ofd_task_table_over_several_pages(tmp_path: Path) -> None:
+    """A 任务分工表 in an OFD: cells wrapped inside their columns, the header repeated
+    on each page, page numbers in the footer — lifted into the same table as a PDF's."""
+    header = ["序号", "工作任务", "责任单位", "时限要求"]
+    rows = [
+        [
+            str(n),
+            f"推进第{n}批城市更新项目建设，完成老旧小区改造{n * 10}个并同步完善配套设施",
+            f"{LEADS[n % 6]}（牵头）、{LEADS[(n + 1) % 6]}",
+            f"2024年{n % 12 + 1}月底前",
+        ]
+        for n in range(1, 41)
+    ]
+    path = write_ofd_table(
+        tmp_path / "table.ofd", ["合肥市城市更新2024年任务清单"], [header, *rows], [3, 18, 14, 8]
+    )
+    (table,) = tables_of(read_blocks(path))
+    assert table.rows == (tuple(header), *(tuple(r) for r in rows))
+    plan = parse_document(path)
+    assert [m.id for m in plan.measures] == [str(n) for n in range(1, 41)]
+    for n, m in enumerate(plan.measures, start=1):
+        assert (m.lead, m.cooperating) == (LEADS[n % 6], (LEADS[(n + 1) % 6],))
+        assert [(x.due.month, x.value) for x in m.milestones] == [(n % 12 + 1, f"{n * 10}个")]
 
 
 def test_ofd_without_text_or_with_hostile_parts(tmp_path: Path) -> None:
