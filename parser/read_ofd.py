@@ -7,10 +7,13 @@ w h" in millimetres) and TextCode runs placed at X/Y inside it. The runs are
 laid out as text lines by position (parser.layout), the way pypdf prints a text
 PDF, so wrapped lines rejoin and task tables are lifted by the same code.
 
-Why not a library: easyofd renders pages (it pulls in PyMuPDF, OpenCV and
-friends, and its text API is a by-product of drawing); ofdparser was last
-released in 2023 at 0.0.8, untyped and without limits. Text objects are all a
-plan needs. Parsing uses defusedxml (no DTDs, no entities); sizes are checked
+Why not a library (both judged from their PyPI wheels): easyofd (20260427)
+converts OFD to PDF and back; it requires PyMuPDF (AGPL — a licence a city's
+deployment should not inherit), reportlab, loguru and xmltodict, extracts every
+zip member to disk with no size or count check and parses with xmltodict
+(expat, no entity defusing): a zip bomb or billion-laughs OFD would cost the
+server. ofdparser (0.0.8, last release April 2023) is one 54 KB module with no
+declared licence. Text objects are all a plan needs. Parsing uses defusedxml (no DTDs, no entities); sizes are checked
 before unzipping (parser.safezip).
 """
 

@@ -277,3 +277,66 @@ def scan_pdf(
     pdf.close()
     images[0].save(out, save_all=True, append_images=images[1:], resolution=dpi)
     return out
+
+
+# Chinese typesetting (避头尾): these never begin a line; Word and WPS pull the last
+# character of the line above down with them. reportlab's plain wrap does not.
+_NO_LINE_START = "）〕】》」』〉，。、；：？！”’%…—"
+
+
+def write_typeset_pdf(path: Path, lines: Sequence[str], font_file: Path | None) -> Path:
+    """The seed as a word processor prints it on A4: wrapped at the page width with
+    避头尾 (no line starts with a closing bracket or a comma), page numbers below.
+
+    The scan tests print with this: a page a real office scans was typeset so, and
+    OCR cannot find a bracket standing alone at the start of a line.
+    """
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    if font_file is None:
+        font = "STSong-Light"
+        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    else:
+        font = "PlanCJKTypeset"
+        pdfmetrics.registerFont(TTFont(font, str(font_file)))
+    size, leading, margin = 10.5, 16, 56
+    width, height = A4
+    room = width - 2 * margin
+
+    def wrap(line: str) -> list[str]:
+        out: list[str] = []
+        cur = ""
+        for ch in line:
+            if cur and stringWidth(cur + ch, font, size) > room:
+                if ch in _NO_LINE_START and len(cur) > 1:
+                    out.append(cur[:-1])
+                    cur = cur[-1]
+                else:
+                    out.append(cur)
+                    cur = ""
+            cur += ch
+        if cur:
+            out.append(cur)
+        return out
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    page, y = 1, height - margin
+    c.setFont(font, size)
+    for line in lines:
+        for piece in wrap(line) if line.strip() else []:
+            if y < margin:
+                c.drawCentredString(width / 2, margin / 2, f"— {page} —")
+                c.showPage()
+                page += 1
+                c.setFont(font, size)
+                y = height - margin
+            c.drawString(margin, y, piece)
+            y -= leading
+    c.drawCentredString(width / 2, margin / 2, f"— {page} —")
+    c.save()
+    return path

@@ -22,6 +22,7 @@ from format_files import (
     text_blocks,
     write_ofd,
     write_ofd_table,
+    write_typeset_pdf,
 )
 from plan_files import ROOT, cjk_ttf, seed_text, write_docx, write_pdf
 
@@ -286,7 +287,7 @@ def seed_scan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _need_ocr()
     folder = tmp_path_factory.mktemp("scan")
     font = cjk_ttf()
-    text_pdf = write_pdf(folder / "seed.pdf", seed_text().split("\n"), font_file=font)
+    text_pdf = write_typeset_pdf(folder / "seed.pdf", seed_text().split("\n"), font_file=font)
     return scan_pdf(text_pdf, folder / "scan.pdf", dpi=200)
 
 
