@@ -160,6 +160,10 @@ def generate(engine: Engine, n_tasks: int, depts: list[str], seed: int = 4) -> N
                         f"(SELECT max(id) FROM {t}))"
                     )
                 )
+    # What a load would leave: the counting unit of each task (bot/completion.py).
+    with session_scope(engine) as s:
+        for p in range(1, plans + 1):
+            repo.refresh_tracked(s, p)
     # The steady state autovacuum would reach: statistics and a visibility map.
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))

@@ -13,12 +13,35 @@ from typing import Any
 from sqlmodel import Session
 
 from bot import intents as it
+from bot import overdue as od
+from bot.completion import completion
 from bot.store import repo
 from bot.store.errors import NotFound
 from bot.store.repo import Action, ContactView, TaskRow
 from parser.units import canonicalize
 
 _PERCENT_NOTE = re.compile(r"^(\d{1,3})%\s*")
+# The order statuses are listed in: done work first (as in the reports).
+STATUS_ORDER = ("closed", "reported", "in_progress", "extension_requested", "returned", "pending")
+
+
+def overdue_for(
+    s: Session, department: str | None, today: date
+) -> tuple[list[TaskRow], list[TaskRow]]:
+    """(led, cooperating) overdue units of `department`, most overdue first; for the whole
+    city (no department) every overdue unit is in the first list. NotFound for a name no
+    department has."""
+    if department is None:
+        return _worst_first(repo.list_tasks(s, as_of=today, overdue=True)), []
+    led = repo.list_tasks(s, as_of=today, department=department, overdue=True, lead_only=True)
+    coop = repo.list_tasks(
+        s, as_of=today, department=department, overdue=True, cooperating_only=True
+    )
+    return _worst_first(led), _worst_first(coop)
+
+
+def _worst_first(rows: list[TaskRow]) -> list[TaskRow]:
+    return sorted(rows, key=lambda r: (-r.overdue_days, r.id))
 
 
 class ChatQueries:
@@ -35,38 +58,55 @@ class ChatQueries:
         return self.render("task_list", department=depts, day=today, tasks=items)
 
     def overdue(self, s: Session, intent: it.Overdue, today: date) -> str:
+        """逾期 [部门]: the department's own (led) overdue units, and apart from them the ones
+        it only cooperates on (配合); without a department, the whole city by lead."""
         dept = canonicalize(intent.department) if intent.department else None
-        rows = repo.list_tasks(s, as_of=today, department=dept, overdue=True)
-        rows.sort(key=lambda r: (-r.overdue_days, r.id))
+        try:
+            lead, cooperating = overdue_for(s, dept, today)
+        except NotFound:
+            return self.render(
+                "overdue_list", day=today, department=dept, unknown=True, tasks=[], cooperating=[]
+            )
         return self.render(
-            "overdue_list", day=today, department=dept, tasks=[row_items(r) for r in rows]
+            "overdue_list",
+            day=today,
+            department=dept,
+            unknown=False,
+            tasks=[row_items(r) for r in lead],
+            cooperating=[row_items(r) for r in cooperating],
         )
 
     def stats(self, s: Session, today: date) -> str:
+        """统计: counting units by status, the two named rates, per department what it leads
+        (done = 已销号) and, apart, what it cooperates on."""
         stats = repo.department_stats(s, as_of=today)
-        total = sum(st.total for st in stats)
         by_status: dict[str, int] = {}
         for st in stats:
             for k, v in st.by_status.items():
                 by_status[k] = by_status.get(k, 0) + v
+        done = completion(by_status)
         departments: list[dict[str, Any]] = [
             {
                 "department": st.department,
                 "total": st.total,
-                "done": st.by_status.get("closed", 0) + st.by_status.get("reported", 0),
+                "closed": st.by_status.get("closed", 0),
+                "reported": st.by_status.get("reported", 0),
                 "overdue": st.overdue,
+                "cooperating": st.cooperating,
+                "cooperating_overdue": st.cooperating_overdue,
             }
             for st in stats
-            if st.total
+            if st.total or st.cooperating
         ]
-        departments.sort(key=lambda d: (-d["overdue"], d["department"]))
         return self.render(
             "stats",
             day=today,
-            total=total,
-            by_status=sorted(by_status.items()),
+            total=done.total,
+            by_status=[(k, by_status[k]) for k in STATUS_ORDER if by_status.get(k)],
             overdue=sum(st.overdue for st in stats),
+            rates=done.text(),
             departments=departments,
+            unit=od.UNIT,
         )
 
     def progress_query(self, s: Session, key: str, today: date) -> str:
@@ -103,4 +143,6 @@ def row_items(r: TaskRow) -> dict[str, Any]:
         "status": r.status,
         "overdue_days": r.overdue_days,
         "lead": r.lead,
+        # False for a measure with milestones: listed through them where counts matter.
+        "tracked": r.tracked,
     }

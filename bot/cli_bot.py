@@ -15,6 +15,7 @@ import asyncio
 import logging
 import secrets
 import socket
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -34,6 +35,8 @@ from bot.store import repo
 from bot.store.contacts_import import import_contacts
 from bot.store.db import open_store, session_scope
 from bot.store.loading import load_plan
+from bot.store.repo.clock import record_store_clock
+from bot.store_clock import resolve_clock
 from bot.web.passwords import make_hasher, set_password
 from bot.web.sessions import SessionCodec
 from parser import parse_document
@@ -59,6 +62,14 @@ def _logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+
+
+def _clock(settings: Settings, engine: Engine, as_of: str | None) -> Clock:
+    """The one clock (bot/store_clock.py): --as-of, else the demo's recorded clock, else now."""
+    clock, note = resolve_clock(engine, as_of, settings.tz)
+    if note:
+        typer.echo(note, err=True)
+    return clock
 
 
 def _listen_address(settings: Settings, host: str | None, port: int | None) -> tuple[str, int]:
@@ -107,9 +118,15 @@ def _served_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def _serve(settings: Settings, as_of: str | None, host: str, port: int) -> None:
-    clock = make_clock(as_of, settings.tz)
+def _serve(
+    settings: Settings,
+    as_of: str | None,
+    host: str,
+    port: int,
+    clock: Clock | None = None,
+) -> None:
     engine = open_store(settings.database_url)
+    clock = clock or _clock(settings, engine, as_of)
     served = _served_url(host, port)
     public = public_base(settings, host, port)
     note = f" — public address {public}/" if public != served else ""
@@ -167,6 +184,8 @@ def demo(
     now = clock.now()
     demo_password = secrets.token_urlsafe(9)
     with session_scope(engine) as s:
+        # CLI commands against this database will answer for this clock (and say so).
+        record_store_clock(s, start=now, recorded_at=datetime.now(settings.tz), source="demo")
         result = load_plan(s, parse_document(SEED), actor="demo", now=now)
         if not repo.list_contacts(s):
             import_contacts(
@@ -202,8 +221,13 @@ def demo(
     typer.echo(f"Dashboard: {base}/")
     typer.echo(f"  log in as 郭敏 (coordinator) or 何军 (admin), password: {demo_password}")
     typer.echo("  (the password is new each run)")
+    typer.echo(
+        f"CLI on the demo's data: taskbot --db sqlite:///{DEMO_DB} tasks --overdue"
+        if not cli.db
+        else "CLI on the demo's data: add the same --db"
+    )
     _logging()
-    _serve(settings, as_of, h, p)
+    _serve(settings, as_of, h, p, clock)
 
 
 def remind(
@@ -215,8 +239,8 @@ def remind(
 ) -> None:
     """One reminder pass: plan, queue and send what is due now."""
     settings = state(ctx).settings
-    clock = make_clock(as_of, settings.tz)
     engine = open_store(settings.database_url)
+    clock = _clock(settings, engine, as_of)
     asyncio.run(_remind(settings, clock, engine, dry_run))
 
 

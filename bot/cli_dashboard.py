@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +13,7 @@ from bot.cli import state
 from bot.errors import UserError
 from bot.reports import build_report, collect
 from bot.store.db import open_store, session_scope
+from bot.store_clock import resolve_clock
 from bot.web.passwords import check_new_password, make_hasher, set_password
 
 users_app = typer.Typer(help="Dashboard accounts (coordinators and admins).", no_args_is_help=True)
@@ -51,16 +52,24 @@ def report(
     settings = state(ctx).settings
     if out.suffix.lower() not in (".docx", ".xlsx"):
         raise UserError(f"--out must end in .docx (督办通报) or .xlsx (台账), not {out.name}")
-    if as_of is None:
-        day = datetime.now(settings.tz).date()
-    else:
+    if as_of is not None:
         try:
-            day = date.fromisoformat(as_of[:10])
+            date.fromisoformat(as_of[:10])
         except ValueError:
             raise UserError(f"--as-of must be a date like 2024-01-05, not {as_of!r}") from None
     engine = open_store(settings.database_url)
+    # The one clock (bot/store_clock.py): --as-of, else the demo's recorded clock, else now.
+    clock, note = resolve_clock(engine, as_of[:10] if as_of else None, settings.tz)
+    if note:
+        typer.echo(note, err=True)
+    day = clock.now().astimezone(settings.tz).date()
     with session_scope(engine) as session:
-        data = collect(session, as_of=day, tz_name=settings.timezone)
+        data = collect(
+            session,
+            as_of=day,
+            tz_name=settings.timezone,
+            calendar_kind=settings.reminders.calendar,
+        )
     content = build_report(data, out)
     try:
         out.write_bytes(content)

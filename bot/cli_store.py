@@ -40,10 +40,23 @@ def _engine(ctx: typer.Context) -> Engine:
     return open_store(state(ctx).settings.database_url)
 
 
-def _today(ctx: typer.Context, as_of: str | None) -> date:
-    if as_of is None:
-        return datetime.now(state(ctx).settings.tz).date()
-    return _date("--as-of", as_of)
+def _now(ctx: typer.Context, engine: Engine, as_of: str | None = None) -> datetime:
+    """Now on the one clock (bot/store_clock.py): --as-of, the demo's clock recorded in this
+    database (said on stderr), else the real time."""
+    from bot.store_clock import resolve_clock
+
+    if as_of is not None:
+        _date("--as-of", as_of)  # one clear message for a malformed date
+    clock, note = resolve_clock(engine, as_of, state(ctx).settings.tz)
+    if note:
+        typer.echo(note, err=True)
+    return clock.now()
+
+
+def _today(ctx: typer.Context, engine: Engine, as_of: str | None) -> date:
+    if as_of is not None:
+        return _date("--as-of", as_of)
+    return _now(ctx, engine).date()
 
 
 def _date(option: str, value: str) -> date:
@@ -77,13 +90,18 @@ def load(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="The plan
 
     parsed = _parse(file)
     engine = _engine(ctx)
+    now = _now(ctx, engine)
     with session_scope(engine) as session:
-        result = load_plan(session, parsed, actor="cli")
+        result = load_plan(session, parsed, actor="cli", now=now)
     if result.created:
         typer.echo(
             f"loaded plan {result.plan_id} (version {result.version.number}): "
             f"{result.tasks} tasks from {file.name}"
         )
+        # What an admin should check before reminders go out; on stderr, so scripts that
+        # read the summary line are not disturbed.
+        for w in parsed.warnings:
+            typer.echo(f"warning ({w.kind}): {w}", err=True)
     else:
         typer.echo(
             f"unchanged: this text is stored already as plan {result.plan_id} "
@@ -96,9 +114,20 @@ def regenerate(
     file: Annotated[Path, typer.Argument(help="The revised plan.")],
     plan: Annotated[int | None, typer.Option("--plan", help="Plan id (if several).")] = None,
     apply: Annotated[bool, typer.Option("--apply", help="Make it the current version.")] = False,
+    take_plan_due: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--take-plan-due",
+            metavar="ID",
+            help="Where the plan's date changed but an approved extension is in force, take "
+            "the plan's new date for this task (repeatable); default: the approved date stays.",
+        ),
+    ] = None,
     fmt: Fmt = "table",
 ) -> None:
     """Show what a revised plan changes; with --apply, make it current in one transaction."""
+    from bot.chat_decisions import notify_revision
+    from bot.render import Renderer
     from bot.store.db import session_scope
     from bot.store.loading import apply_revision, preview_revision
 
@@ -107,7 +136,17 @@ def regenerate(
     engine = _engine(ctx)
     with session_scope(engine) as session:
         if apply:
-            rev = apply_revision(session, parsed, plan_id=plan, actor="cli")
+            now = _now(ctx, engine)
+            rev = apply_revision(
+                session,
+                parsed,
+                plan_id=plan,
+                actor="cli",
+                now=now,
+                take_plan_due=take_plan_due or (),
+            )
+            # The departments whose tasks it withdrew or re-dated hear it (via the outbox).
+            notify_revision(session, Renderer().render, rev, now=now)
         else:
             rev = preview_revision(session, parsed, plan_id=plan)
     if fmt == "json":
@@ -144,6 +183,10 @@ def _diff_table(diff: PlanDiff) -> None:
         what = "; ".join(
             f"{k}: {_short(a)} → {_short(b)}" for k, (a, b) in j["fields"].items() if k != "text"
         )
+        if j["decided_due"]:
+            what += f"{'; ' if what else ''}approved due {j['decided_due']} stays" + (
+                " (--take-plan-due to take the plan's)" if c.due_conflict else ""
+            )
         if "text" in j["fields"]:
             what = "text reworded" + ("; " + what if what else "")
         table.add_row(c.kind, j["id"], j["old_id"] or "", _short(j["text"], 40), what)
@@ -232,8 +275,9 @@ def tasks(
     _check_format(fmt)
     if status is not None and status not in STATUS_LABELS:
         raise UserError(f"unknown --status {status!r}; use one of {', '.join(STATUS_LABELS)}")
-    today = _today(ctx, as_of)
-    with session_scope(_engine(ctx)) as session:
+    engine = _engine(ctx)
+    today = _today(ctx, engine, as_of)
+    with session_scope(engine) as session:
         rows = repo.list_tasks(
             session,
             as_of=today,
@@ -247,7 +291,8 @@ def tasks(
         return
     table = Table(title=f"{len(rows)} tasks as of {today.isoformat()}")
     for col in ("id", "task", "lead", "cooperating", "due", "status", "overdue"):
-        table.add_column(col, overflow="fold")
+        # Ids, dates, statuses and day counts never break mid-value; the texts fold.
+        table.add_column(col, overflow="fold", no_wrap=col not in ("task", "cooperating"))
     for r in rows:
         table.add_row(
             r.id,
@@ -256,7 +301,7 @@ def tasks(
             _short(r.cooperating, 30),
             r.due.isoformat() if r.due else "",
             STATUS_LABELS.get(r.status, r.status),
-            f"{r.overdue_days}天" if r.overdue_days else "",
+            f"{r.overdue_days}个工作日" if r.overdue_days else "",
         )
     Console().print(table)
 
@@ -276,7 +321,9 @@ def update(
     from bot.store.models import STATUS_LABELS
 
     new_due = _date("--due", due) if due else None
-    with session_scope(_engine(ctx)) as session:
+    engine = _engine(ctx)
+    now = _now(ctx, engine)
+    with session_scope(engine) as session:
         action = repo.parse_action(status)
         task = repo.find_task(session, task_id, plan_id=plan)
         assert task.id is not None
@@ -298,6 +345,7 @@ def update(
             note=note,
             channel="cli",
             new_due=new_due,
+            now=now,
         )
     typer.echo(
         f"{task.key}: {STATUS_LABELS[event.from_status]} → {STATUS_LABELS[event.to_status]}"

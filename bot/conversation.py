@@ -1,20 +1,27 @@
 """One chat message in, one reply out: intent -> permission-checked store calls -> template.
 
-Every accepted report is a status event carrying the raw message and channel
-(the store records it); every refusal is a rendered template, never an
-exception to the adapter. Free text is matched against the sender's open tasks
-and only written after the sender confirms (是/否).
+Every accepted report is a status event carrying the raw message and channel (the store
+records it); every refusal is a rendered template, never an exception to the adapter,
+and an unexpected error becomes a short apology with an error id in the log. Free text is
+matched against the sender's tasks and only written after the sender confirms (是/否, or a
+number when two tasks fit); the question waits in the database (`pending_question`), so
+any `serve` process can take the answer, and it expires. Decisions (销号, 退回, 批准延期,
+驳回延期) are told to the department through the outbox, in the same transaction.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import uuid
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any
 
 from sqlmodel import Session
 
+from bot import chat_decisions as cd
+from bot import chat_free_text as ft
+from bot import chat_status as cs
+from bot import departments
 from bot import intents as it
 from bot.chat_queries import ChatQueries, row_items
 from bot.clock import Clock
@@ -24,14 +31,15 @@ from bot.matching import TaskMatcher
 from bot.render import Renderer
 from bot.store import repo
 from bot.store.errors import InvalidTransition, NotFound, PermissionDenied
-from bot.store.repo import Action, ContactView, TaskRow
+from bot.store.repo import Action, ContactView, TaskRow, chatstate
 from bot.store.repo.incoming import claim_incoming
 from bot.store.repo.tasks import task_label
-from parser.units import canonicalize
 
 log = logging.getLogger("taskbot.conversation")
 
-_CONFIRM_TTL = timedelta(minutes=30)
+# How long a question waits for 是/否: long enough to look something up, short enough
+# that a 好的 tomorrow does not confirm today's guess.
+CONFIRM_TTL = timedelta(minutes=30)
 _COORDINATOR_ONLY = {
     it.Overdue: "逾期",
     it.Stats: "统计",
@@ -41,16 +49,7 @@ _COORDINATOR_ONLY = {
     it.RejectExtension: "驳回延期",
     it.Urge: "催办",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Pending:
-    """A free-text report waiting for 是/否."""
-
-    task_id: str
-    intent: it.Done | it.Progress
-    raw: str
-    expires: datetime
+_ANSWERS = (it.Confirm, it.Choice, it.Ack)
 
 
 class Conversation:
@@ -73,40 +72,63 @@ class Conversation:
         # Platforms whose answers go through the outbox (retries, dead letters, exactly
         # once) instead of back to the adapter; the web chat answers in its HTTP response.
         self.queue_replies = queue_replies
-        # Questions asked and not yet answered, per (platform, user id). Lost on restart,
-        # which only means the person is asked again.
-        self._pending: dict[tuple[str, str], Pending] = {}
 
     async def __call__(self, msg: IncomingMessage) -> str | None:
         return await self.handle(msg)
 
     async def handle(self, msg: IncomingMessage) -> str | None:
         """The reply for the adapter to send; None when there is nothing to send: the
-        message was handled already, or its answer was queued in the outbox."""
+        message was handled already, or its answer was queued in the outbox.
+
+        Never raises: an unexpected error is logged with an id and answered with an
+        apology, and the message is kept in the audit log."""
+        try:
+            return await self._handle(msg)
+        except Exception:
+            return await self._apologise(msg)
+
+    async def _apologise(self, msg: IncomingMessage) -> str | None:
+        error_id = uuid.uuid4().hex[:8]
+        log.exception(
+            "chat message %s from %s:%s failed (error %s)",
+            msg.message_id,
+            msg.platform,
+            msg.user_id,
+            error_id,
+        )
+        text = self.render("sorry", error_id=error_id)
+        now = self.clock.now()
+
+        def keep(s: Session) -> str | None:
+            repo.audit(
+                s,
+                actor=f"{msg.platform}:{msg.user_id}",
+                action="chat_failed",
+                detail={"error_id": error_id, "message_id": msg.message_id, "text": msg.text},
+                now=now,
+            )
+            return self._answer(s, msg, text, now)
+
+        try:
+            return await self.db.run(keep)
+        except Exception:
+            log.exception(
+                "could not record failed message %s (error %s)", msg.message_id, error_id
+            )
+            return None if msg.platform in self.queue_replies else text
+
+    async def _handle(self, msg: IncomingMessage) -> str | None:
         now = self.clock.now()
         intent = it.parse_intent(msg.text, now.date())
-        who = (msg.platform, msg.user_id)
-        if isinstance(intent, it.Confirm):
-            pending = self._pending.pop(who, None)
-            if pending is None or pending.expires < now or not intent.yes:
-                text = self.render("confirm_cancelled", pending=pending is not None)
-                return await self.db.run(lambda s: self._answer(s, msg, text, now))
-            intent = pending.intent
-            raw = pending.raw
-        else:
-            raw = msg.text
         if isinstance(intent, it.FreeText):
-            answer = await self._free_text(msg, intent, now)
-            if answer is None:
-                return None
-            return await self.db.run(lambda s: self._answer(s, msg, answer, now))
+            return await self._free_text(msg, intent, now)
 
         def work(s: Session) -> str | None:
             # The claim commits with whatever the message does: a platform's retry, or
             # the same message seen by a second worker, finds it taken and does nothing.
             if not claim_incoming(s, msg.platform, msg.message_id, now=now):
                 return None
-            return self._answer(s, msg, self._dispatch(s, msg, intent, raw, now), now)
+            return self._answer(s, msg, self._reply(s, msg, intent, now), now)
 
         return await self.db.run(work)
 
@@ -126,53 +148,92 @@ class Conversation:
         )
         return None
 
+    def _reply(self, s: Session, msg: IncomingMessage, intent: it.Intent, now: datetime) -> str:
+        contacts = repo.find_contacts(s, msg.platform, msg.user_id)
+        if not contacts:
+            self._refuse_unknown(s, msg, now)
+            return self.render("refuse_unknown_sender")
+        if isinstance(intent, _ANSWERS):
+            return self._answer_question(s, msg, contacts, intent, now)
+        # Anything else moves the conversation on: an older question no longer stands.
+        chatstate.drop_question(s, msg.platform, msg.user_id)
+        return self._dispatch(s, msg, contacts, intent, msg.text, now)
+
+    # -- questions and answers ------------------------------------------------------------
+
+    def _answer_question(
+        self,
+        s: Session,
+        msg: IncomingMessage,
+        contacts: list[ContactView],
+        intent: it.Confirm | it.Choice | it.Ack,
+        now: datetime,
+    ) -> str:
+        if isinstance(intent, it.Ack):
+            return self.render("ack")  # 收到 answers nothing and keeps the question open
+        pending = chatstate.take_question(s, msg.platform, msg.user_id, now=now)
+        if pending is None:
+            if isinstance(intent, it.Confirm) and intent.soft:
+                return self.render("ack")  # 好的 with nothing asked: a polite word back
+            return self.render("confirm_cancelled", pending=False)
+        if isinstance(intent, it.Confirm) and not intent.yes:
+            return self.render("confirm_cancelled", pending=True)
+        options = pending.get("options", [])
+        if pending["kind"] == "choose":
+            n = intent.number if isinstance(intent, it.Choice) else 0
+            if not 1 <= n <= len(options):
+                self._ask(s, msg, pending, now)  # the same question, asked again
+                return self.render("choose_again", count=len(options))
+            chosen = [options[n - 1]]
+        elif isinstance(intent, it.Choice):
+            self._ask(s, msg, pending, now)
+            return self.render("choose_again", count=0)
+        else:
+            chosen = pending["items"]
+        replies = [
+            self._status_change(s, msg, contacts, ft.decode(d), pending["raw"], now)
+            for d in chosen
+        ]
+        return "\n".join(r.strip() for r in replies)
+
+    def _ask(
+        self, s: Session, msg: IncomingMessage, payload: dict[str, Any], now: datetime
+    ) -> None:
+        chatstate.ask(s, msg.platform, msg.user_id, payload, now=now, ttl=CONFIRM_TTL)
+
     # -- free text ----------------------------------------------------------------------
 
     async def _free_text(
         self, msg: IncomingMessage, intent: it.FreeText, now: datetime
     ) -> str | None:
-        def load(s: Session) -> list[TaskRow] | Literal["seen", "unknown"]:
+        def load(s: Session) -> tuple[list[ContactView], list[tuple[TaskRow, bool]]] | None:
             if not claim_incoming(s, msg.platform, msg.message_id, now=now):
-                return "seen"
+                return None
+            chatstate.drop_question(s, msg.platform, msg.user_id)
             contacts = repo.find_contacts(s, msg.platform, msg.user_id)
             if not contacts:
                 self._refuse_unknown(s, msg, now)
-                return "unknown"
-            rows: list[TaskRow] = []
+                return [], []
+            rows: list[tuple[TaskRow, bool]] = []
             for c in contacts:
-                rows += repo.open_tasks_for_department(s, c.department_id, as_of=now.date())
-            return rows
+                for r in repo.open_tasks_for_department(s, c.department_id, as_of=now.date()):
+                    rows.append((r, r.lead == c.department))
+            return contacts, rows
 
-        rows = await self.db.run(load)
-        if rows == "seen":
+        loaded = await self.db.run(load)
+        if loaded is None:
             return None
-        if rows == "unknown":
+        contacts, rows = loaded
+        if not contacts:
             return self.render("refuse_unknown_sender")
-        assert isinstance(rows, list)
-        # A measure is matched by its title only: the milestone is the more specific answer.
-        texts = [(r.id, r.label) for r in rows]
-        result = self.matcher.match(intent.text, texts)
-        best = result.best()
-        if best is not None and result.status is not None:
-            row = next(r for r in rows if r.id == best.task_id)
-            action: it.Done | it.Progress
-            if result.status == "reported":
-                action = it.Done(best.task_id, intent.text)
-            else:
-                action = it.Progress(best.task_id, result.percent, intent.text)
-            self._pending[(msg.platform, msg.user_id)] = Pending(
-                best.task_id, action, msg.text, now + _CONFIRM_TTL
-            )
-            return self.render(
-                "confirm_question",
-                task_id=best.task_id,
-                text=row.text,
-                status=result.status,
-                percent=result.percent,
-            )
-        by_id = {r.id: r for r in rows}
-        candidates = [by_id[c.task_id] for c in result.candidates[:5] if c.task_id in by_id]
-        return self.render("choose_task", candidates=candidates)
+        text, payload = ft.free_text_answer(self.matcher, self.render, intent.text, msg.text, rows)
+
+        def save(s: Session) -> str | None:
+            if payload is not None:
+                self._ask(s, msg, payload, now)
+            return self._answer(s, msg, text, now)
+
+        return await self.db.run(save)
 
     # -- commands -------------------------------------------------------------------------
 
@@ -186,12 +247,14 @@ class Conversation:
         )
 
     def _dispatch(
-        self, s: Session, msg: IncomingMessage, intent: it.Intent, raw: str, now: datetime
+        self,
+        s: Session,
+        msg: IncomingMessage,
+        contacts: list[ContactView],
+        intent: it.Intent,
+        raw: str,
+        now: datetime,
     ) -> str:
-        contacts = repo.find_contacts(s, msg.platform, msg.user_id)
-        if not contacts:
-            self._refuse_unknown(s, msg, now)
-            return self.render("refuse_unknown_sender")
         me = contacts[0]
         coordinator = any(c.role in ("coordinator", "admin") for c in contacts)
         today = now.date()
@@ -206,24 +269,76 @@ class Conversation:
             )
         if isinstance(intent, it.MyTasks):
             return self.queries.my_tasks(s, contacts, today)
-        command = _COORDINATOR_ONLY.get(type(intent))
+        if isinstance(intent, it.Withdraw):
+            return cd.take_back(
+                s,
+                self.render,
+                contacts,
+                intent.task_ids,
+                raw=raw,
+                channel=msg.platform,
+                now=now,
+            )
+        items = intent.items if isinstance(intent, it.Batch) else (intent,)
+        command = next(
+            (_COORDINATOR_ONLY[type(i)] for i in items if type(i) in _COORDINATOR_ONLY), None
+        )
         if command is not None and not coordinator:
             return self.render("refuse_not_coordinator", command=command)
         if isinstance(intent, it.Overdue):
-            return self.queries.overdue(s, intent, today)
+            return self._overdue(s, intent, today)
         if isinstance(intent, it.Stats):
             return self.queries.stats(s, today)
         if isinstance(intent, it.Urge):
             return self._urge(s, intent, me, now)
         if isinstance(intent, it.ProgressQuery):
-            return self.queries.progress_query(s, intent.task_id, today)
-        return self._status_change(s, msg, contacts, intent, raw, now)
+            return self._progress_query(s, contacts, intent.task_id, today)
+        if isinstance(intent, it.Ack | it.Confirm | it.Choice | it.FreeText):
+            raise TypeError(f"not dispatched here: {intent!r}")
+        replies = [self._status_change(s, msg, contacts, i, raw, now) for i in items]
+        return "\n".join(r.strip() for r in replies)
+
+    def _progress_query(
+        self, s: Session, contacts: list[ContactView], key: str, today: date
+    ) -> str:
+        """进度 ID: coordinators see any task; a contact only its departments' (as a write)."""
+        try:
+            task = repo.find_task(s, key)
+        except NotFound:
+            return self.render("refuse_unknown_task", task_id=key)
+        if not cd.may_read(s, contacts, task):
+            assert task.id is not None
+            row = repo.task_row(s, task.id, as_of=today)
+            return self.render(
+                "refuse_not_your_task",
+                task_id=row.id,
+                lead=row.lead,
+                department=contacts[0].department,
+                read=True,
+            )
+        return self.queries.progress_query(s, key, today)
+
+    def _department(self, s: Session, typed: str) -> departments.Resolved:
+        return departments.resolve(s, typed)
+
+    def _overdue(self, s: Session, intent: it.Overdue, today: date) -> str:
+        typed = departments.clean_typed(intent.department or "")
+        if not typed:
+            return self.queries.overdue(s, it.Overdue(None), today)
+        found = self._department(s, typed)
+        if found.department is None:
+            return self.render(
+                "unknown_department", typed=typed, choices=found.choices, command="逾期"
+            )
+        return self.queries.overdue(s, it.Overdue(found.department.name), today)
 
     def _urge(self, s: Session, intent: it.Urge, me: ContactView, now: datetime) -> str:
-        name = canonicalize(intent.department)
-        dept = repo.find_department(s, name)
+        found = self._department(s, intent.department)
+        dept = found.department
         if dept is None or dept.id is None:
-            return self.render("reply_urged", department=name, contacts=0, tasks=0)
+            return self.render(
+                "unknown_department", typed=found.typed, choices=found.choices, command="催办"
+            )
         today = now.date()
         rows = repo.open_tasks_for_department(s, dept.id, as_of=today)
         items = [
@@ -247,8 +362,16 @@ class Conversation:
                 now=now,
             )
         repo.audit(s, actor=me.name, action="urge", detail={"department": dept.name}, now=now)
+        # The same counting units the department's message lists: a measure with
+        # milestones through its milestones, led and 配合 apart.
+        units = [i for i in items if i.get("tracked", True)]
+        led = sum(1 for i in units if i["role"] == "lead")
         return self.render(
-            "reply_urged", department=dept.name, contacts=len(targets), tasks=len(rows)
+            "reply_urged",
+            department=dept.name,
+            contacts=len(targets),
+            led=led,
+            cooperating=len(units) - led,
         )
 
     def _status_change(
@@ -269,20 +392,55 @@ class Conversation:
         assert task.id is not None
         before_status, before_due = task.status, task.due
         text = task_label(task.kind, task.title, task.text)
-        action, note, new_due, word = _action_of(intent)
-        try:
-            repo.record_status(
-                s,
-                task.id,
-                action,
-                contact_id=me.id,
-                note=note,
-                raw_message=raw,
-                channel=msg.platform,
-                new_due=new_due,
-                now=now,
-                sender_rows=contacts,
+        if isinstance(intent, it.Extend) and (
+            (before_due is not None and intent.new_due <= before_due)
+            or intent.new_due <= now.date()
+        ):
+            return self.render(
+                "refuse_extension_date",
+                task_id=task.key,
+                old_due=before_due,
+                new_due=intent.new_due,
+                today=now.date(),
             )
+        action, note, new_due, word = cs.action_of(intent)
+        cooperating = False
+        try:
+            try:
+                event = repo.record_status(
+                    s,
+                    task.id,
+                    action,
+                    contact_id=me.id,
+                    note=note,
+                    raw_message=raw,
+                    channel=msg.platform,
+                    new_due=new_due,
+                    now=now,
+                    sender_rows=contacts,
+                )
+            except PermissionDenied:
+                # A cooperating unit saying in its own words that the work is done: its
+                # part is, so it is kept as its progress note on the task — never the
+                # lead's 完成. The command form "完成 ID" is refused with a hint instead.
+                if not (isinstance(intent, it.Done) and intent.worded):
+                    raise
+                row = repo.task_row(s, task.id, as_of=now.date())
+                if not {c.department for c in contacts} & set(row.cooperating):
+                    raise
+                cooperating, word = True, "进度"
+                intent = it.Progress(intent.task_id, None, intent.note, "cooperating")
+                event = repo.record_status(
+                    s,
+                    task.id,
+                    Action.PROGRESS,
+                    contact_id=me.id,
+                    note=f"（配合单位{me.department}）{intent.note}",
+                    raw_message=raw,
+                    channel=msg.platform,
+                    now=now,
+                    sender_rows=contacts,
+                )
         except PermissionDenied:
             row = repo.task_row(s, task.id, as_of=now.date())
             if me.department in row.cooperating:
@@ -294,59 +452,12 @@ class Conversation:
             return self.render(
                 "refuse_status", task_id=task.key, status=before_status, command=word
             )
-        if isinstance(intent, it.Done):
-            return self.render("reply_done", task_id=task.key, text=text, note=intent.note)
-        if isinstance(intent, it.Progress):
-            return self.render(
-                "reply_progress",
-                task_id=task.key,
-                text=text,
-                percent=intent.percent,
-                note=intent.note,
+        if isinstance(intent, it.Done | it.Progress | it.Extend):
+            return cs.report_reply(
+                self.render, intent, task.key, text, old_due=before_due, cooperating=cooperating
             )
-        if isinstance(intent, it.Extend):
-            return self.render(
-                "reply_extension",
-                task_id=task.key,
-                text=text,
-                old_due=before_due,
-                new_due=intent.new_due,
-                reason=intent.reason,
-            )
-        # Coordinators' decisions name the department they concern.
+        # Coordinators' decisions name the department they concern, and reach it.
+        told = cd.notify_decision(s, self.render, task, event, old_due=before_due, now=now)
         dept = repo.task_row(s, task.id, as_of=now.date()).lead or ""
-        if isinstance(intent, it.Close):
-            return self.render("reply_closed", task_id=task.key, text=text, department=dept)
-        if isinstance(intent, it.Return):
-            return self.render(
-                "reply_returned", task_id=task.key, department=dept, reason=intent.reason
-            )
-        approved = isinstance(intent, it.ApproveExtension)
-        return self.render(
-            "reply_extension_decided",
-            task_id=task.key,
-            department=dept,
-            approved=approved,
-            new_due=task.due if approved else None,
-            reason=intent.reason if isinstance(intent, it.RejectExtension) else "",
-        )
-
-
-def _action_of(intent: it.Intent) -> tuple[Action, str, date | None, str]:
-    """(store action, note, new due date, the command word) of a status-changing intent."""
-    if isinstance(intent, it.Done):
-        return Action.REPORT_DONE, intent.note, None, "完成"
-    if isinstance(intent, it.Progress):
-        pct = f"{intent.percent}% " if intent.percent is not None else ""
-        return Action.PROGRESS, (pct + intent.note).strip(), None, "进度"
-    if isinstance(intent, it.Extend):
-        return Action.REQUEST_EXTENSION, intent.reason, intent.new_due, "延期"
-    if isinstance(intent, it.Close):
-        return Action.CLOSE, "", None, "销号"
-    if isinstance(intent, it.Return):
-        return Action.RETURN, intent.reason, None, "退回"
-    if isinstance(intent, it.ApproveExtension):
-        return Action.APPROVE_EXTENSION, "", None, "批准延期"
-    if isinstance(intent, it.RejectExtension):
-        return Action.REJECT_EXTENSION, intent.reason, None, "驳回延期"
-    raise TypeError(f"not a status change: {intent!r}")
+        reply = cs.decision_reply(self.render, intent, task.key, text, dept, new_due=task.due)
+        return reply.rstrip() + "\n" + self.render("told_department", count=told)

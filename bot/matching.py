@@ -21,6 +21,8 @@ from pathlib import Path
 
 import jieba
 
+from bot.chatwords import fold, read_percent, read_status
+
 # Status and filler words: they say what happened, not which task it happened to.
 _STOP = frozenset(
     {
@@ -34,12 +36,6 @@ _STOP = frozenset(
     }
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_PERCENT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*[%％]")
-_NOT_DONE = re.compile(
-    r"(?:未|没有?|尚未|还没有?|暂未|无法|不能|基本|大部分|部分)\s*(?:全部)?(?:完成|办结|完工|建成)"
-)
-_DONE = re.compile(r"完成|办结|完工|竣工|建成|落实到位")
-_ONGOING = re.compile(r"推进|进展|正在|进行中|在建|开展|启动|实施中|有序")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,18 +61,13 @@ class MatchResult:
 
 
 def guess_status(text: str) -> tuple[str | None, int | None]:
-    """What the message says happened: (reported | in_progress | None, percent | None)."""
-    pm = _PERCENT.search(text)
-    if pm is not None:
-        pct = min(round(float(pm.group(1))), 100)
-        return ("reported" if pct >= 100 else "in_progress"), pct
-    if _NOT_DONE.search(text):
-        return "in_progress", None
-    if _DONE.search(text):
-        return "reported", None
-    if _ONGOING.search(text):
-        return "in_progress", None
-    return None, None
+    """What the message says happened: (reported | in_progress | None, percent | None).
+
+    Read by `chatwords.read_status`: "计划下月完成", "大部分已完成", "完成了百分之六十"
+    are progress, not completion.
+    """
+    reading = read_status(fold(text))
+    return reading.status, reading.percent
 
 
 class TaskMatcher:
@@ -148,7 +139,9 @@ class TaskMatcher:
         status, percent = guess_status(text)
         folded = unicodedata.normalize("NFKC", text)
         named = {tid for tid, _ in task_list if _names_id(folded, tid)}
-        msg = self.keywords(text)
+        # "百分之八十五" says how far, not which task: its characters are no keywords.
+        _pct, pct_raw = read_percent(folded)
+        msg = self.keywords(folded.replace(pct_raw, " ") if pct_raw else text)
         task_kw = [(tid, self.keywords(ttext)) for tid, ttext in task_list]
         n = len(task_kw)
         df: dict[str, int] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -20,9 +21,23 @@ def emit(plan: Plan, fmt: str, out: Path | None) -> None:
     elif fmt == "graphml":
         from parser.graph import graphml, plan_to_graph
 
-        _write(graphml(plan_to_graph(plan)), out)
+        _write(plain_utf8(graphml(plan_to_graph(plan))), out)
     else:
         _table(plan, out)
+
+
+_CHAR_REF = re.compile(r"&#(\d+);")
+_XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
+
+
+def plain_utf8(xml: str) -> str:
+    """networkx writes every non-ASCII character as a reference (&#22826;…): the same XML,
+    unreadable in an editor. Write those characters as themselves (UTF-8, declared); markup
+    escapes (&lt; &amp;, and control characters) stay references."""
+    body = _CHAR_REF.sub(
+        lambda m: chr(int(m.group(1))) if int(m.group(1)) > 127 else m.group(0), xml
+    )
+    return body if body.startswith("<?xml") else _XML_DECLARATION + body
 
 
 def _write(data: str, out: Path | None) -> None:
@@ -65,6 +80,6 @@ def _table(plan: Plan, out: Path | None) -> None:
             t.add_row(ms.id, f"  {ms.text}{value}", "", "", str(ms.due or ""))
     console.print(t)
     for w in plan.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(f"[yellow]warning ({w.kind}):[/yellow] {w}")
     if out:
         console.file.close()

@@ -9,6 +9,8 @@ re-run after a crash (or by a second worker) without anyone being pinged twice.
 Who hears what, in one sentence per rule:
 - a department's contacts get its items once a day, merged into one message: the lead's
   as actions, a cooperating unit's as information;
+- deadlines are reminded per counting unit (bot/completion.py): a measure with milestones
+  through its milestones, never beside them;
 - before a due date at the configured working-day offsets, on the last working day
   (the due day itself, or the last working day before a weekend/holiday deadline),
   then every `overdue_every_days` working days once overdue (from the first one);
@@ -17,7 +19,9 @@ Who hears what, in one sentence per rule:
 - open measures with nothing due soon get a progress request every
   `progress_every_days` days since their last progress report;
 - coordinators get one digest a day: what went overdue since the last working day,
-  overdue counts per department, extension requests and completion reports waiting
+  overdue counting units per lead department (bot/overdue.py and bot/completion.py: the
+  same numbers 逾期 and 统计 give, extension requests included), extension requests and
+  completion reports waiting
   for them, departments nobody can be reached in;
 - nothing outside the send window or on a non-working day; nothing for closed,
   withdrawn or reported tasks (a report waits for the coordinator, not the
@@ -69,6 +73,8 @@ class TaskFact:
     # The store's row id. Display ids ("3.4.2") repeat across plans; when given, the
     # row id is what keys and per-contact merging use.
     row_id: int | None = None
+    # False for a measure with milestones: they are counted, it is not (bot/completion.py).
+    tracked: bool = True
 
     @property
     def uid(self) -> str:
@@ -249,6 +255,10 @@ def plan_reminders(
         dept = t.lead or ""
         if t.status == "extension_requested":
             ext_requests.append(DigestEntry(t.id, t.text, dept, t.due, 0, t.requested_due))
+            # Still owed while the coordinator decides: overdue like everywhere else (today is
+            # a working day here, so due < today is the rule of bot/overdue.py).
+            if t.tracked and t.lead and t.due is not None and t.due < today:
+                overdue_count[dept] += 1
             continue
         if t.status == "reported":
             awaiting.append(DigestEntry(t.id, t.text, dept, t.due))
@@ -257,7 +267,9 @@ def plan_reminders(
             continue
         if t.kind == "measure":
             open_measures.append(t)
-        if t.due is None:
+        # A measure with milestones is reminded through them (its date is their latest): one
+        # line per deadline, never the measure and its milestone side by side.
+        if t.due is None or not t.tracked:
             continue
         kind: str | None = None
         days = 0
@@ -272,7 +284,8 @@ def plan_reminders(
         else:
             days = calendar.workdays_between(t.due, today)
             busy_measures.add(t.measure_id or t.id)
-            overdue_count[dept] += 1
+            if t.tracked:
+                overdue_count[dept] += 1
             if days == 1:
                 newly_overdue.append(DigestEntry(t.id, t.text, dept, t.due, days))
             if (days - 1) % every == 0:

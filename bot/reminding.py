@@ -8,13 +8,13 @@ several workers never queue one twice.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import Session
 
+from bot import workcalendar
 from bot.config import Settings
 from bot.database import Database
 from bot.reminders import ContactFact, PlannedMessage, TaskFact, plan_reminders
@@ -46,13 +46,14 @@ def task_fact(r: ReminderRow) -> TaskFact:
         last_progress=r.last_progress,
         requested_due=r.requested_due,
         row_id=t.pk,
+        tracked=t.tracked,
     )
 
 
 def make_calendar(settings: Settings, overrides: Mapping[date, bool]) -> WorkCalendar:
-    """The working-day calendar the settings ask for, with the admin's overrides on top."""
-    kind = "cn" if settings.reminders.calendar == "cn" else "weekdays"
-    return WorkCalendar(overrides, kind=kind, logger=logging.getLogger("taskbot.calendar"))
+    """The working-day calendar the settings ask for, with the admin's overrides on top
+    (the one factory, bot.workcalendar.make_calendar, that 逾期 and the dashboard use too)."""
+    return workcalendar.make_calendar(settings.reminders.calendar, overrides)
 
 
 class ReminderService:
@@ -63,13 +64,13 @@ class ReminderService:
 
     def plan(self, s: Session, now: datetime) -> list[PlannedMessage]:
         """What the policy wants sent at `now` (nothing written)."""
-        rows = reminder_rows(s, as_of=now.astimezone(self.settings.tz).date())
+        # Built per pass so an override an admin just entered counts at once.
+        calendar = make_calendar(self.settings, calendar_overrides(s))
+        rows = reminder_rows(s, as_of=now.astimezone(self.settings.tz).date(), calendar=calendar)
         contacts = [
             ContactFact(str(c.id), c.department, c.role, c.platform, c.user_id, c.name)
             for c in repo.list_contacts(s)
         ]
-        # Built per pass so an override an admin just entered counts at once.
-        calendar = make_calendar(self.settings, calendar_overrides(s))
         return plan_reminders(
             [task_fact(r) for r in rows],
             contacts,

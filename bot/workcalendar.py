@@ -8,6 +8,10 @@ next year's schedule before the package is updated, or a local day off.
 
 Everything is plain `datetime.date`; no time zones here. Per-year tables are built
 once per instance, after which every query is O(1) (plus O(years) for spans).
+
+No date may break a computation: an approved extension to 9999-12-31 is a valid date, so
+spans into years nobody has a schedule for are counted Monday–Friday in closed form (no
+per-day table for 8,000 years), and stepping past `date.max` stops at `date.max`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,27 @@ from itertools import accumulate
 import chinese_calendar
 
 log = logging.getLogger(__name__)
+
+_CN_HOLIDAYS = frozenset(chinese_calendar.holidays)
+_CN_WORKDAYS = frozenset(chinese_calendar.workdays)
+# The years chinesecalendar has the State Council's schedule for.
+_KNOWN_FIRST = min(chinese_calendar.holidays).year
+_KNOWN_LAST = max(max(chinese_calendar.holidays), max(chinese_calendar.workdays)).year
+
+
+def _weekdays_through(d: date) -> int:
+    """Mondays–Fridays from 0001-01-01 (a Monday) through `d`, in O(1)."""
+    n = d.toordinal()  # days 1..n, day 1 a Monday
+    return (n // 7) * 5 + min(n % 7, 5)
+
+
+def _plain_year(y: int) -> int:
+    """Mondays–Fridays in year `y`."""
+    return (
+        _weekdays_through(date(y, 12, 31))
+        - _weekdays_through(date(y, 1, 1))
+        + int(date(y, 1, 1).weekday() < 5)
+    )
 
 
 class _Year:
@@ -53,6 +78,7 @@ class WorkCalendar:
             raise ValueError(f"unknown calendar {kind!r}; use 'cn' or 'weekdays'")
         self.kind = kind
         self._overrides = dict(overrides or {})
+        self._override_years = {d.year for d in self._overrides}
         self._log = logger or log
         self._years: dict[int, _Year] = {}
         # Years in which we fell back to Mon–Fri: warn once per year, per instance.
@@ -62,6 +88,12 @@ class WorkCalendar:
 
     def _base_is_workday(self, d: date) -> bool:
         if self.kind == "cn":
+            if _KNOWN_FIRST <= d.year <= _KNOWN_LAST:
+                # The package's own tables, read directly: its is_workday costs ~20 µs a day,
+                # which made building one year ~7 ms of every 逾期 query.
+                if d in _CN_WORKDAYS:
+                    return True
+                return d.weekday() < 5 and d not in _CN_HOLIDAYS
             try:
                 return bool(chinese_calendar.is_workday(d))
             except NotImplementedError:
@@ -78,7 +110,8 @@ class WorkCalendar:
         yr = self._years.get(y)
         if yr is None:
             first = date(y, 1, 1)
-            n = (date(y + 1, 1, 1) - first).days
+            # Not date(y + 1, 1, 1): year 9999 has no successor.
+            n = (date(y, 12, 31) - first).days + 1
             flags = []
             for i in range(n):
                 d = first + timedelta(days=i)
@@ -107,24 +140,72 @@ class WorkCalendar:
         """
         if b < a:
             return -self.workdays_between(b, a)
-        count = self._rank(b) - self._rank(a)
-        for y in range(a.year, b.year):
+        if a.year == b.year:
+            return self._rank(b) - self._rank(a)
+        # (a, end of a's year] + whole years between + (start of b's year, b].
+        count = self._year(a.year).total - self._rank(a) + self._rank(b)
+        first, last = a.year + 1, b.year - 1
+        if first > last:
+            return count
+        # Years with a schedule (official or overridden) by table; the rest, however many,
+        # as one run of plain weekdays in closed form.
+        scheduled = [y for y in self._scheduled_years() if first <= y <= last]
+        for y in scheduled:
             count += self._year(y).total
-        return count
+        plain = _weekdays_through(date(last, 12, 31)) - _weekdays_through(date(first, 1, 1))
+        plain += int(date(first, 1, 1).weekday() < 5)
+        for y in scheduled:
+            plain -= _plain_year(y)
+        return count + plain
+
+    def _scheduled_years(self) -> set[int]:
+        years = set(self._override_years) | set(self._years)
+        if self.kind == "cn":
+            years.update(range(_KNOWN_FIRST, _KNOWN_LAST + 1))
+        return years
+
+    def last_workday(self, d: date) -> date:
+        """`d` when it is a working day, else the last working day before it."""
+        try:
+            while not self.is_workday(d):
+                d -= timedelta(days=1)
+        except OverflowError:
+            return date.min
+        return d
 
     def add_workdays(self, d: date, n: int) -> date:
         """The n-th working day after `d` (before it when n < 0); `d` itself when n == 0."""
         step = 1 if n > 0 else -1
         remaining = abs(n)
         cur = d
-        while remaining:
-            cur += timedelta(days=step)
-            if self.is_workday(cur):
-                remaining -= 1
+        try:
+            while remaining:
+                cur += timedelta(days=step)
+                if self.is_workday(cur):
+                    remaining -= 1
+        except OverflowError:
+            # Past the end of the calendar: the furthest representable day.
+            return date.max if step > 0 else date.min
         return cur
 
     def next_workday(self, d: date) -> date:
         """`d` when it is a working day, else the first working day after it."""
-        while not self.is_workday(d):
-            d += timedelta(days=1)
+        try:
+            while not self.is_workday(d):
+                d += timedelta(days=1)
+        except OverflowError:
+            return date.max
         return d
+
+
+def make_calendar(kind: str, overrides: Mapping[date, bool] | None = None) -> WorkCalendar:
+    """The one factory: the configured kind ("cn" unless "weekdays"), admin overrides on top.
+
+    Every place that counts working days (reminders, 逾期, the dashboard, reports, the CLI)
+    gets its calendar here, so an override counts everywhere at once.
+    """
+    return WorkCalendar(
+        overrides,
+        kind="weekdays" if kind == "weekdays" else "cn",
+        logger=logging.getLogger("taskbot.calendar"),
+    )

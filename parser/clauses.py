@@ -12,7 +12,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from parser.units import LABEL, is_clause_sentence, looks_like_clause
+from parser.units import LABEL, is_clause_sentence, is_unit_list, looks_like_clause
 
 _LABELLED = re.compile(rf"(?:^|(?<=[。；\n]))\s*({LABEL}[^\n]*)")
 # "各县（市、区）政府配合落实。" after a measure's text or its bracketed clause.
@@ -27,6 +27,9 @@ _SENTENCE = re.compile(
 )
 
 
+_BRACKET_OR_BREAK = re.compile(r"[（）\n]")
+
+
 @dataclass(frozen=True, slots=True)
 class Clause:
     start: int
@@ -37,27 +40,27 @@ class Clause:
 def bracket_groups(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Top-level （…） groups in text[start:end], as [open, close] index pairs (inclusive).
 
-    A bracket still open at the end of its line is a typo: it is skipped and the
-    line scanned again after it, so "（含试点。…（市商务局负责）" still yields the clause.
+    A bracket still open at the end of its line is a typo: it is dropped and the pairs
+    inside it still count, so "（含试点。…（市商务局负责）" yields the clause. One pass
+    with a stack, so a text full of "（（（" costs no more than any other.
     """
-    groups: list[tuple[int, int]] = []
-    depth = 0
-    opened = -1
-    i = start
-    while i < end:
-        ch = text[i]
+    pairs: list[tuple[int, int]] = []
+    stack: list[int] = []
+    for m in _BRACKET_OR_BREAK.finditer(text, start, end):
+        i, ch = m.start(), m.group()
         if ch == "（":
-            if depth == 0:
-                opened = i
-            depth += 1
-        elif ch == "）" and depth:
-            depth -= 1
-            if depth == 0:
-                groups.append((opened, i))
-        if depth and (ch == "\n" or i == end - 1):
-            i, depth = opened + 1, 0
-            continue
-        i += 1
+            stack.append(i)
+        elif ch == "）" and stack:
+            pairs.append((stack.pop(), i))
+        elif ch == "\n":
+            stack.clear()
+    pairs.sort()
+    groups: list[tuple[int, int]] = []
+    reach = -1
+    for o, c in pairs:
+        if o > reach:  # not inside an outer matched pair
+            groups.append((o, c))
+            reach = c
     return groups
 
 
@@ -72,7 +75,10 @@ def find_clauses(text: str, start: int, end: int) -> list[Clause]:
 
     for o, c in bracket_groups(text, start, end):
         content = text[o + 1 : c]
-        if looks_like_clause(content):
+        after_sentence = o > start and text[o - 1] in "。；;！!\n"
+        if looks_like_clause(content) or (after_sentence and is_unit_list(content)):
+            # "…新型经营主体。（省农业农村厅）": a bracket of units alone after a sentence
+            # names who is responsible; after a name it is another name ("组织部（公务员局）").
             add(o, c + 1, content)
     for m in _LABELLED.finditer(text, start, end):
         if not covered[m.start(1) - start]:
@@ -95,6 +101,7 @@ class ClauseIndex:
     """
 
     def __init__(self, text: str) -> None:
+        self.text = text
         self.clauses = find_clauses(text, 0, len(text))
         self._starts = [c.start for c in self.clauses]
 

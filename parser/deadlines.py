@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from parser.numbering import marker_length
+
 _CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _YEAR = r"((?:19|20|21)\d{2})"
 _Y = _YEAR + r"\s*年"
@@ -27,6 +29,7 @@ class TimeExpr:
     end: int
     due: date
     deadline: bool  # followed by 前/之前: an explicit "by" date
+    yearless: bool = False  # "6月底前": the year came from the text around it
 
 
 def _month_end(y: int, m: int) -> date:
@@ -72,6 +75,13 @@ def _year(m: re.Match[str], _pe: date | None) -> date | None:
     return date(int(m.group(1)), 12, 31)
 
 
+def _years_from(m: re.Match[str], _pe: date | None) -> date | None:
+    """ "2012年起5年内": the fifth year counted from 2012, i.e. the end of 2016."""
+    n = m.group(2)
+    count = int(n) if n.isdigit() else _CN_NUM.get(n, 10 if n == "十" else 0)
+    return date(int(m.group(1)) + count - 1, 12, 31) if 0 < count <= 30 else None
+
+
 def _five_year(m: re.Match[str], pe: date | None) -> date | None:
     n = 10 + _CN_NUM[m.group(1)]
     # 十四五 = 2021–2025: plan n ends in 1955 + 5n.
@@ -82,6 +92,10 @@ Strategy = tuple[re.Pattern[str], Callable[[re.Match[str], date | None], date | 
 
 STRATEGIES: tuple[Strategy, ...] = (
     (re.compile(_YEAR + r"\s*年?\s*[—\-~至到]\s*" + _Y), _range),
+    (
+        re.compile(_Y + r"(?:起|开始)\s*(\d{1,2}|[一二三四五六七八九十])\s*年(?:内|间|时间内?)"),
+        _years_from,
+    ),
     (re.compile(_Y + r"(\d{1,2})\s*月(\d{1,2})\s*[日号]"), _exact),
     (re.compile(_Y + r"(\d{1,2})\s*月份?(底|末|上旬|中旬|下旬)?"), _month),
     (re.compile(_Y + r"(?:第)?([一二三四1-4])季度(?:末|底)?"), _quarter),
@@ -142,7 +156,7 @@ def find_times(s: str, period_end: date | None = None) -> list[TimeExpr]:
     found: list[TimeExpr] = []
     taken = [False] * (len(s) + 1)
 
-    def add(m: re.Match[str], due: date | None) -> None:
+    def add(m: re.Match[str], due: date | None, yearless: bool = False) -> None:
         if due is None:
             return
         end = m.end()
@@ -151,7 +165,7 @@ def find_times(s: str, period_end: date | None = None) -> list[TimeExpr]:
             end = suffix.end()
         for i in range(m.start(), end):
             taken[i] = True
-        found.append(TimeExpr(m.start(), end, due, suffix is not None))
+        found.append(TimeExpr(m.start(), end, due, suffix is not None, yearless))
 
     for pattern, resolve in STRATEGIES:
         for m in pattern.finditer(s):
@@ -165,7 +179,7 @@ def find_times(s: str, period_end: date | None = None) -> list[TimeExpr]:
             before = [t.due.year for t in explicit if t.start < m.start()]
             year = before[-1] if before else period_end.year if period_end else None
             if year is not None:
-                add(m, yl_resolve(m, year))
+                add(m, yl_resolve(m, year), yearless=True)
     found.sort(key=lambda t: t.start)
     return found
 
@@ -173,7 +187,6 @@ def find_times(s: str, period_end: date | None = None) -> list[TimeExpr]:
 _CLAUSE_BREAK = "，,。；;：:！？!?\n"
 # Words that may stand between a clause start and its date: "力争到2025年", "1.到2025年".
 _LEAD_IN = re.compile(
-    r"^(?:（?\d{1,2}[.．、）]|（[一二三四五六七八九十]）)?"
     r"(?:其中|同时|并|力争|确保|争取|计划|预计|截至|截止|最迟|力争在|确保在|力争到|确保到|到|至|于|在|从|自)*$"
 )
 
@@ -187,6 +200,7 @@ def clause_start(s: str, pos: int) -> int:
 
 
 _SINCE = re.compile(r"\s*(?:以来|来|起|以后|之后|开始)")
+_STARTS_WORK = re.compile(r"[，,]\s*(?:启动|开展|实施|建设|建成|推进|推动|开工|完成|全面)")
 
 
 def commitments(s: str, period_end: date | None = None) -> list[TimeExpr]:
@@ -194,15 +208,27 @@ def commitments(s: str, period_end: date | None = None) -> list[TimeExpr]:
     out: list[TimeExpr] = []
     for t in find_times(s, period_end):
         head = s[clause_start(s, t.start) : t.start].strip()
+        head = head[marker_length(head) :]
         if _LEAD_IN.match(head) or t.deadline or head.endswith("于"):
             # Not a commitment: a date inside a title 《…2022年…》.
             if s.rfind("《", 0, t.start) > s.rfind("》", 0, t.start):
                 continue
-            # Nor a starting point: "2021年以来", "自2024年起".
-            if _SINCE.match(s, t.end):
+            # Nor a starting point: "2021年以来", "自2024年起免收…". But "2021年起，启动…"
+            # opens a clause of its own with the date: that year's deliverable.
+            since = _SINCE.match(s, t.end)
+            if (since and not _STARTS_WORK.match(s, since.end())) or (since and "自" in head):
                 continue
             out.append(t)
     return out
+
+
+def is_bare_date(text: str) -> bool:
+    """Whether `text` is only a time ("2019年3月", "2024年6月底前完成"): no task of its own."""
+    times = find_times(text)
+    if not times:
+        return False
+    rest = text[: times[0].start] + text[times[-1].end :]
+    return len(re.sub(r"[完成前底内之以，,。；;\s]", "", rest)) == 0
 
 
 def five_year_end(text: str) -> date | None:

@@ -7,11 +7,12 @@ from dataclasses import replace
 from datetime import date
 
 from parser.deadlines import clause_start, commitments, find_times
+from parser.ids import IdRegistry
 from parser.model import Milestone
+from parser.numbering import marker_length
 from parser.quantities import first_quantity
 
 _SENTENCE = re.compile(r"[^。！？；!?;\n]+")
-_MARKER = re.compile(r"^(?:（?\d{1,2}[.．、）]|（[一二三四五六七八九十]+）)")
 _TRIM = "，,、：:；; "
 
 
@@ -48,9 +49,7 @@ def extract_milestones(
                 e = len(sentence)
             piece = sentence[s:e]
             lead = len(piece) - len(piece.lstrip(" "))
-            marker = _MARKER.match(piece[lead:])
-            if marker:
-                lead += marker.end()
+            lead += marker_length(piece[lead:])
             trail = len(piece.rstrip(_TRIM))
             a = sm.start() + s + lead
             b = sm.start() + s + trail
@@ -75,52 +74,42 @@ def extract_milestones(
     return out
 
 
-def reserve_ids(milestones: list[Milestone], measure_id: str, seen: set[str]) -> list[Milestone]:
+def reserve_ids(milestones: list[Milestone], measure_id: str, ids: IdRegistry) -> list[Milestone]:
     """Number milestones "3.4.1", "3.4.2" … skipping ids already used in the plan.
 
     A chapter-level measure "3" and an item "3.1" could otherwise share an id.
     """
-    out: list[Milestone] = []
-    k = 1
-    for m in milestones:
-        while f"{measure_id}.{k}" in seen:
-            k += 1
-        mid = f"{measure_id}.{k}"
-        seen.add(mid)
-        out.append(replace(m, id=mid))
-        k += 1
-    return out
+    names = ids.ordinals(measure_id, len(milestones))
+    return [replace(m, id=name) for m, name in zip(milestones, names, strict=True)]
 
 
 def deadline_cell_milestones(
     cell: str,
     cell_start: int,
     task: str,
-    task_start: int,
     measure_id: str,
     period_end: date | None,
     first_ordinal: int,
 ) -> list[Milestone]:
     """Milestones from a table's 完成时限 cell ("2024年6月底前完成方案；2025年底前全面完成").
 
-    A bare date ("2024年6月底前") says nothing itself: its milestone is the task
-    cell's text, dated by the deadline cell. Either way `text` is what `span` covers.
+    A bare date ("2019年3月") is the row's own deadline: the milestone is that cell, and
+    whoever shows it names the task beside it (`is_bare_date`). Either way `text` is
+    what `span` covers.
     """
     out: list[Milestone] = []
     times = find_times(cell, period_end)
     for k, t in enumerate(times):
         nxt = times[k + 1].start if k + 1 < len(times) else len(cell)
         part = cell[t.start : nxt].rstrip(_TRIM)
-        if len(part) > (t.end - t.start) + 1:
-            text, span = part, (cell_start + t.start, cell_start + t.start + len(part))
-        else:
-            text, span = task, (task_start, task_start + len(task))
+        text, span = part, (cell_start + t.start, cell_start + t.start + len(part))
         out.append(
             Milestone(
                 id=f"{measure_id}.{first_ordinal + len(out)}",
                 text=text,
                 due=t.due,
-                value=first_quantity(text),
+                # A bare date carries no quantity: the task it dates does.
+                value=first_quantity(text) or first_quantity(task),
                 span=span,
             )
         )

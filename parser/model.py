@@ -119,6 +119,41 @@ class DocumentInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ParseWarning:
+    """Something an admin should look at before reminders go out.
+
+    kind: no_clause (an item without a responsible unit), clause_without_item (a clause
+    no measure holds), unknown_unit (a name that does not read as a unit), new_unit (a unit
+    the alias table does not know), renumbered_id, month_without_year, repeated_document.
+    """
+
+    kind: str
+    message: str
+    span: Span | None = None
+    measure: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "message": self.message,
+            "span": list(self.span) if self.span else None,
+            "measure": self.measure,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | str) -> ParseWarning:
+        if isinstance(d, str):  # plans stored before warnings had kinds
+            return cls("note", d)
+        span = d.get("span")
+        at = (int(span[0]), int(span[1])) if span else None
+        return cls(d["kind"], d["message"], at, d.get("measure"))
+
+    def __str__(self) -> str:
+        where = f"measure {self.measure}: " if self.measure else ""
+        return f"{where}{self.message}"
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """Everything the parser extracts from one document.
 
@@ -132,7 +167,7 @@ class Plan:
     goals: tuple[Goal, ...]
     measures: tuple[Measure, ...]
     text: str
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[ParseWarning, ...] = field(default=())
 
     def to_dict(self, *, include_text: bool = True) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -140,7 +175,7 @@ class Plan:
             "county_cooperators": list(self.county_cooperators),
             "goals": [g.to_dict() for g in self.goals],
             "measures": [m.to_dict() for m in self.measures],
-            "warnings": list(self.warnings),
+            "warnings": [w.to_dict() for w in self.warnings],
         }
         if include_text:
             d["text"] = self.text
@@ -154,7 +189,7 @@ class Plan:
             goals=tuple(Goal.from_dict(g) for g in d.get("goals", ())),
             measures=tuple(Measure.from_dict(m) for m in d.get("measures", ())),
             text=d.get("text", ""),
-            warnings=tuple(d.get("warnings", ())),
+            warnings=tuple(ParseWarning.from_dict(w) for w in d.get("warnings", ())),
         )
 
     def milestone_count(self) -> int:

@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from parser.flattables import lift_flat_tables
+from parser.numbering import Counter, is_heading, split_paragraph
 from parser.reading import Block, Paragraph, Table
 from parser.units import LABEL
 
@@ -32,8 +34,6 @@ _FULLWIDTH = str.maketrans(
         "\ufeff": "",
         "(": "（",
         ")": "）",
-        "〔": "（",
-        "〕": "）",
         "［": "（",
         "］": "）",
         "【": "（",
@@ -50,6 +50,10 @@ _SPACE_IN_NUMBER = re.compile(r"(?<=\d)[ \t]+(?=[\d.%])|(?<=\d\.)[ \t]+(?=\d)")
 _MARKDOWN = re.compile(r"\*\*|__|^#{1,6}\s+|^>\s+")
 # Document numbers keep their 〔2022〕 brackets (they are not clause brackets).
 _DOC_NUMBER = re.compile(r"（(\d{4})）(?=\d+号)")
+# A short 〔…〕 pair stays as written: it sits inside a name ("市、县〔区〕人民政府") or a
+# document number. A stray 〔 or 〕 is a bracket typo and becomes （ or ）.
+_TORTOISE = re.compile(r"〔([^〔〕（）\n]{1,8})〕")
+_STRAY_TORTOISE = str.maketrans({"〔": "（", "〕": "）"})
 
 # "— 5 —", "-5-", "5", "第5页", "第5页 共12页", "5/12": a page's number, not text.
 _PAGE_NUMBER = re.compile(
@@ -57,10 +61,6 @@ _PAGE_NUMBER = re.compile(
     r"|\d{1,3}\s*/\s*\d{1,3})$"
 )
 _TERMINAL = "。！？；：!?;:"
-HEADING = re.compile(
-    r"^(?:第[一二三四五六七八九十百]+[章节部分条]|[一二三四五六七八九十]+[、.．]"
-    r"|（[一二三四五六七八九十]+）|\d{1,2}[.．、](?!\d)|（\d{1,2}）|附件|附表)"
-)
 _LABEL_LINE = re.compile(rf"^{LABEL}")
 _UNIT_END = re.compile(r"(?:局|委|办|府|会|中心|公司|集团|室|院|队|部|厅|行|社|所|站|）)$")
 _CLAUSE_END = re.compile(r"（[^（）]*(?:负责|牵头|配合|落实|列出)[^（）]*）$")
@@ -98,22 +98,41 @@ def clean_inline(s: str) -> str:
     return s.strip()
 
 
+_NUMERAL_TAIL = "一二三四五六七八九十0123456789（"
+
+
+def tortoise_brackets(s: str) -> str:
+    """Keep short 〔…〕 pairs as written; a stray 〔 or 〕 becomes （ or ）.
+
+    Runs on a whole paragraph, after its lines are joined, so a pair that a line break
+    split ("县〔区" | "〕政府") is still seen as a pair.
+    """
+    if "〔" not in s and "〕" not in s:
+        return s
+    kept = _TORTOISE.sub(lambda m: "\0" + m.group(1) + "\1", s)
+    return kept.translate(_STRAY_TORTOISE).replace("\0", "〔").replace("\1", "〕")
+
+
 def _continues(prev: str, nxt: str, first_line: bool) -> bool:
     """Whether `nxt` continues the sentence that `prev` left open (a page or line break)."""
     if first_line or not prev or not nxt:
         return False
-    if prev[-1] in _TERMINAL or HEADING.match(nxt):
+    if prev[-1] in _NUMERAL_TAIL and is_heading(nxt) and is_heading(prev[-1] + nxt):
+        # "…予以支持。二" | "十六、对…": the break split a heading's number.
+        return True
+    if prev[-1] in _TERMINAL or is_heading(nxt):
         return False
     if prev[-1] == "）" and _CLAUSE_END.search(prev):
         return False
     if _LABEL_LINE.match(nxt):
         return False  # "配合单位：…" under "牵头单位：…" is a line of its own
-    if prev.count("（") > prev.count("）") or prev[-1] in "、，,":
+    opened = prev.count("（") + prev.count("〔")
+    if opened > prev.count("）") + prev.count("〕") or prev[-1] in "、，,":
         return True  # an open bracket or list: "（市生态环境局、市能源局" + "等按职责分工负责）"
     if _LABEL_LINE.match(prev) and _UNIT_END.search(prev) and nxt[0] not in "、，,；;（":
         return False  # a complete "责任单位：A、B" line; what follows is new text
     has_sentence = re.search(r"[，。；]", prev) is not None
-    if HEADING.match(prev) and not has_sentence:
+    if is_heading(prev) and not has_sentence:
         return False  # a heading on its own line ("一、指导思想")
     # Short lines without punctuation are headings or titles, not broken sentences.
     return not (len(prev) < 15 and not has_sentence)
@@ -125,16 +144,17 @@ def normalize(blocks: Sequence[Block]) -> Normalized:
     pos = 0
     tables: list[TableAt] = []
     pending = ""  # paragraph being assembled across breaks
+    seq = Counter()  # the document's numbering, to find headings run into one line
 
     def flush() -> None:
         nonlocal pending, pos
-        if pending:
+        for line in split_paragraph(tortoise_brackets(pending), seq) if pending else ():
             if out:
                 out.append("\n")
                 pos += 1
-            out.append(pending)
-            pos += len(pending)
-            pending = ""
+            out.append(line)
+            pos += len(line)
+        pending = ""
 
     for block in _lift_text_tables(blocks):
         if isinstance(block, Table):
@@ -165,7 +185,7 @@ def _lay_out_table(table: Table, out: list[str], pos: int) -> TableAt:
         line_parts: list[str] = []
         cursor = pos + (1 if out else 0)
         for i, raw in enumerate(row):
-            text = clean_inline(raw.replace("\n", ""))
+            text = tortoise_brackets(clean_inline(raw.replace("\n", "")))
             if i:
                 line_parts.append(" | ")
                 cursor += 3
@@ -198,7 +218,7 @@ def _lift_text_tables(blocks: Sequence[Block]) -> list[Block]:
             result.extend(Paragraph("\t".join(r)) for r in run)
         run.clear()
 
-    for block in blocks:
+    for block in lift_flat_tables(blocks):
         if isinstance(block, Paragraph):
             line = block.text
             if "|" in line and line.count("|") >= 2 and _PIPE_ROW.match(line):

@@ -17,13 +17,26 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from parser.blocks import Block, Paragraph, Table
+from parser.numbering import Level, heading_marker
 
 _FRAGMENT = re.compile(r"\S+")  # a run of text; cells are told apart by position
 _TASK = re.compile(r"任务|措施|工作内容|主要内容|事项")
 _UNIT = re.compile(r"牵头|责任|配合")
 _ID = re.compile(r"^(?:序号|编号|序)$")
 _NUMBER = re.compile(r"^\d{1,3}[.、]?$")
-_SECTION = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|（[一二三四五六七八九十]+）)\S{1,30}$")
+
+
+def _is_section(text: str) -> bool:
+    """A group row of a task table: "一、产业升级", "（二）民生保障"."""
+    mk = heading_marker(text)
+    return (
+        mk is not None
+        and mk.level in (Level.CHAPTER, Level.ITEM)
+        and 1 <= len(text) - mk.body <= 30
+        and " " not in text[mk.body :]
+    )
+
+
 _PAGE = re.compile(r"^[-—~·－\s]*\d{1,3}[-—~·－\s]*$|^第\s*\d+\s*页")
 
 
@@ -110,7 +123,7 @@ def _read_table(lines: Sequence[str], i: int, grid: _Grid) -> tuple[Table, int]:
             if [f.text for f in frags] == grid.names:
                 j += 1  # the header repeated on the next page
                 continue
-            if len(frags) == 1 and _SECTION.match(frags[0].text):
+            if len(frags) == 1 and _is_section(frags[0].text):
                 break
             if len(frags) == 1 and len(frags[0].text) >= 25 and "。" in frags[0].text:
                 break  # prose again
@@ -122,7 +135,7 @@ def _read_table(lines: Sequence[str], i: int, grid: _Grid) -> tuple[Table, int]:
         if j >= len(lines):
             break
         frags = _fragments(lines[j])
-        if frags and len(frags) == 1 and _SECTION.match(frags[0].text):
+        if frags and len(frags) == 1 and _is_section(frags[0].text):
             if not _rows_follow(lines, j + 1, grid):
                 break
             rows.append([frags[0].text] * width)

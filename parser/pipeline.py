@@ -12,13 +12,14 @@ from parser.clauses import Clause, ClauseIndex
 from parser.deadlines import find_times, five_year_end
 from parser.errors import ParseError
 from parser.goals import extract_goals
+from parser.ids import IdRegistry
 from parser.milestones import extract_milestones, reserve_ids
-from parser.model import DocumentInfo, Goal, Measure, Milestone, Plan
+from parser.model import DocumentInfo, Goal, Measure, Milestone, ParseWarning, Plan
 from parser.normalize import Normalized, normalize
 from parser.reading import Paragraph, read_blocks
-from parser.structure import Node, Outline, build_outline, unique_id
+from parser.structure import Node, Outline, build_outline
 from parser.tables import table_measures
-from parser.units import COUNTY_DECL, UnitParser, _default_names
+from parser.units import COUNTY_DECL, UnitParser, _default_names, looks_like_unit
 
 # 主要目标, 总体目标, 建设目标, 目标任务 …: a goal section is one such heading without
 # any responsibility clause (a "目标任务" chapter full of clauses holds measures).
@@ -44,16 +45,21 @@ def parse_text(text: str, source: str = "<text>") -> Plan:
 
 def _period_end(title: str, text: str, goal_ranges: list[tuple[int, int]]) -> date | None:
     m = re.search(r"(\d{4})\s*[—\-~至到]\s*(\d{4})\s*年", title)
-    if m:
+    if m and _plausible(m.group(2)):
         return date(int(m.group(2)), 12, 31)
     five = five_year_end(title) or five_year_end(text[:3000])
     if five:
         return five
     m = re.search(r"(\d{4})\s*年", title)
-    if m:  # "2024年工作要点"
+    if m and _plausible(m.group(1)):  # "2024年工作要点"
         return date(int(m.group(1)), 12, 31)
     years = [t.due for a, b in goal_ranges for t in find_times(text[a:b])]
     return max(years) if years else None
+
+
+def _plausible(year: str) -> bool:
+    """A plan's own year: "0000年" or "9999年" in a title is a typo, not a period."""
+    return 1949 <= int(year) <= 2100
 
 
 def _goal_ranges(outline: Outline, index: ClauseIndex) -> list[tuple[int, int]]:
@@ -70,28 +76,72 @@ def _is_goal_section(node: Node, index: ClauseIndex) -> bool:
     return bool(_GOAL_TITLE.search(node.title)) and not index.within(node.start, node.end)
 
 
+def repeated_from(text: str) -> int | None:
+    """Where a file starts the same document over again, if it does.
+
+    Portals and legal databases sometimes hold a plan twice (once under its cover notice,
+    once alone). The copy is found as a run of at least four identical substantial lines
+    that lasts to the end of the text or nearly so.
+    """
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    first: dict[str, int] = {}
+    for j, line in enumerate(lines):
+        if len(line) < 6:
+            continue
+        i = first.setdefault(line, j)
+        if i == j:
+            continue
+        run = 0
+        while j + run < len(lines) and i + run < j and lines[i + run] == lines[j + run]:
+            run += 1
+        if run >= 4 and run >= 0.6 * (len(lines) - j):
+            return starts[j]
+    return None
+
+
 def _build(norm: Normalized, source: str) -> Plan:
-    text = norm.text
-    if not text.strip():
+    full = norm.text
+    if not full.strip():
         raise ParseError(f"{source}: the document has no text")
-    outline = build_outline(text, norm.tables)
+    warnings: list[ParseWarning] = []
+    cut = repeated_from(full)
+    text = full if cut is None else full[:cut]
+    if cut is not None:
+        warnings.append(
+            ParseWarning(
+                "repeated_document",
+                "the file holds the document again from here; the copy is not parsed twice",
+                (cut, len(full)),
+            )
+        )
+    tables = tuple(t for t in norm.tables if t.end <= len(text))
+    outline = build_outline(text, tables)
     index = ClauseIndex(text)
     goal_ranges = _goal_ranges(outline, index)
     period_end = _period_end(outline.title, text, goal_ranges)
     units = UnitParser(_default_names())
-    warnings: list[str] = []
     county, county_at = _county_declaration(text, units, warnings)
 
     measures: list[Measure] = []
-    taken: set[str] = set()
-    for table in norm.tables:
+    table_notes: list[ParseWarning] = []
+    ids = IdRegistry()
+    for table in tables:
         chapter = _chapter_before(outline, table.start) or "重点任务分工"
         cty = county if county_at is not None and county_at < table.start else ()
-        measures += table_measures(text, table, chapter, units, cty, period_end, warnings, taken)
-    if not measures:
-        measures = _body_measures(
-            text, outline, index, units, county, county_at, period_end, warnings
-        )
+        measures += table_measures(text, table, chapter, units, cty, period_end, table_notes, ids)
+    # A plan may hold its tasks twice: in the body with clauses and again in a summary
+    # table (or the reverse). The fuller reading is the plan's measure set.
+    body_notes: list[ParseWarning] = []
+    body = _body_measures(text, outline, index, units, county, county_at, period_end, body_notes)
+    if len(body) > len(measures):
+        measures = body
+        warnings += body_notes
+    elif measures:
+        warnings += table_notes + _clauses_without_item(index, measures, goal_ranges, text)
+    warnings += _months_without_year(measures, period_end)
     if not measures:
         raise ParseError(
             f"{source}: no measures found (expected numbered items such as （一） with "
@@ -109,10 +159,81 @@ def _build(norm: Normalized, source: str) -> Plan:
     info = DocumentInfo(
         title=outline.title,
         source=source,
-        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        sha256=hashlib.sha256(full.encode("utf-8")).hexdigest(),
         period_end=period_end,
     )
-    return Plan(info, county, tuple(goals), tuple(measures), text, tuple(warnings))
+    return Plan(info, county, tuple(goals), tuple(measures), full, _fold_unit_warnings(warnings))
+
+
+_UNKNOWN = "unknown unit kept verbatim: "
+
+
+def _fold_unit_warnings(warnings: list[ParseWarning]) -> tuple[ParseWarning, ...]:
+    """One warning per unknown name, at its first use, saying how often it occurs.
+
+    A name with a unit's ending (…厅, …部) is a department the alias table has not met:
+    worth a note (`new_unit`). A name without one may be a misread (`unknown_unit`).
+    """
+    first: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    out: list[ParseWarning] = []
+    for w in warnings:
+        if w.kind != "unknown_unit" or not w.message.startswith(_UNKNOWN):
+            out.append(w)
+            continue
+        name = w.message.removeprefix(_UNKNOWN)
+        counts[name] = counts.get(name, 0) + 1
+        if name not in first:
+            first[name] = len(out)
+            out.append(w)
+    for name, at in first.items():
+        w = out[at]
+        kind = "new_unit" if looks_like_unit(name) else "unknown_unit"
+        times = f" ({counts[name]} times)" if counts[name] > 1 else ""
+        message = (
+            f"{'new' if kind == 'new_unit' else 'unknown'} unit kept as written: {name}{times}"
+        )
+        out[at] = ParseWarning(kind, message, w.span, w.measure)
+    return tuple(out)
+
+
+def _clauses_without_item(
+    index: ClauseIndex,
+    measures: list[Measure],
+    goal_ranges: list[tuple[int, int]],
+    text: str,
+) -> list[ParseWarning]:
+    """Responsibility clauses that no measure holds: a task the outline may have missed."""
+    spans = sorted(m.span for m in measures) + goal_ranges
+    out: list[ParseWarning] = []
+    for c in index.clauses:
+        if COUNTY_DECL.search(c.content) or any(a <= c.start < b for a, b in spans):
+            continue
+        out.append(
+            ParseWarning(
+                "clause_without_item",
+                f"a responsibility clause outside every measure: {text[c.start : c.end][:40]}",
+                (c.start, c.end),
+            )
+        )
+    return out
+
+
+def _months_without_year(measures: list[Measure], period_end: date | None) -> list[ParseWarning]:
+    """Milestones whose date had no year written: the year was taken from the plan."""
+    out: list[ParseWarning] = []
+    for m in measures:
+        for ms in m.milestones:
+            if ms.due and any(t.yearless for t in find_times(ms.text, period_end)):
+                out.append(
+                    ParseWarning(
+                        "month_without_year",
+                        f"no year written; {ms.due.isoformat()} assumed: {ms.text[:30]}",
+                        ms.span,
+                        ms.id,
+                    )
+                )
+    return out
 
 
 def _chapter_before(outline: Outline, pos: int) -> str | None:
@@ -124,7 +245,7 @@ def _chapter_before(outline: Outline, pos: int) -> str | None:
 
 
 def _county_declaration(
-    text: str, units: UnitParser, warnings: list[str]
+    text: str, units: UnitParser, warnings: list[ParseWarning]
 ) -> tuple[tuple[str, ...], int | None]:
     """Units that "以下均需…配合落实，名单不再一一列出" adds to every later measure.
 
@@ -154,11 +275,33 @@ def _county_declaration(
         b += 1
     found: list[str] = []
     county = units.county_units(text[a:b], found)
-    warnings.extend(f"cooperators of every measure: {w}" for w in found)
+    warnings.extend(
+        ParseWarning("unknown_unit", f"cooperators of every measure: {w}", (a, b)) for w in found
+    )
     return county, a
 
 
-def _measure_nodes(chapter: Node, index: ClauseIndex) -> list[tuple[str, Node, list[Clause]]]:
+def _line_end(text: str, node: Node) -> int:
+    end = text.find("\n", node.start, node.end)
+    return node.end if end < 0 else end
+
+
+def _deep(outline: Outline, index: ClauseIndex) -> bool:
+    """Whether the plan's measures are its numbered sub-items (一、 → （一） → 1.).
+
+    Decided once for the document: where any item has two sub-items with clauses of their
+    own, a lone sub-item with a clause elsewhere is a measure too ("（七）…" holding "46.").
+    """
+    return any(
+        sum(1 for s in item.children if index.within(s.start, s.end)) >= 2
+        for ch in outline.chapters
+        for item in ch.children
+    )
+
+
+def _measure_nodes(
+    chapter: Node, index: ClauseIndex, deep: bool = False
+) -> list[tuple[str, Node, list[Clause]]]:
     """(id, node, inherited clauses) of the nodes that are measures in one chapter.
 
     Items are measures; their numbered sub-items are, instead, when at least two of
@@ -174,19 +317,27 @@ def _measure_nodes(chapter: Node, index: ClauseIndex) -> list[tuple[str, Node, l
     if all(c.level == 3 for c in chapter.children):
         return [(f"{prefix}{c.number}", c, chapter_intro) for c in chapter.children]
     for item in chapter.children:
-        iid = f"{prefix}{item.number}"
-        subs_with_clause = [s for s in item.children if index.within(s.start, s.end)]
-        if len(subs_with_clause) < 2:
-            out.append((iid, item, chapter_intro))
-            continue
-        item_intro = _intro_clauses(item, index)
-        if item_intro:  # the item's own text, before its sub-items, is a measure too
-            head = Node(
-                item.level, item.number, item.title, item.start, item.children[0].start - 1
-            )
-            out.append((iid, head, chapter_intro))
-        inherited = item_intro or chapter_intro
-        out += [(f"{iid}.{s.number}", s, inherited) for s in item.children]
+        out += _split(item, f"{prefix}{item.number}", chapter_intro, index, deep)
+    return out
+
+
+def _split(
+    node: Node, nid: str, inherited: list[Clause], index: ClauseIndex, deep: bool
+) -> list[tuple[str, Node, list[Clause]]]:
+    """A node is one measure, or its sub-items are, when they carry clauses of their own."""
+    subs_with_clause = [s for s in node.children if index.within(s.start, s.end)]
+    # A lone sub-item is a measure only with a clause in its own paragraph; a clause on
+    # a line of its own after the last sub-item belongs to the item.
+    lone = deep and any(index.within(s.start, _line_end(index.text, s)) for s in node.children)
+    if len(subs_with_clause) < 2 and not lone:
+        return [(nid, node, inherited)]
+    out: list[tuple[str, Node, list[Clause]]] = []
+    intro = _intro_clauses(node, index)
+    if intro:  # the node's own text, before its sub-items, is a measure too
+        head = Node(node.level, node.number, node.title, node.start, node.children[0].start - 1)
+        out.append((nid, head, inherited))
+    for s in node.children:
+        out += _split(s, f"{nid}.{s.number}", intro or inherited, index, deep)
     return out
 
 
@@ -204,66 +355,93 @@ def _body_measures(
     county: tuple[str, ...],
     county_at: int | None,
     period_end: date | None,
-    warnings: list[str],
+    warnings: list[ParseWarning],
 ) -> list[Measure]:
     measures: list[Measure] = []
-    seen: set[str] = set()
-    for chapter in outline.chapters:
-        if not index.within(chapter.start, chapter.end):
-            continue  # chapters without any responsible unit hold no measures
+    deep = _deep(outline, index)
+    nodes = [
+        (chapter, written, node, inherited)
+        for chapter in outline.chapters
+        # Chapters without any responsible unit hold no measures.
+        if index.within(chapter.start, chapter.end)
+        for written, node, inherited in _measure_nodes(chapter, index, deep)
+        if not _is_goal_section(node, index)
+    ]
+    ids = IdRegistry.expecting(written for _, written, _, _ in nodes)
+    for chapter, written, node, inherited in nodes:
         chapter_title, _ = _title(text, chapter, _intro_clauses(chapter, index))
-        for written, node, inherited in _measure_nodes(chapter, index):
-            if _is_goal_section(node, index):
-                continue
-            mid = unique_id(written, seen)
-            clauses = index.within(node.start, node.end)
-            title, title_span = _title(text, node, clauses)
-            end = _trim_end(text, node, clauses, title)
-            lead, coop = _responsibility(clauses or inherited, units, mid, warnings)
-            if county_at is not None and county_at < end:
-                coop += [u for u in county if u not in coop and u != lead]
-            masked = [(c.start, c.end) for c in clauses]
-            milestones = extract_milestones(
-                text, node.start, end, masked, mid, period_end, bare_date_text=title_span
-            )
-            milestones += _clause_deadlines(
-                clauses, milestones, mid, title, title_span, period_end
-            )
-            measures.append(
-                Measure(
-                    id=mid,
-                    chapter=chapter_title,
-                    title=title,
-                    lead=lead,
-                    cooperating=tuple(coop),
-                    milestones=tuple(reserve_ids(milestones, mid, seen)),
-                    span=(node.start, end),
-                    text=text[node.start : end],
+        mid, renumbered = ids.claim(written)
+        clauses = index.within(node.start, node.end)
+        title, title_span = _title(text, node, clauses)
+        if renumbered:
+            warnings.append(
+                ParseWarning(
+                    "renumbered_id",
+                    f"the number {written} is printed twice; this item is {mid}",
+                    (node.start, max(title_span[1], node.start)),
+                    mid,
                 )
             )
+        end = _trim_end(text, node, clauses, title)
+        lead, coop = _responsibility(clauses or inherited, units, mid, warnings, (node.start, end))
+        if county_at is not None and county_at < end:
+            coop += [u for u in county if u not in coop and u != lead]
+        masked = [(c.start, c.end) for c in clauses]
+        milestones = extract_milestones(
+            text, node.start, end, masked, mid, period_end, bare_date_text=title_span
+        )
+        milestones += _clause_deadlines(text, clauses, milestones, mid, title_span, period_end)
+        measures.append(
+            Measure(
+                id=mid,
+                chapter=chapter_title,
+                title=title,
+                lead=lead,
+                cooperating=tuple(coop),
+                milestones=tuple(reserve_ids(milestones, mid, ids)),
+                span=(node.start, end),
+                text=text[node.start : end],
+            )
+        )
     return measures
 
 
 def _clause_deadlines(
+    text: str,
     clauses: list[Clause],
     found: list[Milestone],
     mid: str,
-    title: str,
     title_span: tuple[int, int],
     period_end: date | None,
 ) -> list[Milestone]:
-    """ "（责任单位：A；完成时限：2024年底前）": a deadline inside the clause dates the task."""
+    """ "（责任单位：A；完成时限：2024年底前）": a deadline inside the clause dates the task.
+
+    The milestone reads from the title through the deadline ("完善考核机制。…（6月底完成"),
+    so it names both what is due and when; a long item keeps just its title.
+    """
     if title_span[1] <= title_span[0]:
         return []
     known = {m.due for m in found}
     out: list[Milestone] = []
     for c in clauses:
+        at = text.find(c.content, c.start, c.end)
         for t in find_times(c.content, period_end):
-            if t.due not in known:
-                known.add(t.due)
-                n = len(found) + len(out) + 1
-                out.append(Milestone(f"{mid}.{n}", title, t.due, None, title_span))
+            if t.due in known:
+                continue
+            known.add(t.due)
+            n = len(found) + len(out) + 1
+            end = at + t.end if at >= 0 else -1
+            while 0 <= end < c.end and text[end] not in "，,；;）。\n":
+                end += 1  # through "完成" / "前": the whole time segment
+            span = (
+                (title_span[0], end) if 0 <= end - title_span[0] <= _DEADLINE_REACH else title_span
+            )
+            out.append(Milestone(f"{mid}.{n}", text[span[0] : span[1]], t.due, None, span))
     return out
+
+
+# How far after a title a clause's deadline may be and still be read with it.
+_DEADLINE_REACH = 240
 
 
 def _title(text: str, node: Node, clauses: list[Clause]) -> tuple[str, tuple[int, int]]:
@@ -300,13 +478,19 @@ def _trim_end(text: str, node: Node, clauses: list[Clause], title: str) -> int:
 
 
 def _responsibility(
-    clauses: list[Clause], units: UnitParser, mid: str, warnings: list[str]
+    clauses: list[Clause],
+    units: UnitParser,
+    mid: str,
+    warnings: list[ParseWarning],
+    span: tuple[int, int],
 ) -> tuple[str | None, list[str]]:
     lead: str | None = None
     coop: list[str] = []
     for clause in clauses:
         r = units.parse(clause.content)
-        warnings.extend(f"measure {mid}: {w}" for w in r.warnings)
+        warnings.extend(
+            ParseWarning("unknown_unit", w, (clause.start, clause.end), mid) for w in r.warnings
+        )
         if r.lead is None:
             continue
         if lead is None:
@@ -315,5 +499,5 @@ def _responsibility(
             coop.append(r.lead)
         coop += [u for u in r.cooperating if u not in coop and u != lead]
     if lead is None:
-        warnings.append(f"measure {mid}: no lead unit found")
+        warnings.append(ParseWarning("no_clause", "no responsible unit found", span, mid))
     return lead, coop

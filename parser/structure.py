@@ -11,57 +11,20 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from parser.normalize import TableAt
+from parser.numbering import Level, heading_marker, is_heading
 
-_CN_DIGITS = {
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CHAPTER = re.compile(
-    r"^(?:第([一二三四五六七八九十百]+)(?:章|部分|节)\s*|([一二三四五六七八九十]+)[、.．]\s*)(.*)$"
-)
-_ITEM = re.compile(r"^（([一二三四五六七八九十]+)）\s*(.*)$")
-_SUB = re.compile(r"^(?:(\d{1,2})[.．、](?!\d)|（(\d{1,2})）)\s*(.*)$")
 # "（2023—2025年）", "（试行）", "（征求意见稿）" after a title.
 _TITLE_TAIL = re.compile(r"(?:（[^（）]{1,16}）)+$")
 _COVER_NOTE = re.compile(r"印发《.+?》|关于印发.+的通知|的通知$")
 # Chapter and item headings are never the title, even when one ends in "…方案".
-_HEADING_LIKE = re.compile(
-    r"^(?:第[一二三四五六七八九十]+[章节部分]|[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)"
-)
 _TITLE_WORDS = re.compile(r"(方案|计划|意见|要点|规划|办法|清单|通知|纲要|措施|细则)$")
-
-
-_CN_NUMERAL = re.compile(
-    r"^(?:([一二三四五六七八九])?百)?(?:([一二三四五六七八九])?(十))?([一二三四五六七八九])?$"
-)
-
-
-def cn_to_int(s: str) -> int | None:
-    """一 -> 1, 十 -> 10, 十二 -> 12, 二十三 -> 23, 一百零 … ; None for "三四" (not a numeral)."""
-    if s.isdigit():
-        return int(s)
-    m = _CN_NUMERAL.match(s.replace("零", ""))
-    if not s or not m or not any(m.groups()):
-        return None
-    hundreds, tens, ten, units = m.groups()
-    total = _CN_DIGITS[hundreds] * 100 if hundreds else 100 if "百" in s else 0
-    total += (_CN_DIGITS[tens] if tens else 1) * 10 if ten else 0
-    return total + (_CN_DIGITS[units] if units else 0)
 
 
 @dataclass
 class Node:
     """A chapter, item or sub-item: its number, heading title and text range."""
 
-    level: int  # 1 chapter, 2 item, 3 sub-item
+    level: int  # 1 chapter, 2 item, 3 sub-item, 4 a （1） under a 1.
     number: int
     title: str
     start: int
@@ -71,6 +34,7 @@ class Node:
     # plan restarts 一、二、 in every 第X章.
     label: str = ""
     part: bool = False  # a 第X章/部分/节 heading rather than 一、
+    paren: bool = False  # a （1） sub-item rather than 1.
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -95,7 +59,9 @@ def heading_title(rest: str) -> str:
 
 def find_title(lines: list[tuple[int, str]]) -> tuple[str, tuple[int, int]]:
     """The plan's title: a short early line ending like a document name."""
-    candidates = [(start, line) for start, line in lines[:30] if not _HEADING_LIKE.match(line)]
+    candidates = [
+        (start, line) for start, line in lines[:30] if not is_heading(line, levels=Level.ITEM)
+    ]
     for start, line in candidates:
         if _COVER_NOTE.search(line):
             continue  # a cover note ("关于印发…的通知"); the plan's own title line follows
@@ -125,10 +91,15 @@ def build_outline(text: str, tables: tuple[TableAt, ...]) -> Outline:
     preamble_end = len(text)
     # A plan without 一、/（一） headings may be one flat "1. 2. 3." list of tasks.
     flat = not any(_heading(line, start, False) for start, line in lines)
+    last_sub: int | None = None  # the last "N." seen, so "11.121人才…" reads as item 11
     for start, line in lines:
-        node = _heading(line, start, bool(chapters) or flat)
+        expected = last_sub + 1 if last_sub is not None else None
+        node = _heading(line, start, bool(chapters) or flat, expected)
         if node is None:
             continue
+        if node.paren and stack and stack[-1].level == 3 and not stack[-1].paren:
+            node.level = 4  # "2.推进…" then "（1）…": one level deeper
+        last_sub = node.number if node.level == 3 else last_sub
         if node.level == 1:
             if not chapters:
                 preamble_end = start
@@ -164,33 +135,18 @@ def _label_restarted_chapters(chapters: list[Node]) -> None:
             c.label = f"{part.number}.{c.number}"
 
 
-def _heading(line: str, start: int, in_chapters: bool) -> Node | None:
-    m = _CHAPTER.match(line)
-    num = cn_to_int(m.group(1) or m.group(2) or "") if m else None
-    if m and num is not None:
-        return Node(1, num, heading_title(m.group(3)), start, part=m.group(1) is not None)
-    m = _ITEM.match(line)
-    num = cn_to_int(m.group(1)) if m else None
-    if m and num is not None:
-        return Node(2, num, heading_title(m.group(2)), start)
-    m = _SUB.match(line)
-    if m and in_chapters:
-        return Node(3, int(m.group(1) or m.group(2)), heading_title(m.group(3)), start)
-    return None
-
-
-def unique_id(mid: str, seen: set[str]) -> str:
-    """`mid`, or "3.2-2" when a numbering slip repeats it; records it in `seen`.
-
-    Ids are what people type in chat, so a plan must never hold two alike.
-    """
-    n = 1
-    out = mid
-    while out in seen:
-        n += 1
-        out = f"{mid}-{n}"
-    seen.add(out)
-    return out
+def _heading(
+    line: str, start: int, in_chapters: bool, expected_sub: int | None = None
+) -> Node | None:
+    mk = heading_marker(line, expected_sub)
+    if mk is None or mk.level == Level.CIRCLED:
+        return None
+    title = heading_title(line[mk.body :])
+    if mk.level <= Level.CHAPTER:
+        return Node(1, mk.number, title, start, part=mk.level == Level.PART)
+    if mk.level == Level.ITEM:
+        return Node(2, mk.number, title, start)
+    return Node(3, mk.number, title, start, paren=mk.kind == "paren") if in_chapters else None
 
 
 def _close(nodes: list[Node], end: int) -> None:

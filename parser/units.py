@@ -32,15 +32,18 @@ _DATA = Path(__file__).resolve().parent / "data" / "bureaus.txt"
 _LEVELS = "省市县区州盟旗"
 _UNIT_SUFFIX = re.compile(
     r"(局|委|办|厅|部|院|会|府|中心|公司|集团|室|处|队|站|所|行|社|馆|台|团|联|署|"
-    r"委员会|管委会|办公室|法院|检察院|银行|大学|学校|医院|协会|街道|乡镇|政府|党委|支队|分局)$"
+    r"委员会|管委会|办公室|部门|单位|法院|检察院|银行|大学|学校|党校|医院|协会|街道|乡镇|街镇|政府|党委|支队|分局|机关|机构)$"
 )
 _ROLE_SUFFIX = re.compile(
-    r"(?:等)?(?:按照?职责分工|按照?职责|按职能|分别|共同|等单位|等部门)?"
-    r"(?:牵头负责|牵头抓总|牵头落实|牵头|具体负责|负责落实|负总责|负责|配合落实|配合|参与|协助|协办|落实)$"
+    r"(?:等(?:有关|相关|其他)?(?:部门|单位|部门和单位)?)?"
+    r"(?:按照?职责分工|按照?职责|按职能|分工|分别|共同|等单位|等部门)?"
+    r"(?:牵头负责|牵头抓总|牵头落实|牵头|具体负责|负责落实|负总责|负责|配合落实|配合|参与|协助|协办"
+    r"|组织落实|组织实施|组织配合|抓好落实|督促落实|落实)$"
 )
 # The labels of labelled lists: 牵头单位：, 配合部门：, 责任主体：, 主要责任单位：, 协办处室： …
 LABEL_NAME = (
-    r"(?:主要)?(?:牵头|配合|责任|主责|主办|协办|参与|协同)(?:责任)?(?:单位|部门|主体|处室)"
+    r"(?:主要)?(?:牵头|配合|责任|主责|主办|协办|参与|协同|推进|实施|落实|督办|支撑|支持|协作)"
+    r"(?:考核|推进|落实|实施|责任|督办)?(?:单位|部门|主体|处室)"
 )
 LABEL = LABEL_NAME + "[：:]"
 _LABEL = re.compile(rf"^({LABEL_NAME})[：:]")
@@ -56,10 +59,9 @@ COUNTY_DECL = re.compile(
 )
 # Characters that end unit names and never occur in a place name ("太原", "呼和浩特").
 _NOT_PLACE = re.compile(r"[局委办厅部院会府心司队站所处室组关行社馆团校]|^[市省县区]")
-# All county-level governments however a city writes them: 县区政府, 区（市、县）人民政府,
-# 各县（市）区政府 … (but not 市政府, the city's own government).
-COUNTY_GOV = "县（市、区）政府"
-_COUNTY_GOV = re.compile(r"^(?=[^政]*[县区旗])[县区市旗（）、]{1,9}(?:人民)?政府$")
+# Where one unit's name ends and the next begins with no separator ("市发改委市工信局"):
+# only then is the tokenizer worth building (it costs ~0.2 s the first time).
+_JOINED = re.compile(r"[局委办厅部院会府心司队站所处室组行社馆团校）][省市县区各]")
 _SEPARATORS = "、，,；;/ \t"
 
 
@@ -111,8 +113,6 @@ class UnitNames:
         """Canonical spelling of a known unit, else None."""
         if name in self.aliases:
             return self.aliases[name]
-        if _COUNTY_GOV.match(name):
-            return COUNTY_GOV
         if name and name[0] in _LEVELS and "市" + name[1:] in self.aliases:
             return name[0] + self.aliases["市" + name[1:]][1:]
         # "太原市生态环境局", "山西省能源局" -> strip the place name.
@@ -120,6 +120,8 @@ class UnitNames:
         m = re.match(r"^([\u4e00-\u9fff]{2,4}?)([市省县区])(.+)$", name)
         if (
             m
+            # "嘉定区政府", "浦东新区政府": the place is what names a government.
+            and not _SHARED_SUFFIX.search(name)
             and not _NOT_PLACE.search(m.group(1))
             and "市" + m.group(3) in self.aliases
             and len(m.group(3)) >= 2
@@ -150,11 +152,32 @@ class UnitNames:
         return out
 
 
+def is_unit_list(content: str) -> bool:
+    """Whether text is nothing but unit names ("省农业农村厅", "市商务局、市财政局")."""
+    items = [clean_unit(u) for u in split_units(content, "、，, ")]
+    return bool(items) and all(
+        u and len(u) <= 20 and _UNIT_SUFFIX.search(_LEAD_MARK.sub("", u)) for u in items
+    )
+
+
+def looks_like_unit(name: str) -> bool:
+    """Whether a name ends the way department names end (…局, …厅, …委员会, …政府)."""
+    return bool(_UNIT_SUFFIX.search(name))
+
+
+# "省交通运输厅等省直有关部门", "住房城乡建设部等国务院相关部门": X等… names X (and others
+# the clause does not list). Not the 等 inside a word (高等学校).
+_AND_OTHERS = re.compile(
+    r"(?<=[^高平同中初上下优])等[^、，,；;]{0,16}(?:部门|单位|机构|机关|企业|地区)$"
+)
+
+
 def clean_unit(raw: str) -> str:
     """Strip list noise around a unit name: 各 prefix, trailing 等, quotes, spaces."""
     s = raw.strip(" \t\n“”\"'。：:")
     s = re.sub(r"^(?:由|请|各|以及|及|和|与)", "", s)
     s = re.sub(r"(?:等)+$", "", s)
+    s = _AND_OTHERS.sub("", s)
     if s.startswith("各") and len(s) > 2:
         s = s[1:]
     return s.strip()
@@ -166,9 +189,9 @@ def split_top(s: str, seps: str = _SEPARATORS) -> list[str]:
     depth = 0
     cur = ""
     for ch in s:
-        if ch in "（(【":
+        if ch in "（(【〔":
             depth += 1
-        elif ch in "）)】":
+        elif ch in "）)】〕":
             depth = max(0, depth - 1)
         if ch in seps and depth == 0:
             parts.append(cur)
@@ -179,27 +202,99 @@ def split_top(s: str, seps: str = _SEPARATORS) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
-_BARE_LEVEL = re.compile(r"^各?(?:[市县区旗]|县（市）|区（市）|市（县）|乡镇|街道)$")
+_ONE_LEVEL = r"(?:县级市|地级市|[省市州盟县区旗乡镇]|县（市）|区（市）|市（县）|乡镇|街道|街镇)"
+_BARE_LEVEL = re.compile(rf"^各?{_ONE_LEVEL}(?:、{_ONE_LEVEL})*$")
+# Statements of a convention inside a clause, not units: "排在第一位的部门为牵头部门，下同".
+_CONVENTION = re.compile(r"第一位|列第一|列首位|为牵头|^下同$|^以下同$|^同上$")
 _SHARED_SUFFIX = re.compile(r"(?:人民政府|党委和政府|党委|政府|管委会)$")
+_LOCAL_GOV = re.compile(
+    r"^(?:有关|相关)?[省市州盟县区旗乡镇街道（）〔〕、]+(?:人民政府|政府|党委和政府|党委|管委会)$"
+)
+_AND = re.compile(r"(?<=[\u4e00-\u9fff）〕])(?:以及|和|及|与)(?=各?[\u4e00-\u9fff])")
 
 
 def split_units(s: str, seps: str = "、 /") -> list[str]:
-    """Split a unit list; "各区、县（市）政府" shares its suffix: 区政府, 县（市）政府."""
-    items = split_top(s, seps)
-    for i in range(len(items) - 2, -1, -1):
-        nxt = _SHARED_SUFFIX.search(items[i + 1].strip())
-        if nxt and _BARE_LEVEL.match(items[i].strip()):
-            items[i] = items[i].strip() + nxt.group(0)
-    return items
+    """Split a unit list the way it is written.
+
+    "各市、县〔区〕人民政府" is ONE unit, written as one phrase: bare levels before a
+    government share its name. "省财政厅和各市、县〔区〕人民政府" is two: 和 splits when
+    both sides are units, but not inside a name (中央和国家机关工委, 有关部门和单位).
+    """
+    items: list[str] = []
+    for item in split_top(s, seps):
+        items.extend(_split_and(item))
+    out: list[str] = []
+    for item in items:
+        if out and _BARE_LEVEL.match(out[-1].strip()) and _joins_level(item):
+            out[-1] = out[-1].strip() + "、" + item.strip()
+        else:
+            out.append(item)
+    # "各市、县" ... "政府" came as separate items: fold the bare levels into the next.
+    merged: list[str] = []
+    for item in reversed(out):
+        if merged and _BARE_LEVEL.match(item.strip()) and _SHARED_SUFFIX.search(merged[-1]):
+            merged[-1] = item.strip() + "、" + merged[-1].strip()
+        else:
+            merged.append(item)
+    return list(reversed(merged))
+
+
+def _joins_level(item: str) -> bool:
+    s = item.strip()
+    return bool(_BARE_LEVEL.match(s)) or (
+        bool(_SHARED_SUFFIX.search(s)) and s[0] in _LEVELS and len(s) <= 14
+    )
+
+
+def _split_and(item: str) -> list[str]:
+    parts: list[str] = []
+    rest = item
+    for m in reversed(list(_AND.finditer(item))):
+        left, right = rest[: m.start()], rest[m.end() :]
+        r = right.strip().lstrip("各")
+        if _UNIT_SUFFIX.search(left.strip()) and (
+            _UNIT_SUFFIX.search(r) or _BARE_LEVEL.match(right.strip())
+        ):
+            parts.append(right)
+            rest = left
+    parts.append(rest)
+    return list(reversed(parts))
+
+
+# "A牵头负责、B组织落实": a role word ends its list even when a 、 follows it.
+_ROLE_THEN_LIST = re.compile(r"(牵头负责|牵头|负责落实|负责|组织落实|组织实施|配合落实|配合)、")
+# "A会同B负责", "A牵头会同B": A leads and B cooperates.
+_TOGETHER = re.compile(r"(?<=[\u4e00-\u9fff）〕])(?:牵头)?(?:会同|联合|协同)(?=[\u4e00-\u9fff])")
+
+
+def together(content: str) -> str:
+    """Regularize a clause so one grammar reads every style.
+
+    "A会同B负责" -> "A牵头，B负责"; "A牵头负责、B组织落实" -> "A牵头负责，B组织落实".
+    """
+    return _ROLE_THEN_LIST.sub(r"\1，", _TOGETHER.sub("牵头，", content))
+
+
+_TIME_SEGMENT = re.compile(
+    r"^(?:\d{4}\s*年|\d{1,2}\s*月|年底|年内|年中|长期|持续|常态化|\d{4}[-—~至到])"
+)
+
+
+def _is_time_segment(seg: str) -> bool:
+    """ "6月底完成", "2024年底前完成", "长期坚持": when, not who."""
+    return bool(_TIME_SEGMENT.match(seg)) and not _UNIT_SUFFIX.search(seg)
 
 
 def looks_like_clause(content: str) -> bool:
     """Whether bracket content is a responsibility clause and not an aside like （含炼焦工序）."""
+    content = together(content)
     if COUNTY_DECL.search(content):
         return True
-    if _LABEL.search(content):
+    # A deadline may come first: "（6月底完成，牵头考核单位：A、B）".
+    segments = [s.strip() for s in split_top(content, "，,；;。")]
+    if any(_LABEL.match(s) for s in segments):
         return True
-    first = split_top(content, "，,；;。")
+    first = [s for s in segments if s and not _is_time_segment(s)]
     if not first:
         return False
     head = _ROLE_SUFFIX.sub("", first[0].strip())
@@ -248,12 +343,14 @@ class UnitParser:
         canon = self.names.canonical(name)
         if canon is not None:
             return [canon]
+        if _LOCAL_GOV.match(name):
+            return [name]  # "县（市）、区政府": local governments are kept as written
         inner = _ALSO_NAMED.match(name)
         if inner and self.names.canonical(clean_unit(inner.group(2))) is not None:
             return self.normalize_name(inner.group(1), warnings) + self.normalize_name(
                 inner.group(2), warnings
             )
-        if len(name) >= 6:
+        if len(name) >= 6 and _JOINED.search(name):
             parts = self.names.split_unknown(name)
             separate = all(known or part[0] in "省市县区各" for part, known in parts)
             if any(known for _, known in parts) and len(parts) > 1 and separate:
@@ -283,9 +380,11 @@ class UnitParser:
         listed: list[str] = []  # 负责/责任单位 lists: first one leads
         coop: list[str] = []
         label_role: str | None = None
-        for seg in split_top(_LABEL_INSIDE.sub("；", content), "，,；;。"):
+        for seg in split_top(_LABEL_INSIDE.sub("；", together(content)), "，,；;。"):
             seg = seg.strip()
             if not seg or COUNTY_DECL.search(seg) or _TIME_WORDS.search(seg):
+                continue  # "…，2024年底前完成" inside a clause names no unit
+            if _CONVENTION.search(seg):
                 continue  # "…，2024年底前完成" inside a clause names no unit
             role = "list"
             label = _LABEL.match(seg)
@@ -294,7 +393,7 @@ class UnitParser:
                 seg = seg[label.end() :]
                 if re.search("牵头|主责|主办", tag):
                     role = "lead"
-                elif "责任" in tag:
+                elif re.search("责任|推进|实施|落实|督办", tag):
                     role = "list"
                 else:
                     role = "coop"
@@ -306,7 +405,7 @@ class UnitParser:
                 seg = seg[: m.start()]
                 if "牵头" in verb:
                     role = "lead"
-                elif re.search(r"配合|参与|协助|协办", verb) or verb == "落实":
+                elif re.search(r"配合|参与|协助|协办", verb) or verb in ("落实", "抓好落实"):
                     role = "coop"
             elif not label and label_role is not None:
                 # "配合单位：A、B，各区人民政府": the label governs the whole list.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages that the tests use as real servers and tools:
 # PostgreSQL (store tests), Chromium + Chinese fonts (browser tests and report charts),
-# LibreOffice Writer without a GUI (reading .doc/.wps plans; the tests convert with it).
+# LibreOffice Writer without a GUI (reading .doc/.wps plans, the tests convert with it;
+# the 督办通报's pages are rendered to PNG with it and poppler-utils and checked).
 # Idempotent and quiet when everything is present; needs root (or sudo) otherwise.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ command -v /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ls /usr/lib/postg
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy" || need+=(fonts-wqy-microhei)
 command -v fc-list >/dev/null 2>&1 || need+=(fontconfig)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 lean=()
 command -v soffice >/dev/null 2>&1 || lean+=(libreoffice-writer-nogui)
 

@@ -16,7 +16,7 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot.reports.data import STATUS_ORDER, ReportData, completion, status_label
+from bot.reports.data import STATUS_ORDER, ReportData, status_label
 
 # Preferred families, best first; file-name fragments catch fonts fontconfig does not name.
 _FAMILIES = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Source Han Sans SC", "SimHei")
@@ -81,7 +81,7 @@ def completion_chart(data: ReportData, *, dpi: int = 150) -> bytes:
     path = find_cjk_font()
     font = font_manager.FontProperties(fname=str(path)) if path else None
     small = font_manager.FontProperties(fname=str(path), size=8) if path else None
-    depts = sorted(data.departments, key=lambda d: (completion(d.closed, d.total), d.department))
+    depts = sorted(data.departments, key=lambda d: (d.completion.closed_rate, d.department))
     height = max(2.5, 0.38 * len(depts) + 1.4)
     fig = Figure(figsize=(8.0, height), dpi=dpi)
     FigureCanvasAgg(fig)
@@ -105,7 +105,7 @@ def completion_chart(data: ReportData, *, dpi: int = 150) -> bytes:
         ax.text(
             left[i] + 0.2,
             i,
-            f"{completion(d.closed, d.total):.0f}%",
+            f"{d.completion.closed_rate:.0f}%",
             va="center",
             fontproperties=small,
         )

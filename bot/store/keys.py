@@ -1,22 +1,16 @@
-"""Task ids as people type them in chat: "3.4.2", "3.4-2", "３．４．２", "T3.4.2", "g1"."""
+"""Task ids as people type them: the store reads them with the parser's one id grammar."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
-_SEPARATORS = re.compile(r"\s*[-－—–_、·,，。]\s*|\s+")
-_KEY = re.compile(r"^(?:\d+(?:\.\d+)*|G\d+)$")
+from parser.ids import is_task_id, read_task_id
 
 
 def normalize_key(raw: str) -> str:
-    """The canonical id ("3.4.2", "G1") for a typed one; unrecognised input is returned tidied."""
-    s = unicodedata.normalize("NFKC", raw).strip().upper()
-    if s.startswith("T") and len(s) > 1 and (s[1].isdigit() or s[1] == "."):
-        s = s[1:]
-    s = _SEPARATORS.sub(".", s).strip(".")
-    return s
+    """The stored id ("3.4.2", "G1") for a typed one; unrecognised input is returned tidied."""
+    return read_task_id(raw) or unicodedata.normalize("NFKC", raw).strip().upper()
 
 
 def looks_like_key(raw: str) -> bool:
-    return bool(_KEY.match(normalize_key(raw)))
+    return is_task_id(normalize_key(raw))

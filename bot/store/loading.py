@@ -7,6 +7,7 @@ database exactly as before.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -55,6 +56,7 @@ def load_plan(
         _insert_task(
             session, pks, spec, plan_id=plan.id, version_id=version.id, departments=depts, now=now
         )
+    repo.refresh_tracked(session, plan.id)
     repo.audit(
         session,
         actor=actor,
@@ -149,16 +151,26 @@ def apply_revision(
     plan_id: int | None = None,
     actor: str = "cli",
     now: datetime | None = None,
+    take_plan_due: Collection[str] = (),
 ) -> Revision:
     """Make `parsed` the plan's current version, updating tasks in place (one transaction).
 
-    Matched tasks keep their row (and so their events, reminders and outbox rows); new ones
-    start `pending`; unmatched old ones become `withdrawn`. Each change is audited with the
-    version that caused it. Identical text is a no-op.
+    Matched tasks keep their row (and so their events, reminders and outbox rows, status,
+    returns, closures and approved extensions); new ones start `pending`; unmatched old ones
+    become `withdrawn`. A deadline moves only when the plan's own date for the task changed;
+    where a decided date (an approved extension) is in force it stays, unless the task's new
+    id is in `take_plan_due` (the admin chose the plan's new date). Each change is audited
+    with the version that caused it. Identical text is a no-op.
     """
     rev = preview_revision(session, parsed, plan_id=plan_id)
     if rev.identical:
         return rev
+    unknown = set(take_plan_due) - {c.key for c in rev.diff.changes if c.due_conflict}
+    if unknown:
+        raise UserError(
+            "--take-plan-due names tasks whose plan date did not change against an approved "
+            f"date: {', '.join(sorted(unknown))}"
+        )
     version = repo.add_version(session, rev.plan_id, parsed, now=now)
     assert version.id is not None
     specs = [c.new for c in rev.diff.changes if c.new is not None]
@@ -197,6 +209,7 @@ def apply_revision(
             parent_id=_parent_id(pks, spec),
             departments=depts,
             reassign="lead" in change.fields or "cooperating" in change.fields,
+            keep_decided_due=spec.key not in take_plan_due,
         )
         pks[spec.key] = change.old.pk
         if change.fields:
@@ -212,6 +225,7 @@ def apply_revision(
     for change in rev.diff.of("withdrawn"):
         assert change.old is not None
         repo.withdraw_task(session, change.old.pk, version_id=version.id, actor=actor, now=now)
+    repo.refresh_tracked(session, rev.plan_id)
     repo.audit(
         session,
         actor=actor,

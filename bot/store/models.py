@@ -147,7 +147,15 @@ class Task(SQLModel, table=True):
     title: str = Field(default="", max_length=500)
     text: str = Field(default="", sa_column=Column(Text, nullable=False))
     value: str | None = Field(default=None, max_length=200)
+    # `due` is the date in force (an approved extension moves it); `plan_due` is the plan's
+    # own date as the version that last defined the task gave it. A revision changes `due`
+    # only when `plan_due` changed between versions (bot/store/loading.py).
     due: date | None = None
+    plan_due: date | None = None
+    # The counting unit (bot/completion.py): False for a measure with live milestones, which
+    # are counted instead. Kept by repo.refresh_tracked after every load and revision, so the
+    # 100k-task counts filter on a column instead of probing for children per row.
+    tracked: bool = True
     status: str = Field(default=TaskStatus.PENDING, max_length=30)
     span_start: int = 0
     span_end: int = 0
@@ -282,6 +290,18 @@ class CalendarOverride(SQLModel, table=True):
     at: datetime = _ts()
 
 
+class StoreClock(SQLModel, table=True):
+    """The clock a demo runs on (one row): it started at `start` when the real time was
+    `recorded_at`. CLI commands against this database answer for that clock (bot/clock.py)."""
+
+    __tablename__ = "store_clock"
+
+    id: int | None = Field(default=None, primary_key=True)
+    start: datetime = _ts()
+    recorded_at: datetime = _ts()
+    source: str = Field(default="", max_length=40)
+
+
 class IncomingMessage(SQLModel, table=True):
     """Chat messages already handled: a platform's retry or a second worker's copy is skipped."""
 
@@ -290,3 +310,19 @@ class IncomingMessage(SQLModel, table=True):
     platform: str = Field(primary_key=True, max_length=20)
     message_id: str = Field(primary_key=True, max_length=200)
     at: datetime = _ts()
+
+
+class PendingQuestion(SQLModel, table=True):
+    """The one question the bot is waiting on from a chat user (是/否, or a numbered choice).
+
+    In the database, not in memory: several `serve` processes share one PostgreSQL and any
+    of them may receive the answer. One row per user: a new question replaces the old one,
+    and any other message from the user drops it, so 好的 only ever answers the latest.
+    """
+
+    __tablename__ = "pending_question"
+    platform: str = Field(primary_key=True, max_length=20)
+    user_id: str = Field(primary_key=True, max_length=200)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    asked_at: datetime = _ts()
+    expires_at: datetime = _ts()

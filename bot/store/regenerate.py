@@ -3,6 +3,9 @@
 Revisions insert measures and renumber the rest, reword sentences, move deadlines and change
 leads. A task is recognised by its id AND its words (rapidfuzz similarity), so a renumbered
 measure is the same task and keeps its history; what matches nothing is added or withdrawn.
+
+Dates are compared plan to plan (the stored task's `plan_due`), never against a decision: a
+revision that leaves a task's date alone leaves its approved extension alone too.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class Change:
                 return list(v)
             return v.isoformat() if hasattr(v, "isoformat") else v
 
+        decided = self.old.extra.get("decided_due") if self.old else None
         return {
             "change": self.kind,
             "id": self.key,
@@ -58,7 +62,16 @@ class Change:
             "task_pk": self.old.pk if self.old else None,
             "similarity": round(self.similarity, 1),
             "fields": {k: [plain(a), plain(b)] for k, (a, b) in self.fields.items()},
+            # A coordinator's decision (an approved extension) in force: the diff's "due" is
+            # the plan's own date, shown beside this one; applying keeps it unless the admin
+            # chooses the plan's new date.
+            "decided_due": plain(decided) if decided is not None else None,
         }
+
+    @property
+    def due_conflict(self) -> bool:
+        """The plan's own date changed while a decided date is in force: the admin chooses."""
+        return "due" in self.fields and bool(self.old and "decided_due" in self.old.extra)
 
 
 @dataclass(slots=True)

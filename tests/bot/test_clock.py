@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.clock import ShiftedClock, SystemClock, make_clock, parse_as_of
 from bot.errors import UserError
+from bot.store.db import open_store, session_scope
+from bot.store.repo.clock import record_store_clock
+from bot.store_clock import RecordedClock, resolve_clock
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -33,3 +37,22 @@ def test_shifted_clock_runs_on_from_its_start() -> None:
     assert clock.now() > first >= datetime(2024, 1, 5, 9, 0, tzinfo=SH)
     assert isinstance(make_clock(None, SH), SystemClock)
     assert make_clock(None, SH).now().tzinfo is SH
+
+
+def test_a_database_remembers_the_demo_clock(tmp_path: Path) -> None:
+    tz = ZoneInfo("Asia/Shanghai")
+    engine = open_store(f"sqlite:///{tmp_path / 'c.db'}")
+    clock, note = resolve_clock(engine, None, tz)
+    assert isinstance(clock, SystemClock) and note is None
+    start = datetime(2024, 1, 5, 9, 0, tzinfo=tz)
+    with session_scope(engine) as s:
+        record_store_clock(
+            s, start=start, recorded_at=datetime.now(tz) - timedelta(hours=1), source="demo"
+        )
+    clock, note = resolve_clock(engine, None, tz)
+    assert isinstance(clock, RecordedClock)
+    # The demo's clock ran on for the hour since it was recorded, as the served one does.
+    assert timedelta(minutes=59) < clock.now() - start < timedelta(minutes=61)
+    assert note is not None and "demo clock" in note and "2024-01-05" in note
+    clock, note = resolve_clock(engine, "2023-06-01", tz)  # --as-of wins, silently
+    assert clock.now().date().isoformat() == "2023-06-01" and note is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -164,6 +165,10 @@ async def test_urge_queues_one_message_per_department_contact(talk, engine: Engi
         rows = s.exec(select(Outbox).where(Outbox.kind == "urge")).all()
     assert sorted(r.user_id for r in rows) == ["nyj-liqiang", "nyj-zhangwei"]
     assert all("3.8.3" in r.text for r in rows)
+    # The confirmation counts what the department's message lists, led and 配合 apart.
+    led = re.search(r"牵头任务(\d+)项", rows[0].text)
+    said = re.search(r"涉及牵头任务(\d+)项", reply)
+    assert led and said and led.group(1) == said.group(1)
     await talk(COORD, "催办 市能源局")  # the same day again: nothing new
     with session_scope(engine) as s:
         assert len(s.exec(select(Outbox).where(Outbox.kind == "urge")).all()) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -26,11 +27,23 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def demo(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, dict[str, str]]]:
+def demo(
+    tmp_path: Path,
+) -> Iterator[tuple[subprocess.Popen[str], str, dict[str, str], str]]:
     port = _free_port()
     env = {**os.environ, "TASKBOT_DB": f"sqlite:///{tmp_path / 'tasks.db'}"}
+    # The demo keeps to its own database unless one is named with --db (never TASKBOT_DB).
     proc = subprocess.Popen(
-        [*TASKBOT, "demo", "--as-of", "2024-01-05", "--port", str(port)],
+        [
+            *TASKBOT,
+            "--db",
+            env["TASKBOT_DB"],
+            "demo",
+            "--as-of",
+            "2024-01-05",
+            "--port",
+            str(port),
+        ],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -50,7 +63,7 @@ def demo(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, dict[str,
         if "serving on" in line:
             break
     try:
-        yield proc, f"http://127.0.0.1:{port}", links
+        yield proc, f"http://127.0.0.1:{port}", links, env["TASKBOT_DB"]
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -67,9 +80,9 @@ async def _chat(http: aiohttp.ClientSession, base: str, link: str) -> str:
 
 
 async def test_demo_round_trip_and_graceful_stop(
-    demo: tuple[subprocess.Popen[str], str, dict[str, str]],
+    demo: tuple[subprocess.Popen[str], str, dict[str, str], str],
 ) -> None:
-    proc, base, links = demo
+    proc, base, links, db = demo
     if not links and proc.poll() is not None:
         assert proc.stderr is not None
         pytest.fail(f"taskbot demo exited {proc.returncode}: {proc.stderr.read()[-2000:]}")
@@ -101,3 +114,23 @@ async def test_demo_round_trip_and_graceful_stop(
     assert proc.wait(timeout=20) == 0
     assert proc.stderr is not None
     assert "Traceback" not in proc.stderr.read()
+
+    # One clock: `taskbot tasks` against the demo's database answers for the demo's day (the
+    # real date would make every 2023 and 2025 deadline overdue) and says whose clock it used.
+    env = {**os.environ, "TASKBOT_DB": db}
+    cli = await asyncio.create_subprocess_exec(
+        *TASKBOT,
+        "tasks",
+        "--overdue",
+        "--format",
+        "json",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = (b.decode() for b in await asyncio.wait_for(cli.communicate(), 60))
+    assert cli.returncode == 0, err
+    assert "demo clock" in err and "2024-01-05" in err
+    late = {r["id"]: r["overdue_days"] for r in json.loads(out)}
+    assert late.get("3.8.5") == 4 and "3.8.3" not in late  # reported in the chat above
+    assert all(not k.startswith("3.1") for k in late)  # 2025 deadlines are not overdue

@@ -8,6 +8,7 @@ import pytest
 
 from bot.intents import (
     ApproveExtension,
+    Batch,
     Close,
     Confirm,
     Done,
@@ -49,8 +50,11 @@ TODAY = date(2024, 5, 1)
         ("12.10.3", "12.10.3"),
         ("G1", "G1"),
         ("ｇ２", "G2"),
-        ("3", None),
-        ("3.4.2.1", None),
+        # A task-table row is a bare number, and a three-level measure's milestone has
+        # four parts: both are ids the parser makes (parser/ids.py).
+        ("3", "3"),
+        ("3.4.2.1", "3.4.2.1"),
+        ("3.4.2.1.5", None),
         ("abc", None),
         ("2024-06-30", None),
     ],
@@ -98,7 +102,9 @@ def test_normalize_task_id(raw: str, expected: str | None) -> None:
         ("延期 3.4.2 2024-13-01 原因", Malformed("延期", "bad_date", "2024-13-01")),
         ("延期 3.4.2 2024年6月31日 原因", Malformed("延期", "bad_date", "2024年6月31日")),
         ("延期 3.4.2 2024-6 原因", Malformed("延期", "bad_date", "2024-6")),
-        ("延期 3.4.2 下个月 原因", Malformed("延期", "missing_date", "下个月 原因")),
+        # Relative dates resolve against today (2024-05-01): the end of next month.
+        ("延期 3.4.2 下个月 原因", Extend("3.4.2", date(2024, 6, 30), "原因")),
+        ("延期 3.4.2 原因", Malformed("延期", "missing_date", "原因")),
         ("延期 3.4.2 2024-06-30", Malformed("延期", "missing_reason")),
         ("延期", Malformed("延期", "missing_id")),
         ("延期 abc 2024-06-30 x", Malformed("延期", "bad_id", "abc 2024-06-30 x")),
@@ -110,7 +116,7 @@ def test_normalize_task_id(raw: str, expected: str | None) -> None:
         ("统计", Stats()),
         ("统计一下", Stats()),
         ("销号 3.4.2", Close("3.4.2")),
-        ("销号 3.4.2.1", Malformed("销号", "bad_id", "3.4.2.1")),
+        ("销号 3.4.2.1.5", Malformed("销号", "bad_id", "3.4.2.1.5")),
         ("退回 3.4.2 佐证材料不全", Return("3.4.2", "佐证材料不全")),
         ("退回 3.4.2", Malformed("退回", "missing_reason")),
         ("批准延期 3.4.2", ApproveExtension("3.4.2")),
@@ -131,6 +137,32 @@ def test_normalize_task_id(raw: str, expected: str | None) -> None:
 )
 def test_parse_intent(text: str, expected: Intent) -> None:
     assert parse_intent(text, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("3.8.5希望推迟到下季度末，资金未下达", "资金未下达"),
+        ("3.8.5能不能延期到6月底？试点企业还在办手续", "试点企业还在办手续"),
+        ("申请3.8.5延期到明年3月底，原因是设备到货推迟", "设备到货推迟"),
+        ("申请将3.8.6的完成时限延长至2024年底，理由：资金需分年度安排", "资金需分年度安排"),
+    ],
+)
+def test_extension_reason_is_the_reason(text: str, reason: str) -> None:
+    intent = parse_intent(text, TODAY)
+    assert isinstance(intent, Extend) and intent.reason == reason
+
+
+def test_each_id_with_its_own_status() -> None:
+    assert parse_intent("3.8.3已完成，3.8.5正在推进，3.8.6完成了40%", TODAY) == Batch(
+        (
+            Done("3.8.3", "3.8.3已完成", worded=True),
+            Progress("3.8.5", None, "3.8.5正在推进", "ongoing"),
+            Progress("3.8.6", 40, "3.8.6完成了40%", "partial"),
+        )
+    )
+    both = parse_intent("3.8.3和3.8.5都已完成", TODAY)
+    assert isinstance(both, Batch) and all(isinstance(i, Done) for i in both.items)
 
 
 def test_date_without_year_needs_today() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -282,8 +283,10 @@ def test_coordinator_digest() -> None:
     d = digests[0].digest
     assert d is not None
     assert [e.task_id for e in d.newly_overdue] == ["1.1"]
-    assert dict(d.overdue_by_department) == {ENERGY: 2, DRC: 1}
-    assert d.overdue_total == 3
+    # 1.4 awaits the coordinator's decision on its extension but is still owed: overdue, as
+    # 逾期 and 统计 count it (bot/overdue.py).
+    assert dict(d.overdue_by_department) == {ENERGY: 3, DRC: 1}
+    assert d.overdue_total == 4
     assert [(e.task_id, e.requested_due) for e in d.extension_requests] == [
         ("1.4", date(2024, 12, 31))
     ]
@@ -422,3 +425,29 @@ def test_without_sent_items() -> None:
     assert rest is not None and [i.task_id for i in rest.items] == [m.items[1].task_id]
     assert rest.key != m.key
     assert m.without(i.key for i in m.items) is None
+
+
+def test_digest_counts_a_measure_with_milestones_once() -> None:
+    # The counting unit (bot/completion.py): the missed milestone, not it and its measure.
+    tasks = [
+        replace(task("1.1", due=date(2024, 9, 20)), kind="measure", tracked=False),
+        replace(task("1.1.1", due=date(2024, 9, 20)), measure_id="1.1"),
+    ]
+    d = next(m for m in plan(tasks, at(date(2024, 10, 9))) if m.kind == "digest").digest
+    assert d is not None and dict(d.overdue_by_department) == {ENERGY: 1}
+
+
+def test_an_extension_to_the_end_of_the_calendar_does_not_stop_the_pass() -> None:
+    # Issue 12 item 4: 9999-12-31 is a valid date; no calendar step may overflow on it.
+    far = replace(task("1.1", due=date(9999, 12, 31)), status="pending")
+    near = task("1.2", due=date(2024, 10, 10))
+    msgs = plan([far, near], at(date(2024, 10, 9)))
+    assert ("1.2", "before_1") in items_for(msgs, "c-energy")
+
+
+def test_a_measure_with_milestones_is_reminded_through_them() -> None:
+    measure = replace(task("3.3", due=date(2024, 10, 8)), kind="measure", tracked=False)
+    stone = replace(task("3.3.1", due=date(2024, 10, 8)), measure_id="3.3")
+    assert items_for(plan([measure, stone], at(date(2024, 10, 9))), "c-energy") == [
+        ("3.3.1", "overdue")
+    ]

@@ -156,7 +156,7 @@ def test_digest(renderer: Renderer) -> None:
     clean(text)
     assert text.startswith("【督办日报】2023年12月28日")
     assert "新增逾期1项" in text and "3.8.3 绿色开采试点" in text
-    assert "目前逾期共2项" in text
+    assert "目前逾期共3项（按牵头单位）" in text  # the extension request is still owed
     assert "申请延至2024年3月31日" in text and "批准延期" in text
     assert "待销号1项" in text and "3.4.4" in text
     assert "市水务局" in text.split("尚未登记联系人")[1]
@@ -229,8 +229,16 @@ def test_each_malformed_problem_has_its_own_wording(renderer: Renderer) -> None:
         ("reply_extension_decided", {"task_id": "3.8.3", "department": ENERGY,
                                      "approved": False, "new_due": None, "reason": "理由不足"},
          ["已驳回", "理由不足"]),
-        ("reply_urged", {"department": ENERGY, "contacts": 2, "tasks": 5}, ["2位", "5项"]),
-        ("reply_urged", {"department": ENERGY, "contacts": 0, "tasks": 5}, ["尚未登记"]),
+        (
+            "reply_urged",
+            {"department": ENERGY, "contacts": 2, "led": 5, "cooperating": 3},
+            ["2位", "牵头任务5项", "配合任务3项"],
+        ),
+        (
+            "reply_urged",
+            {"department": ENERGY, "contacts": 0, "led": 5, "cooperating": 0},
+            ["尚未登记"],
+        ),
         ("refuse_unknown_sender", {}, ["尚未登记"]),
         ("refuse_not_your_task", {"task_id": "3.4.2", "lead": DRC, "department": ENERGY},
          ["3.4.2", DRC, ENERGY]),
@@ -279,14 +287,20 @@ def test_overdue_list_groups_by_lead_worst_first(renderer: Renderer) -> None:
 
 
 def test_stats(renderer: Renderer) -> None:
-    depts = [SimpleNamespace(department=ENERGY, total=4, done=1, overdue=2)]
+    depts = [
+        SimpleNamespace(
+            department=ENERGY, total=4, closed=1, reported=1, overdue=2, cooperating=3,
+            cooperating_overdue=1,
+        )
+    ]  # fmt: skip
     text = renderer.render(
         "stats", day=date(2024, 1, 2), total=10, by_status=[("pending", 6), ("closed", 4)],
-        overdue=3, departments=depts,
+        overdue=3, departments=depts, rates="已销号率40.0%，已报完成率40.0%", unit="个工作日",
     )  # fmt: skip
     clean(text)
     assert "共10项任务：未开始6项，已销号4项" in text
-    assert "逾期3项" in text and f"{ENERGY}：1/4，逾期2项" in text
+    assert "已销号率40.0%，已报完成率40.0%" in text
+    assert "逾期3项" in text and f"{ENERGY}：1/4，已报完成待销号1项，逾期2项；配合3项" in text
 
 
 def test_progress_query(renderer: Renderer) -> None:
@@ -304,3 +318,17 @@ def test_urge(renderer: Renderer) -> None:
                            tasks=[row(overdue_days=4)])  # fmt: skip
     clean(text)
     assert text.startswith(f"【催办】{ENERGY}") and "已逾期4个工作日" in text
+
+
+def test_urge_shows_led_and_cooperating_apart_by_counting_unit(renderer: Renderer) -> None:
+    tasks = [
+        row(id="3.8.5", role="lead", tracked=True, overdue_days=4),
+        row(id="3.3", role="cooperating", lead="市城乡管理局", tracked=False, overdue_days=4),
+        row(id="3.3.1", role="cooperating", lead="市城乡管理局", tracked=True, overdue_days=4),
+    ]
+    text = renderer.render("urge", department=ENERGY, day=date(2024, 1, 5), tasks=tasks)
+    clean(text)
+    led, coop = text.split("配合任务")
+    assert "牵头任务1项" in led and "3.8.5" in led
+    assert coop.startswith("1项") and "3.3.1" in coop and "牵头：市城乡管理局" in coop
+    assert "3.3 " not in text  # the measure is reminded through its milestone

@@ -20,7 +20,16 @@ from pathlib import Path
 
 from parser.blocks import Block, Paragraph, Table
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+# Real plans as published (the repository's copy; shared/ beside the clone before it).
+_ROOT = Path(__file__).resolve().parents[2]
+CORPUS = next(
+    (
+        p
+        for p in (_ROOT / "tests" / "data" / "corpus", _ROOT.parent / "shared" / "corpus")
+        if p.is_dir()
+    ),
+    _ROOT / "tests" / "data" / "corpus",
+)
 
 
 def soffice() -> str | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "taiyuan-energy-plan.txt"
-PLANS = ROOT / "tests" / "data" / "plans"
+CORPUS = ROOT / "tests" / "data" / "corpus"
 TASKBOT = ROOT / ".venv" / "bin" / "taskbot"
 
 # A table: header row, then rows; a row of one cell spans the whole width (a section row).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parser.normalize import clean_inline, normalize
+from parser.normalize import clean_inline, normalize, tortoise_brackets
 from parser.reading import Paragraph, Table
 
 
@@ -33,7 +33,20 @@ def norm(text: str) -> str:
     ],
 )
 def test_clean_inline(raw: str, expected: str) -> None:
-    assert clean_inline(raw) == expected
+    # Brackets are judged on the whole paragraph (a pair may be split by a line break).
+    assert tortoise_brackets(clean_inline(raw)) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("各市、县〔区〕人民政府", "各市、县〔区〕人民政府"),  # a name, as written
+        ("〔市发改委负责）", "（市发改委负责）"),  # a typo for （
+        ("（市发改委负责〕", "（市发改委负责）"),
+    ],
+)
+def test_tortoise_brackets(raw: str, expected: str) -> None:
+    assert tortoise_brackets(raw) == expected
 
 
 def test_word_split_by_a_page_break_is_joined() -> None:

@@ -41,7 +41,7 @@ def test_goals_under_a_section_heading_and_period_from_them() -> None:
     assert [g.value for g in plan.goals] == ["7000亿元", "30%"]
     assert plan.document.period_end == date(2025, 12, 31)
     assert [m.id for m in plan.measures] == ["1.1", "1.2", "2.1"]
-    assert plan.measures[0].lead == "市经济和信息化局"
+    assert plan.measures[0].lead == "市经信局"
 
 
 def test_chapters_restarting_in_each_part_get_the_part_number() -> None:

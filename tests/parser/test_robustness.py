@@ -9,13 +9,13 @@ from __future__ import annotations
 import random
 
 import pytest
-from plan_files import PLANS, SEED
+from plan_files import CORPUS, SEED
 
 from parser.errors import ParseError
 from parser.model import Plan
 from parser.pipeline import parse_text
 
-SOURCES = [SEED, *sorted(PLANS.glob("*.txt"))]
+SOURCES = [SEED, *sorted(CORPUS.glob("*.txt"))]
 JUNK = "（）〔〕()【】、，。；：\n\t |*#—-0123456789年月日前底市局委牵头配合负责以下均需"
 
 
@@ -69,4 +69,31 @@ def test_repeated_chapter_numbers_keep_ids_unique() -> None:
         "某市方案\n三、重点任务\n（一）甲项。（市商务局负责）\n（二）乙项。（市财政局负责）\n"
         "三、保障措施\n（一）丙项。（市发改委负责）\n"
     )
-    assert [m.id for m in plan.measures] == ["3.1", "3.2", "3.1-2"]
+    # The repeated （一） becomes the next number not printed under 三、, never "3.1-2"
+    # (which nobody can type), and the admin is told.
+    assert [m.id for m in plan.measures] == ["3.1", "3.2", "3.3"]
+    (w,) = [w for w in plan.warnings if w.kind == "renumbered_id"]
+    assert w.measure == "3.3" and "3.1" in w.message
+    assert plan.text[w.span[0] : w.span[1]].startswith("（一）丙项") if w.span else False
+
+
+def test_unclosed_brackets_cost_linear_time() -> None:
+    """96 KB of "（" once took 50 s (issue 12, finding 2); one pass with a stack now."""
+    import time
+
+    from parser.clauses import bracket_groups
+
+    text = "（" * 96_000 + "（市发改委负责）"
+    t0 = time.perf_counter()
+    groups = bracket_groups(text, 0, len(text))
+    assert groups == [(96_000, len(text) - 1)]
+    # Generous: the quadratic version needed minutes; a linear pass needs milliseconds.
+    assert time.perf_counter() - t0 < 2.0
+
+
+@pytest.mark.parametrize("title", ["0000年工作方案", "9999年工作方案", "2024—0000年行动计划"])
+def test_impossible_years_in_a_title_are_no_period(title: str) -> None:
+    """Year 0 in a plan title raised ValueError (issue 12, finding 4)."""
+    plan = parse_text(f"{title}\n一、任务\n（一）建设平台。6月底前完成。（市发改委负责）\n")
+    assert plan.document.period_end is None
+    assert [m.lead for m in plan.measures] == ["市发展改革委"]

@@ -66,8 +66,8 @@ def test_load_contacts_query_regenerate_keeps_history(store_url: str, tmp_path: 
         row["kind"] == "milestone" and row["measure_id"] == "3.4" and row["lead"] == "市发展改革委"
     )
     assert (
-        row["due"] == "2023-12-31" and row["status"] == "in_progress" and row["overdue_days"] == 5
-    )
+        row["due"] == "2023-12-31" and row["status"] == "in_progress" and row["overdue_days"] == 4
+    )  # working days: 1 January is 元旦, then 2, 3, 4, 5 January
     assert "市能源局" in row["cooperating"]
 
     v2 = tmp_path / "plan-v2.txt"

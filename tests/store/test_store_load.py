@@ -71,12 +71,12 @@ def test_overdue_and_department_filters(engine: Engine) -> None:
     _load(engine)
     with session_scope(engine) as s:
         late = repo.list_tasks(s, as_of=AS_OF, overdue=True)
+        # Working days (元旦 and the autumn holidays are not counted), counting units only:
+        # measures 1.2 and 1.3 are represented by their milestones, never counted beside them.
         assert {r.id: r.overdue_days for r in late} == {
-            "1.1.1": 5,
-            "1.2": 189,
-            "1.2.1": 189,
-            "1.3": 5,
-            "1.3.1": 5,
+            "1.1.1": 4,
+            "1.2.1": 130,
+            "1.3.1": 4,
         }
         energy = repo.list_tasks(s, as_of=AS_OF, department="市能源局")
         assert [r.id for r in energy] == ["1.3", "1.3.1", "1.4"]  # cooperating counts
@@ -126,6 +126,18 @@ def test_department_statistics_count_led_work(engine: Engine) -> None:
     _load(engine)
     with session_scope(engine) as s:
         stats = {d.department: d for d in repo.department_stats(s, as_of=AS_OF)}
-    assert stats["市住建局"].total == 2 and stats["市住建局"].overdue == 2
-    assert stats["市工信局"].by_status == {"pending": 3} and stats["市工信局"].overdue == 1
-    assert stats["市能源局"].total == 0 and stats["市能源局"].cooperating == 3
+    # Counting units: 1.3 has one milestone, so 市住建局 has one unit, not two.
+    assert stats["市住建局"].total == 1 and stats["市住建局"].overdue == 1
+    assert stats["市工信局"].by_status == {"pending": 2} and stats["市工信局"].overdue == 1
+    assert stats["市能源局"].total == 0 and stats["市能源局"].cooperating == 2
+    assert stats["市能源局"].cooperating_overdue == 1
+
+
+def test_a_milestone_that_is_only_a_date_is_named_with_its_task() -> None:
+    """A task table's 时间节点 cell ("2019年3月") is a milestone; a line names its task too."""
+    from bot.store.repo.tasks import task_label
+
+    assert task_label("milestone", "加强组织领导", "2019年3月") == "加强组织领导（2019年3月）"
+    done = "2024年6月底前完成方案"
+    assert task_label("milestone", "加强组织领导", done) == done
+    assert task_label("measure", "加强组织领导", "召开动员大会。") == "加强组织领导"

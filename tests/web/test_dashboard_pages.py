@@ -79,7 +79,8 @@ async def test_task_list_filters_and_sorts(dash: Client) -> None:
     assert sorted(task_ids(html)) == ["3.8.3", "3.8.5"]
     html = await (await dash.get("/tasks?overdue=1&sort=id&order=desc")).text()
     ids = task_ids(html)
-    assert len(ids) == 8 and ids[0] == "4.5.2" and ids[-1] == "3.3"
+    # Counting units: measure 3.3 is represented by its only milestone 3.3.1, not beside it.
+    assert len(ids) == 7 and ids[0] == "4.5.2" and ids[-1] == "3.3.1"
     html = await (await dash.get("/tasks?due_from=2023-01-01&due_to=2023-12-31")).text()
     assert "3.4.2" in task_ids(html) and "3.4.1" not in task_ids(html)
     html = await (await dash.get("/tasks?status=closed")).text()
@@ -207,3 +208,33 @@ async def test_task_list_pages_through_long_results(
     assert f"第 {last_page}/{last_page} 页" in beyond
     assert len(re.findall(r'data-task="', beyond)) == total - 10 * (last_page - 1)
     assert (await dash.get("/tasks?page=abc")).status == 400
+
+
+@pytest.mark.parametrize("take", [False, True])
+async def test_a_revision_under_an_approved_extension_lets_the_admin_choose(
+    dash: Client, tmp_path: Path, seeded_engine: Engine, take: bool
+) -> None:
+    approved = date(2024, 6, 30)
+    with session_scope(seeded_engine) as s:
+        for key in ("3.4.2", "3.8.3"):  # the revision moves 3.4.2's plan date, not 3.8.3's
+            pk = repo.find_task(s, key).id or 0
+            repo.record_status(s, pk, "延期", contact_id=None, new_due=approved, note="资金未到位")
+            repo.record_status(s, pk, "批准延期", contact_id=None)
+    csrf = await login(dash, ADMIN)
+    content = revised_plan(SEED_PLAN, tmp_path / "revised.txt").read_bytes()
+    html = await (
+        await dash.post(
+            "/versions/preview", data=multipart("plan", "修订.txt", content, csrf=csrf)
+        )
+    ).text()
+    row = html[html.index('data-change="changed"') :]
+    assert "已批准延期至2024-06-30" in html
+    assert html.count('name="take_plan_due"') == 1 and 'value="3.4.2" form="apply"' in row
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', html))
+    if take:
+        form["take_plan_due"] = "3.4.2"
+    apply = await dash.post("/versions/apply", data=form, allow_redirects=False)
+    assert apply.status == 303
+    with session_scope(seeded_engine) as s:
+        assert repo.find_task(s, "3.4.2").due == (date(2024, 12, 31) if take else approved)
+        assert repo.find_task(s, "3.8.3").due == approved  # untouched by the plan: stands

@@ -5,7 +5,9 @@ Plans:      find_version_by_text, create_plan, add_version, current_version, lis
             list_plans, get_plan, stored_tasks, insert_task, update_task, set_assignments
 Tasks:      list_tasks(as_of=, department=, status=, overdue=) -> [TaskRow], find_task(key),
             get_task, task_row, open_tasks_for_department, department_stats, source_sentence,
-            status_events
+            status_events, load_calendar (the stored working-day calendar), refresh_tracked
+            (the counting unit after a load or revision)
+Clock:      repo.clock: record_store_clock, store_clock (the demo's clock, bot/store_clock.py)
 Status:     record_status(task_pk, action, contact_id=, …) with permission rules, parse_action,
             withdraw_task
 Contacts:   find_contacts(platform, user_id), get_contact, list_contacts, contacts_for_task,
@@ -88,8 +90,9 @@ from bot.store.repo.tasks import (
     find_task,
     get_task,
     list_tasks,
+    load_calendar,
     open_tasks_for_department,
-    overdue_days,
+    refresh_tracked,
     source_sentence,
     status_events,
     task_row,
@@ -139,14 +142,15 @@ __all__ = [
     "list_plans",
     "list_tasks",
     "list_versions",
+    "load_calendar",
     "mark_failed",
     "mark_sent",
     "open_tasks_for_department",
-    "overdue_days",
     "parse_action",
     "password_hash",
     "record_reminder",
     "record_status",
+    "refresh_tracked",
     "reminders_for_task",
     "requeue_stale",
     "resend",

@@ -199,6 +199,7 @@ def insert_task(
         text=spec.text,
         value=spec.value,
         due=spec.due,
+        plan_due=spec.due,
         status=TaskStatus.PENDING,
         span_start=spec.span[0],
         span_end=spec.span[1],
@@ -223,16 +224,24 @@ def update_task(
     parent_id: int | None,
     departments: dict[str, int],
     reassign: bool = True,
+    keep_decided_due: bool = True,
 ) -> None:
     """Rewrite a task in place from a newer version; its id, status and history stay.
-    `reassign=False` skips rewriting the assignments (the revision left them as they were)."""
+    `reassign=False` skips rewriting the assignments (the revision left them as they were).
+
+    The date in force (`due`) follows the plan only when the plan's own date changed; even
+    then a decided date (an approved extension: `due` differs from the old plan date) stays
+    unless `keep_decided_due` is False (the admin chose the plan's new date)."""
     task.key = spec.key
     task.parent_id = parent_id
     task.chapter = spec.chapter
     task.title = spec.title
     task.text = spec.text
     task.value = spec.value
-    task.due = spec.due
+    decided = task.due != task.plan_due
+    if spec.due != task.plan_due and not (decided and keep_decided_due):
+        task.due = spec.due
+    task.plan_due = spec.due
     task.span_start, task.span_end = spec.span
     task.version_id = version_id
     task.position = spec.position
@@ -318,11 +327,15 @@ def stored_tasks(session: Session, plan_id: int) -> list[StoredTask]:
             title=t.title,
             text=t.text,
             value=t.value,
-            due=t.due,
+            # The diff compares the plan's dates, never a decision (an approved extension).
+            due=t.plan_due,
             span=(t.span_start, t.span_end),
             lead=lead.get(t.id),
             cooperating=tuple(n for _, n in sorted(coop.get(t.id, []))),
             position=t.position,
         )
-        out.append(StoredTask(pk=t.id, status=t.status, spec=spec))
+        extra: dict[str, object] = {}
+        if t.due != t.plan_due:
+            extra["decided_due"] = t.due
+        out.append(StoredTask(pk=t.id, status=t.status, spec=spec, extra=extra))
     return out

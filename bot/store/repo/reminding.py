@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from bot.store.models import StatusEvent, Task, TaskStatus
 from bot.store.repo.tasks import TaskRow, list_tasks
+from bot.workcalendar import WorkCalendar
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,9 +20,11 @@ class ReminderRow:
     requested_due: date | None
 
 
-def reminder_rows(session: Session, *, as_of: date) -> list[ReminderRow]:
+def reminder_rows(
+    session: Session, *, as_of: date, calendar: WorkCalendar | None = None
+) -> list[ReminderRow]:
     """Every live task with the date of its latest 进度 report and any pending extension date."""
-    rows = list_tasks(session, as_of=as_of)
+    rows = list_tasks(session, as_of=as_of, calendar=calendar)
     progress_stmt = (
         select(StatusEvent.task_id, func.max(StatusEvent.at))
         .where(StatusEvent.action == "progress")

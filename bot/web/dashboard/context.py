@@ -23,13 +23,13 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.config import Settings
 from bot.database import Database
+from bot.labels import platform_label, reminder_kind_label
 from bot.render import find_templates_dir
 from bot.store import repo
 from bot.store.errors import NotFound
 from bot.store.models import STATUS_LABELS, Role
 from bot.web.passwords import DASHBOARD_ROLES, fingerprint, make_hasher, verify
 from bot.web.sessions import SessionCodec, csrf_ok
-from bot.workcalendar import WorkCalendar
 
 ROLE_LABELS = {"contact": "联络员", "leader": "领导", "coordinator": "督办", "admin": "管理员"}
 DASH = "dash"  # session kind of a logged-in coordinator or admin
@@ -76,14 +76,9 @@ def make_environment(templates_dir: Path | None = None) -> Environment:
     env.globals["STATUS_LABELS"] = STATUS_LABELS
     env.filters["status_label"] = lambda s: STATUS_LABELS.get(s, s)
     env.filters["role_label"] = lambda r: ROLE_LABELS.get(r, r)
+    env.filters["platform_label"] = platform_label
+    env.filters["reminder_kind"] = reminder_kind_label
     return env
-
-
-def make_calendar(kind: str) -> WorkCalendar:
-    try:
-        return WorkCalendar(kind=kind)
-    except ValueError:
-        return WorkCalendar(kind="weekdays")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +92,6 @@ class DashContext:
     # Checked when a name has no account, so a wrong name takes as long as a wrong password
     # and the login form does not reveal who has an account.
     dummy_hash: str
-    calendar: WorkCalendar
 
     def today(self) -> date:
         return self.clock.now().astimezone(self.settings.tz).date()
@@ -169,7 +163,6 @@ def build_context(
         env=make_environment(),
         hasher=hasher,
         dummy_hash=hasher.hash(secrets.token_urlsafe(16)),
-        calendar=make_calendar(settings.reminders.calendar),
     )
 
 

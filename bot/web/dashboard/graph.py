@@ -113,7 +113,7 @@ def draw(g: nx.DiGraph, late: frozenset[str] = frozenset()) -> Picture:
                 "pk": row.pk,
                 "label": _short(g.nodes[n]["label"], 24),
                 "title": f"{row.id} {g.nodes[n]['label']} — {STATUS_LABELS.get(row.status, '')}"
-                + (f"，逾期{row.overdue_days}天" if row.overdue_days else ""),
+                + (f"，逾期{row.overdue_days}个工作日" if row.overdue_days else ""),
                 "colour": STATUS_COLOURS.get(key, "#9e9e9e"),
             }
         )

@@ -12,8 +12,9 @@ from urllib.parse import quote
 from aiohttp import web
 from sqlmodel import Session
 
+from bot.completion import CLOSED_RATE_NAME, REPORTED_RATE_NAME, completion
 from bot.reports import build_briefing, build_ledger, collect
-from bot.reports.data import STATUS_ORDER, completion
+from bot.reports.data import STATUS_ORDER
 from bot.store import repo
 from bot.store.errors import NotFound
 from bot.store.models import STATUS_LABELS
@@ -24,6 +25,7 @@ from bot.web.dashboard.context import DashContext
 PAGE_SIZE = 500  # rows per page of the task list
 SOON_WORKDAYS = 7
 SORTS = ("id", "due", "status", "lead", "overdue")
+RATE_NAMES = {"closed": CLOSED_RATE_NAME, "reported": REPORTED_RATE_NAME}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,27 +89,34 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
     async def overview(request: web.Request) -> web.StreamResponse:
         user = await ctx.page_user(request)
         today = ctx.today()
-        soon_until = ctx.calendar.add_workdays(today, SOON_WORKDAYS)
 
-        def q(s: Session) -> list[DepartmentOverview]:
-            return repo.department_overview(s, as_of=today, soon_until=soon_until)
+        def q(s: Session) -> tuple[list[DepartmentOverview], date]:
+            # The stored calendar (the admin's overrides count here as in reminders).
+            cal = repo.load_calendar(s, ctx.settings.reminders.calendar)
+            soon_until = cal.add_workdays(today, SOON_WORKDAYS)
+            rows = repo.department_overview(s, as_of=today, soon_until=soon_until, calendar=cal)
+            return rows, soon_until
 
-        depts = await ctx.db.run(q)
+        depts, soon_until = await ctx.db.run(q)
         rows = [
             OverviewRow(
                 d=d,
                 light=light(d),
-                completion=completion(d.closed, d.total),
+                completion=d.completion.closed_rate,
                 url="/tasks?role=lead&dept=" + quote(d.department),
             )
             for d in depts
         ]
-        order = {"red": 0, "yellow": 1, "green": 2}
-        rows.sort(key=lambda r: (order[r.light.colour], r.d.department))
+        by_status: dict[str, int] = {}
+        for d in depts:
+            for k, v in d.by_status.items():
+                by_status[k] = by_status.get(k, 0) + v
+        done = completion(by_status)
         totals = {
-            "tasks": sum(d.total for d in depts),
+            "tasks": done.total,
             "overdue": sum(d.overdue for d in depts),
-            "closed": sum(d.closed for d in depts),
+            "closed": done.closed,
+            "reported": done.reported,
         }
         return ctx.render(
             "overview.html",
@@ -116,7 +125,8 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
             totals=totals,
             statuses=STATUS_ORDER,
             soon_until=soon_until,
-            completion=completion(totals["closed"], totals["tasks"]),
+            done=done,
+            names=RATE_NAMES,
         )
 
     async def task_list(request: web.Request) -> web.StreamResponse:
@@ -147,6 +157,7 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
                     status=status,
                     overdue=overdue,
                     lead_only=lead_only,
+                    calendar=repo.load_calendar(s, ctx.settings.reminders.calendar),
                 )
             except NotFound:
                 found = []
@@ -192,7 +203,8 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
         tz = ctx.settings.tz
 
         def q(s: Session) -> dict[str, Any]:
-            row = repo.task_row(s, pk, as_of=today)
+            cal = repo.load_calendar(s, ctx.settings.reminders.calendar)
+            row = repo.task_row(s, pk, as_of=today, calendar=cal)
             version = repo.get_version(s, row.version_id)
             contacts = repo.contacts_for_task(s, pk)
             names = {c.id: f"{c.name}（{c.department}）" for c, _ in contacts}

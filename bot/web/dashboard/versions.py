@@ -19,7 +19,9 @@ from urllib.parse import quote
 from aiohttp import web
 from sqlmodel import Session
 
+from bot.chat_decisions import notify_revision
 from bot.errors import UserError
+from bot.render import Renderer
 from bot.store import repo
 from bot.store.loading import Revision, apply_revision, preview_revision
 from bot.web.dashboard.context import DashContext, User
@@ -74,7 +76,10 @@ def _changes(rev: Revision) -> list[dict[str, Any]]:
             for k, (a, b) in j["fields"].items()
             if k != "text"
         ]
-        out.append({**j, "what": "；".join(what)})
+        if j.get("decided_due"):
+            kept = "应用时可选择采用方案新日期" if c.due_conflict else "不受本次修订影响"
+            what.append(f"已批准延期至{j['decided_due']}（{kept}）")
+        out.append({**j, "what": "；".join(what), "due_conflict": c.due_conflict})
     return out
 
 
@@ -136,9 +141,20 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
             parsed = await asyncio.to_thread(_parse_upload, filename, content)
             plan_id = _plan_id(form.get("plan_id"))
             actor = f"{user.name} (dashboard)"
-            rev = await ctx.db.run(
-                lambda s: apply_revision(s, parsed, plan_id=plan_id, actor=actor)
-            )
+            now = ctx.clock.now()  # the served clock (the demo's, when it runs on one)
+            # Tasks whose plan date changed under an approved extension, where the admin
+            # ticked "take the plan's new date"; the others keep the approved date.
+            take = [str(v) for v in form.getall("take_plan_due", [])]
+
+            def apply(s: Session) -> Revision:
+                rev = apply_revision(
+                    s, parsed, plan_id=plan_id, actor=actor, now=now, take_plan_due=take
+                )
+                # The departments whose tasks it withdrew or re-dated hear it (outbox).
+                notify_revision(s, Renderer().render, rev, now=now)
+                return rev
+
+            rev = await ctx.db.run(apply)
         except (UserError, ParseError) as exc:
             return await page(user, error=str(exc), status=400)
         if rev.version is None:
