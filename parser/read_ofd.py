@@ -13,8 +13,8 @@ deployment should not inherit), reportlab, loguru and xmltodict, extracts every
 zip member to disk with no size or count check and parses with xmltodict
 (expat, no entity defusing): a zip bomb or billion-laughs OFD would cost the
 server. ofdparser (0.0.8, last release April 2023) is one 54 KB module with no
-declared licence. Text objects are all a plan needs. Parsing uses defusedxml (no DTDs, no entities); sizes are checked
-before unzipping (parser.safezip).
+declared licence. Text objects are all a plan needs. Parsing uses defusedxml
+(no DTDs, no entities); sizes are checked before unzipping (parser.safezip).
 """
 
 from __future__ import annotations
