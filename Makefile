@@ -2,38 +2,52 @@
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# The demo needs only the runtime dependencies; tests add the dev and OCR extras.
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.installed
 
 .PHONY: run demo test lint setup system bench clean
 
 run: demo
 
+# make run PORT=8081   serve elsewhere (also TASKBOT_SERVER_PORT or [server] port in taskbot.toml)
+# make run KEEP=1      keep ./taskbot-demo.db from the last run (default: start fresh)
+# make run DEMO_AS_OF=2023-06-01   start the demo clock elsewhere
 DEMO_AS_OF ?=
+PORT ?=
+KEEP ?=
 
-demo: $(STAMP)
-	$(BIN)/taskbot demo $(if $(DEMO_AS_OF),--as-of $(DEMO_AS_OF))
+demo: $(RUNTIME)
+	@$(BIN)/taskbot demo $(if $(DEMO_AS_OF),--as-of $(DEMO_AS_OF)) $(if $(PORT),--port $(PORT)) $(if $(KEEP),--keep)
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
-	touch $(STAMP)
 
-setup: $(STAMP)
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $(RUNTIME)
 
-# Debian packages the tests talk to: PostgreSQL, Chromium, Chinese fonts.
+$(DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev,ocr]'
+	touch $(RUNTIME) $(DEV)
+
+setup: $(DEV)
+
+# Debian packages the tests talk to: PostgreSQL, Chromium, Chinese fonts, LibreOffice.
 system:
 	bash scripts/setup-system.sh
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check parser bot tests bench
 	$(BIN)/ruff format --check parser bot tests bench
 	$(BIN)/mypy
 
-test: system $(STAMP) lint
+test: system $(DEV) lint
 	$(BIN)/pytest -q
+	bash scripts/docker-check.sh
 
-bench: $(STAMP)
+bench: $(DEV)
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:

@@ -79,7 +79,12 @@ class OutputFormat:
 
 @app.command()
 def parse(
-    file: Annotated[Path, typer.Argument(help="The plan: .txt, .docx or .pdf.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="The plan: .txt, .docx, .pdf (scans with the ocr extra), .doc/.wps, .html, .ofd."
+        ),
+    ],
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="json | table | graphml")
     ] = OutputFormat.TABLE,
@@ -89,11 +94,13 @@ def parse(
 ) -> None:
     """Parse a plan and show its measures, leads, cooperators, milestones and goals."""
     from bot import parse_output
+    from bot.cli_progress import parse_progress
     from parser import parse_document
 
     if fmt not in (OutputFormat.JSON, OutputFormat.TABLE, OutputFormat.GRAPHML):
         raise UserError(f"unknown --format {fmt!r}; use json, table or graphml")
-    plan = parse_document(file)
+    with parse_progress():  # a bar on stderr for long reads: OCR, LibreOffice
+        plan = parse_document(file)
     parse_output.emit(plan, fmt, out)
 
 

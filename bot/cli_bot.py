@@ -1,8 +1,12 @@
 """Bot commands: serve, demo, remind.
 
 `demo` is the newcomer's first command: it loads the bundled seed plan and
-sample contacts into the default database (once), prints one-time web chat
-links and dashboard logins, and serves on 127.0.0.1:8080.
+sample contacts into its own database (./taskbot-demo.db, fresh each run unless
+--keep; never TASKBOT_DB or the configured database, whose coordinators' passwords
+it would reset), prints one-time web chat links and dashboard logins for the
+address actually served, and serves (127.0.0.1:8080 unless --port, taskbot.toml
+or TASKBOT_SERVER_PORT say otherwise). Both `demo` and `serve` check the port
+before doing anything, and say how to choose another when it is taken.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import socket
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -24,6 +29,7 @@ from bot.app import build_app, make_adapters, make_core
 from bot.cli import state
 from bot.clock import Clock, make_clock
 from bot.config import Settings
+from bot.errors import UserError
 from bot.outbox import OutboxSender
 from bot.store import repo
 from bot.store.contacts_import import import_contacts
@@ -38,6 +44,10 @@ from parser.units import canonicalize, is_known
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SEED = EXAMPLES / "taiyuan-energy-plan.txt"
 SAMPLE_CONTACTS = EXAMPLES / "contacts.csv"
+DEMO_DB = Path("taskbot-demo.db")
+# The day the README's round trip is told on: 3.8.3 and 3.8.5 (due 2023-12-31) are
+# overdue, so `完成 3.8.3` visibly takes 3.8.3 off `逾期 市能源局`.
+DEMO_AS_OF = "2024-01-05"
 
 AsOf = Annotated[
     str | None,
@@ -61,41 +71,116 @@ def _clock(settings: Settings, engine: Engine, as_of: str | None) -> Clock:
     return clock
 
 
+def _listen_address(settings: Settings, host: str | None, port: int | None) -> tuple[str, int]:
+    return host or settings.server.host, port if port is not None else settings.server.port
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse a taken port up front, before seeding or a reminder pass, naming a free one."""
+    if _can_bind(host, port):
+        return
+    free = next((q for q in range(port + 1, port + 50) if _can_bind(host, q)), port + 1)
+    raise UserError(
+        f"port {port} on {host} is already in use (another taskbot?). Choose another: "
+        f"make run PORT={free}, taskbot demo --port {free}, TASKBOT_SERVER_PORT={free}, "
+        f"or port = {free} under [server] in taskbot.toml"
+    )
+
+
+def _can_bind(host: str, port: int) -> bool:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise UserError(f"cannot listen on {host!r}: unknown host name") from None
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # As aiohttp binds: a port left in TIME_WAIT by the last run is not "in use".
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError:
+            return False
+    return True
+
+
+def public_base(settings: Settings, host: str, port: int) -> str:
+    """The address links point at: [server] public_url when configured, else the one served."""
+    if "public_url" in settings.server.model_fields_set:
+        return settings.server.public_url.rstrip("/")
+    return _served_url(host, port)
+
+
+def _served_url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("", "0.0.0.0") else "::1" if host == "::" else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
 def _serve(
     settings: Settings,
     as_of: str | None,
-    host: str | None,
-    port: int | None,
+    host: str,
+    port: int,
     clock: Clock | None = None,
 ) -> None:
     engine = open_store(settings.database_url)
     clock = clock or _clock(settings, engine, as_of)
-    h = host or settings.server.host
-    p = port if port is not None else settings.server.port
+    served = _served_url(host, port)
+    public = public_base(settings, host, port)
+    note = f" — public address {public}/" if public != served else ""
     web.run_app(
         build_app(settings, clock, engine),
-        host=h,
-        port=p,
-        print=lambda _msg: typer.echo(f"taskbot serving on http://{h}:{p}/ (Ctrl-C to stop)"),
+        host=host,
+        port=port,
+        print=lambda _msg: typer.echo(f"taskbot serving on {served}/{note} (Ctrl-C to stop)"),
         shutdown_timeout=15,
     )
 
 
 def serve(ctx: typer.Context, as_of: AsOf = None, host: Host = None, port: Port = None) -> None:
     """Run the bot: webhooks, reminder scheduler, web chat and dashboard."""
+    settings = state(ctx).settings
+    h, p = _listen_address(settings, host, port)
+    check_port(h, p)
     _logging()
-    _serve(state(ctx).settings, as_of, host, port)
+    _serve(settings, as_of, h, p)
 
 
 def demo(
-    ctx: typer.Context, as_of: AsOf = "2023-06-01", host: Host = None, port: Port = None
+    ctx: typer.Context,
+    as_of: AsOf = DEMO_AS_OF,
+    host: Host = None,
+    port: Port = None,
+    keep: Annotated[
+        bool,
+        typer.Option(
+            "--keep", help="Keep ./taskbot-demo.db from the last run (else start fresh)."
+        ),
+    ] = False,
 ) -> None:
-    """Seed plan + sample contacts into the default database, then serve on 127.0.0.1:8080."""
-    settings = state(ctx).settings
-    engine = open_store(settings.database_url)
+    """Seed plan + sample contacts into ./taskbot-demo.db (fresh each run), then serve."""
+    cli = state(ctx)
+    settings = cli.settings
+    h, p = _listen_address(settings, host, port)
+    check_port(h, p)
+    console = Console(soft_wrap=True)  # a password must never wrap mid-line
+    if cli.db:
+        fresh = False  # a database named on the command line is the user's: never wiped
+        database_url = cli.db
+    else:
+        fresh = not keep or not DEMO_DB.exists()
+        if not keep:
+            for leftover in (
+                DEMO_DB,
+                *(Path(f"{DEMO_DB}{x}") for x in ("-wal", "-shm", "-journal")),
+            ):
+                leftover.unlink(missing_ok=True)
+        database_url = f"sqlite:///{DEMO_DB}"
+    settings = settings.model_copy(update={"database_url": database_url})
+    engine = open_store(database_url)
     clock = make_clock(as_of, settings.tz)
     now = clock.now()
-    console = Console()
     demo_password = secrets.token_urlsafe(9)
     with session_scope(engine) as s:
         # CLI commands against this database will answer for this clock (and say so).
@@ -114,25 +199,34 @@ def demo(
             for c in repo.list_contacts(s)
             if c.platform == "webchat"
         ]
-    base = settings.server.public_url.rstrip("/")
-    if host or port:
-        base = f"http://{host or settings.server.host}:{port or settings.server.port}"
+    base = public_base(settings, h, p)
+    # Not the URL itself: one given with --db may carry a password.
+    where = "a fresh ./taskbot-demo.db" if fresh else "./taskbot-demo.db" if not cli.db else "--db"
     console.print(
         f"[bold]taskbot demo[/bold] — plan {result.plan_id} "
-        f"({'loaded' if result.created else 'already loaded'}), clock starts {now:%Y-%m-%d %H:%M}"
+        f"({'loaded' if result.created else 'already loaded'}) into {where}; "
+        f"clock starts {now:%Y-%m-%d %H:%M}"
     )
+    if not fresh:
+        console.print(
+            "  (earlier replies are kept; `make run` / `taskbot demo` without --keep starts clean)"
+        )
     console.print("Web chat, one-time login links (each works once):")
     # The 市能源局 contact first: the README's walk-through starts there.
     links.sort(key=lambda x: (x[0].department != "市能源局", x[0].role, x[0].department))
     for c, token in links:
         if c.role in ("contact", "coordinator"):
             typer.echo(f"  {c.department} {c.name} ({c.role}): {base}/chat/login/{token}")
-    console.print(
-        f"Dashboard: {base}/  — log in as 郭敏 (coordinator) or 何军 (admin), "
-        f"password [bold]{demo_password}[/bold] (new each run)"
+    typer.echo(f"Dashboard: {base}/")
+    typer.echo(f"  log in as 郭敏 (coordinator) or 何军 (admin), password: {demo_password}")
+    typer.echo("  (the password is new each run)")
+    typer.echo(
+        f"CLI on the demo's data: taskbot --db sqlite:///{DEMO_DB} tasks --overdue"
+        if not cli.db
+        else "CLI on the demo's data: add the same --db"
     )
     _logging()
-    _serve(settings, as_of, host, port, clock)
+    _serve(settings, as_of, h, p, clock)
 
 
 def remind(

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from parser.limits import MAX_LIST_LEVEL, MAX_NUMBER_START, check, parse_int
+
+_MAX_LABEL = 200  # w:lvlText is prepended to every paragraph of its list
+
 _CN = "零一二三四五六七八九"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _ROMAN = [
@@ -47,12 +51,13 @@ def format_number(n: int, fmt: str) -> str:
     if fmt in ("upperLetter", "lowerLetter"):
         letter = chr(ord("A") + (n - 1) % 26)
         return letter if fmt == "upperLetter" else letter.lower()
-    if fmt in ("upperRoman", "lowerRoman"):
-        out = ""
+    if fmt in ("upperRoman", "lowerRoman") and 1 <= n <= 3999:
+        # One divmod per numeral: linear in the numeral's length, never in n.
+        parts: list[str] = []
         for value, numeral in _ROMAN:
-            while n >= value:
-                out += numeral
-                n -= value
+            count, n = divmod(n, value)
+            parts.append(numeral * count)
+        out = "".join(parts)
         return out if fmt == "upperRoman" else out.lower()
     return str(n)  # decimal, decimalZero, decimalFullWidth … read as digits
 
@@ -60,10 +65,11 @@ def format_number(n: int, fmt: str) -> str:
 class Numbering:
     """Counters over one document's lists; `label(p)` is called in document order."""
 
-    def __init__(self, document: Any) -> None:
+    def __init__(self, document: Any, name: str = "document") -> None:
         from docx.oxml.ns import qn
 
         self._qn = qn
+        self._name = name
         self.levels: dict[tuple[str, int], tuple[str, str, int]] = {}
         self.abstract_of: dict[str, str] = {}
         self.style_num: dict[str, tuple[str | None, int | None]] = {}
@@ -77,9 +83,12 @@ class Numbering:
             for lvl in abstract.findall(qn("w:lvl")):
                 fmt = self._val(lvl, "w:numFmt") or "decimal"
                 text = self._val(lvl, "w:lvlText") or ""
-                start = self._val(lvl, "w:start") or "1"
-                ilvl = int(lvl.get(qn("w:ilvl"), "0"))
-                self.levels[(aid, ilvl)] = (fmt, text, int(start) if start.isdigit() else 1)
+                check(name, "numbering label length", len(text), _MAX_LABEL)
+                start = parse_int(
+                    name, "numbering start", self._val(lvl, "w:start"), 1, MAX_NUMBER_START
+                )
+                ilvl = self._level(lvl.get(qn("w:ilvl")))
+                self.levels[(aid, ilvl)] = (fmt, text, start)
         for num in root.findall(qn("w:num")):
             ref = num.find(qn("w:abstractNumId"))
             if ref is not None:
@@ -93,9 +102,13 @@ class Numbering:
         child = el.find(self._qn(tag))
         return None if child is None else child.get(self._qn("w:val"))
 
+    def _level(self, raw: str | None) -> int:
+        """A list level 0..8; anything else is a malformed document (Word writes no other)."""
+        return parse_int(self._name, "numbering level", raw, 0, MAX_LIST_LEVEL)
+
     def _num_pr(self, num_pr: Any) -> tuple[str | None, int | None]:
         ilvl = self._val(num_pr, "w:ilvl")
-        return self._val(num_pr, "w:numId"), int(ilvl) if ilvl and ilvl.isdigit() else None
+        return self._val(num_pr, "w:numId"), None if ilvl is None else self._level(ilvl)
 
     def label(self, p_el: Any) -> str:
         """The label Word shows before paragraph `p_el` ("" when it is not numbered)."""
@@ -118,7 +131,7 @@ class Numbering:
         fmt, text, _start = self.levels[(aid, level)]
         if fmt in ("bullet", "none"):
             return ""
-        counts = self.counters.setdefault(aid, [0] * 9)
+        counts = self.counters.setdefault(aid, [0] * (MAX_LIST_LEVEL + 1))
         counts[level] += 1
         for deeper in range(level + 1, len(counts)):
             counts[deeper] = 0

@@ -32,8 +32,18 @@ def demo(
 ) -> Iterator[tuple[subprocess.Popen[str], str, dict[str, str], str]]:
     port = _free_port()
     env = {**os.environ, "TASKBOT_DB": f"sqlite:///{tmp_path / 'tasks.db'}"}
+    # The demo keeps to its own database unless one is named with --db (never TASKBOT_DB).
     proc = subprocess.Popen(
-        [*TASKBOT, "demo", "--as-of", "2024-01-05", "--port", str(port)],
+        [
+            *TASKBOT,
+            "--db",
+            env["TASKBOT_DB"],
+            "demo",
+            "--as-of",
+            "2024-01-05",
+            "--port",
+            str(port),
+        ],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,

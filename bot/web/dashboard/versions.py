@@ -29,7 +29,7 @@ from parser import parse_document
 from parser.errors import ParseError
 from parser.model import Plan
 
-SUFFIXES = (".docx", ".txt", ".pdf")
+SUFFIXES = (".docx", ".txt", ".pdf", ".doc", ".wps", ".rtf", ".ofd", ".html", ".htm")
 _SAFE_NAME = re.compile(r"^[\w\u4e00-\u9fff（）()《》“”\-. ]{1,120}$")
 
 
@@ -42,7 +42,9 @@ def _parse_upload(filename: str, content: bytes) -> Plan:
     name = Path(filename.replace("\\", "/")).name
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
-        raise UserError(f"请上传 .docx、.txt 或 .pdf 文件（不是 {name[:100] or '空文件名'}）")
+        shown = name[:100] or "空文件名"
+        kinds = ".docx、.doc、.wps、.pdf、.ofd、.html 或 .txt"
+        raise UserError(f"请上传 {kinds} 文件（不是 {shown}）")
     if not _SAFE_NAME.match(name):
         name = "upload" + suffix
     with tempfile.TemporaryDirectory(prefix="taskbot-upload-") as tmp:
