@@ -25,6 +25,7 @@ from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 from bot.errors import UserError
+from parser.limits import LimitError
 
 T = TypeVar("T")
 
@@ -32,7 +33,7 @@ MB = 1024 * 1024
 
 
 class LimitExceeded(UserError):
-    """A job hit one of the worker's limits; `limit` is "memory" or "time"."""
+    """A job hit a limit: "memory" or "time" (the worker's), "reader" (parser/limits.py)."""
 
     def __init__(self, limit: str, message: str) -> None:
         super().__init__(message)
@@ -79,6 +80,8 @@ def _failure(exc: BaseException) -> tuple[str, str]:
         seen = seen.__cause__ or seen.__context__
     try:
         raise exc
+    except LimitError as err:  # a reader's own cap (parser/limits.py): named, like ours
+        return ("limit", str(err)[:500])
     except RecursionError:
         return ("error", "文件结构嵌套过深，无法读取")
     except (UserError, ValueError) as err:  # ParseError is a ValueError
@@ -156,6 +159,8 @@ class BoundedWorker:
             )
         if kind == "time":
             raise LimitExceeded("time", f"文件处理超出时间上限（{self.seconds:g} 秒），已停止")
+        if kind == "limit":
+            raise LimitExceeded("reader", f"文件超出解析上限：{value}")
         if kind == "crash":
             raise JobFailed(f"文件无法读取（{value}）")
         raise JobFailed(str(value))

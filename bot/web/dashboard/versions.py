@@ -53,7 +53,8 @@ def _parse_upload(filename: str, content: bytes) -> Plan:
         try:
             return parse_document(path)
         except ParseError as exc:
-            raise ParseError(str(exc).replace(str(path), name).replace(tmp, "")) from None
+            # Same kind (a reader's limit stays a LimitError), without the server's temp path.
+            raise type(exc)(str(exc).replace(str(path), name).replace(tmp, "")) from None
 
 
 FIELD_LABELS = {
