@@ -286,6 +286,22 @@ def _line_end(text: str, node: Node) -> int:
     return node.end if end < 0 else end
 
 
+_ANNEX = re.compile(r"^附件\s*\d*\s*[：:]?", re.M)
+
+
+def _plan_chapters(text: str, outline: Outline) -> list[Node]:
+    """The plan's own chapters: an attachment that starts its numbering again at 一、
+    ("附件2 奉贤区农村公路路长制实施方案 一、指导思想…") is another document, not more of
+    this plan's measures (its task tables are still read as tables)."""
+    chapters = outline.chapters
+    for k in range(1, len(chapters)):
+        prev, cur = chapters[k - 1], chapters[k]
+        restarted = cur.number and cur.number <= prev.number and not cur.part
+        if restarted and "." not in cur.label and _ANNEX.search(text, prev.start, cur.start):
+            return chapters[:k]
+    return chapters
+
+
 def _deep(outline: Outline, index: ClauseIndex) -> bool:
     """Whether the plan's measures are its numbered sub-items (一、 → （一） → 1.).
 
@@ -301,14 +317,15 @@ def _deep(outline: Outline, index: ClauseIndex) -> bool:
 
 def _measure_nodes(
     chapter: Node, index: ClauseIndex, deep: bool = False
-) -> list[tuple[str, Node, list[Clause]]]:
+) -> list[tuple[str, Node, list[Clause] | None]]:
     """(id, node, inherited clauses) of the nodes that are measures in one chapter.
 
     Items are measures; their numbered sub-items are, instead, when at least two of
     them carry a clause of their own. A node without a clause inherits the clause
     its parent states before its first child ("五、保障措施（市委办牵头，各部门配合）").
+    None for inherited clauses marks a sub-item that is no measure (see `_split`).
     """
-    out: list[tuple[str, Node, list[Clause]]] = []
+    out: list[tuple[str, Node, list[Clause] | None]] = []
     chapter_intro = _intro_clauses(chapter, index)
     # Chapter 0 holds items written before any chapter: their ids are "1", "2" ….
     prefix = f"{chapter.label}." if chapter.number else ""
@@ -323,7 +340,7 @@ def _measure_nodes(
 
 def _split(
     node: Node, nid: str, inherited: list[Clause], index: ClauseIndex, deep: bool
-) -> list[tuple[str, Node, list[Clause]]]:
+) -> list[tuple[str, Node, list[Clause] | None]]:
     """A node is one measure, or its sub-items are, when they carry clauses of their own."""
     subs_with_clause = [s for s in node.children if index.within(s.start, s.end)]
     # A lone sub-item is a measure only with a clause in its own paragraph; a clause on
@@ -331,12 +348,17 @@ def _split(
     lone = deep and any(index.within(s.start, _line_end(index.text, s)) for s in node.children)
     if len(subs_with_clause) < 2 and not lone:
         return [(nid, node, inherited)]
-    out: list[tuple[str, Node, list[Clause]]] = []
+    out: list[tuple[str, Node, list[Clause] | None]] = []
     intro = _intro_clauses(node, index)
     if intro:  # the node's own text, before its sub-items, is a measure too
         head = Node(node.level, node.number, node.title, node.start, node.children[0].start - 1)
         out.append((nid, head, inherited))
     for s in node.children:
+        if not (intro or inherited) and not index.within(s.start, s.end):
+            # Its siblings name who is responsible and it does not: not a measure, but
+            # the admin hears of it (a `no_clause` warning), never silently dropped.
+            out.append((f"{nid}.{s.number}", s, None))
+            continue
         out += _split(s, f"{nid}.{s.number}", intro or inherited, index, deep)
     return out
 
@@ -361,7 +383,7 @@ def _body_measures(
     deep = _deep(outline, index)
     nodes = [
         (chapter, written, node, inherited)
-        for chapter in outline.chapters
+        for chapter in _plan_chapters(text, outline)
         # Chapters without any responsible unit hold no measures.
         if index.within(chapter.start, chapter.end)
         for written, node, inherited in _measure_nodes(chapter, index, deep)
@@ -369,6 +391,15 @@ def _body_measures(
     ]
     ids = IdRegistry.expecting(written for _, written, _, _ in nodes)
     for chapter, written, node, inherited in nodes:
+        if inherited is None:
+            warnings.append(
+                ParseWarning(
+                    "no_clause",
+                    f"item {written} names no responsible unit; it is not a task",
+                    (node.start, node.end),
+                )
+            )
+            continue
         chapter_title, _ = _title(text, chapter, _intro_clauses(chapter, index))
         mid, renumbered = ids.claim(written)
         clauses = index.within(node.start, node.end)

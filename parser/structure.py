@@ -97,8 +97,8 @@ def build_outline(text: str, tables: tuple[TableAt, ...]) -> Outline:
         node = _heading(line, start, bool(chapters) or flat, expected)
         if node is None:
             continue
-        if node.paren and stack and stack[-1].level == 3 and not stack[-1].paren:
-            node.level = 4  # "2.推进…" then "（1）…": one level deeper
+        if node.paren and any(n.level == 3 and not n.paren for n in stack):
+            node.level = 4  # "2.推进…" then "（1）（2）…": one level deeper
         last_sub = node.number if node.level == 3 else last_sub
         if node.level == 1:
             if not chapters:

@@ -449,3 +449,28 @@ def test_items_without_chapters_and_chapters_without_items() -> None:
         ("2", "提升纳税便利度", "提升纳税便利度", "市税务局", ("市财政局",)),
     ]
     assert [x.id for m in chapters.measures for x in m.milestones] == ["1.1"]
+
+
+def test_sub_items_without_a_clause_beside_ones_with_are_warned_not_tasks() -> None:
+    plan = parse_text(
+        "某区农村公路方案\n五、主要任务\n（二）强化养护资金筹措\n"
+        "1.明确三级财政出资比例\n县道由市、区两级财政共同承担。\n"
+        "2.加强资金使用监管。（责任单位：区财政局）\n"
+        "3.探索投融资机制。（责任单位：区发展改革委）\n"
+    )
+    assert [m.id for m in plan.measures] == ["5.2.2", "5.2.3"]
+    (w,) = [w for w in plan.warnings if w.kind == "no_clause"]
+    assert "5.2.1" in w.message and w.span is not None
+    assert plan.text[w.span[0] : w.span[1]].startswith("1.明确三级财政出资比例")
+
+
+def test_an_attachment_that_starts_again_at_one_is_another_document() -> None:
+    plan = parse_text(
+        "某区农村公路方案\n一、主要任务\n（一）落实属地责任。（区交通委负责）\n"
+        "二、保障措施\n（一）加强组织领导。（区政府办公室负责）\n"
+        "附件2\n某区路长制实施方案\n一、组织构架\n（一）设立区级路长。（区交通委负责）\n"
+    )
+    assert [(m.id, m.title) for m in plan.measures] == [
+        ("1.1", "落实属地责任"),
+        ("2.1", "加强组织领导"),
+    ]
