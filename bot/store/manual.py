@@ -78,8 +78,15 @@ def resolve_departments(
     unknown: list[str] = []
     for raw in typed:
         found = match(raw, stored)
-        name = found.name if found is not None else canonicalize(raw.strip())
-        if found is None and not is_known(name):
+        if found is not None:
+            name: str | None = found.name
+        else:
+            # Not stored yet: a bureau the alias table knows, with or without the city's
+            # 市 (the chat's rule: "能源局" means 市能源局).
+            typed = raw.strip()
+            tries = [canonicalize(typed), canonicalize("市" + typed.removeprefix("市"))]
+            name = next((n for n in tries if is_known(n)), None)
+        if name is None:
             unknown.append(raw)
         elif name not in out:
             out.append(name)
