@@ -25,7 +25,7 @@ from bot.store.contacts_import import (
     store_batch,
     validate_against_store,
 )
-from bot.onboarding import ChatLink, issue_chat_link, qr_data_uri
+from bot.onboarding import ChatLink, issue_chat_link, public_base, qr_data_uri
 from bot.store.errors import ImportRejected, NotFound
 from bot.store.models import Platform
 from bot.web.dashboard.context import DashContext, User
@@ -153,6 +153,10 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
             raise web.HTTPNotFound(text="没有这个联络人")
         contact_id = int(raw)
         now = ctx.clock.now()
+        # [server] public_url when configured (production: the address contacts reach);
+        # else the address the admin reached this page at, which --port may have changed.
+        configured = "public_url" in ctx.settings.server.model_fields_set
+        base = public_base(ctx.settings) if configured else str(request.url.origin())
 
         def work(s: Session) -> ChatLink | None:
             try:
@@ -162,7 +166,9 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
             if contact.platform != Platform.WEBCHAT:
                 return None
             actor = f"{user.name} (dashboard)"
-            return issue_chat_link(s, contact, settings=ctx.settings, actor=actor, now=now)
+            return issue_chat_link(
+                s, contact, settings=ctx.settings, actor=actor, now=now, base=base
+            )
 
         link = await ctx.db.run(work)
         if link is None:
