@@ -10,7 +10,6 @@ counted and reported like any plan task.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated
 
@@ -19,14 +18,6 @@ import typer
 from bot.cli import state
 from bot.datebounds import check_date
 from bot.errors import UserError
-
-_SPLIT = re.compile(r"[,，、;；\s]+")
-
-
-def split_departments(raw: str) -> tuple[str, ...]:
-    """"A,B" / "A，B" / "A、B" -> ("A", "B")."""
-    return tuple(p for p in _SPLIT.split(raw) if p)
-
 
 def tasks_add(
     ctx: typer.Context,
@@ -44,7 +35,7 @@ def tasks_add(
     """Add a task that comes from no plan; it is reminded and reported like any other."""
     from bot.departments import match_department
     from bot.store.db import open_store, session_scope
-    from bot.store.manual import ManualTask, add_manual_task
+    from bot.store.manual import ManualTask, add_manual_task, split_departments
     from bot.store_clock import resolve_clock
     from parser.units import canonicalize, is_known
 

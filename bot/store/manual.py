@@ -12,6 +12,7 @@ task, which the task's span points at, so the task page shows it as its source s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,6 +29,8 @@ MAX_MANUAL = 999  # "0.999": ids keep at most three digits a part (parser/ids.py
 MAX_TITLE, MAX_TEXT, MAX_SOURCE, MAX_COOP = 200, 5000, 200, 30
 DEFAULT_SOURCE = "手工录入任务"
 _HEADER = "【手工录入任务】"
+
+_SPLIT = re.compile(r"[,，、;；\s]+")
 
 Matcher = Callable[[str, Sequence[Department]], Department | None]
 
@@ -51,6 +54,11 @@ class AddedTask:
     plan_id: int
     lead: str
     cooperating: tuple[str, ...]
+
+
+def split_departments(raw: str) -> tuple[str, ...]:
+    """How a list of departments is typed: "A,B" / "A，B" / "A、B" -> ("A", "B")."""
+    return tuple(p for p in _SPLIT.split(raw) if p)
 
 
 def _clean(value: str, what: str, limit: int, *, required: bool) -> str:
