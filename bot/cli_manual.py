@@ -19,6 +19,7 @@ from bot.cli import state
 from bot.datebounds import check_date
 from bot.errors import UserError
 
+
 def tasks_add(
     ctx: typer.Context,
     title: Annotated[str, typer.Option("--title", help="What is to be done (short).")],
@@ -29,7 +30,8 @@ def tasks_add(
     ] = "",
     text: Annotated[str, typer.Option("--text", help="The full wording, if longer.")] = "",
     source: Annotated[
-        str, typer.Option("--source", help='Where it comes from, e.g. "2024年第3次市长办公会纪要".')
+        str,
+        typer.Option("--source", help='Where it comes from, e.g. "2024年第3次市长办公会纪要".'),
     ] = "",
 ) -> None:
     """Add a task that comes from no plan; it is reminded and reported like any other."""

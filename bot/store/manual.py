@@ -163,15 +163,14 @@ def add_manual_task(
     source = _clean(entry.source, "source", MAX_SOURCE, required=False) or DEFAULT_SOURCE
     if len(entry.cooperating) > MAX_COOP:
         raise UserError(f"at most {MAX_COOP} cooperating departments")
-    kw = {"match": match, "canonicalize": canonicalize, "is_known": is_known}
     if not entry.lead.strip():
         raise UserError("lead is required")
-    (lead,) = resolve_departments(session, [entry.lead], **kw)
-    coop = [
-        c
-        for c in resolve_departments(session, [c for c in entry.cooperating if c.strip()], **kw)
-        if c != lead
-    ]
+    # Lead and cooperating in one call: every unknown name is listed in one message.
+    typed = [entry.lead, *(c for c in entry.cooperating if c.strip())]
+    names = resolve_departments(
+        session, typed, match=match, canonicalize=canonicalize, is_known=is_known
+    )
+    lead, coop = names[0], [c for c in names[1:] if c != names[0]]
     key = _next_key(session)
     plan, version = _manual_plan(session, source, now)
     assert plan.id is not None and version.id is not None

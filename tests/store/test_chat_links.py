@@ -95,7 +95,9 @@ def test_cli_prints_the_link_and_writes_a_qr_code(
 ) -> None:
     _contacts(engine)
     qr = tmp_path / "zw.png"
-    run = invoke(store_url, "--config", str(_config(tmp_path)), "contacts", "link", "张伟", "--qr", str(qr))
+    run = invoke(
+        store_url, "--config", str(_config(tmp_path)), "contacts", "link", "张伟", "--qr", str(qr)
+    )
     assert run.returncode == 0, run.stderr
     assert "https://bot.example.gov.cn/chat/login/" in run.stdout
     assert qr.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

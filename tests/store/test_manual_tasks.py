@@ -76,10 +76,12 @@ async def test_hand_made_task_is_reminded_listed_and_counted(engine: Engine) -> 
     )
     assert (first.key, first.lead, first.cooperating) == ("0.1", "市能源局", ("市发展改革委",))
     second = _add(
-        engine, ManualTask(title="清理拖欠账款", lead="市发改委", due=date(2024, 4, 1), source=MINUTES)
+        engine,
+        ManualTask(title="清理拖欠账款", lead="市发改委", due=date(2024, 4, 1), source=MINUTES),
     )
     other = _add(
-        engine, ManualTask(title="落实领导批示", lead="市能源局", due=date(2024, 5, 1), source="批示")
+        engine,
+        ManualTask(title="落实领导批示", lead="市能源局", due=date(2024, 5, 1), source="批示"),
     )
     assert second.plan_id == first.plan_id != other.plan_id
     assert (second.key, other.key) == ("0.2", "0.3")

@@ -13,13 +13,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from dash_helpers import ADMIN, COORDINATOR, Client, PASSWORD, csrf_in, login
+from dash_helpers import ADMIN, COORDINATOR, PASSWORD, Client, csrf_in, login
 from served import serving
 from sqlalchemy import Engine
 
 from bot.store import repo
 from bot.store.db import make_engine, session_scope
 
+ENTRY = "from bot.cli import main; main()"
 _LINK = re.compile(r'id="link" href="([^"]+)"')
 
 
@@ -38,7 +39,9 @@ async def _issue(client: Client, csrf: str, contact_id: int) -> str:
     return m.group(1)
 
 
-async def test_admin_issues_a_link_on_the_contacts_page(dash: Client, seeded_engine: Engine) -> None:
+async def test_admin_issues_a_link_on_the_contacts_page(
+    dash: Client, seeded_engine: Engine
+) -> None:
     cid = _zhangwei(seeded_engine)
     csrf = await login(dash, ADMIN)
     page = await (await dash.get("/contacts")).text()
@@ -69,8 +72,7 @@ def _cli_link(db_url: str, public_url: str, cwd: Path) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TASKBOT_")}
     env["TASKBOT_SERVER_PUBLIC_URL"] = public_url
     proc = subprocess.run(
-        [sys.executable, "-c", "from bot.cli import main; main()", "--db", db_url]
-        + ["contacts", "link", "张伟"],
+        [sys.executable, "-c", ENTRY, "--db", db_url, "contacts", "link", "张伟"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -5,8 +5,9 @@ handlers close over that `DashContext` rather than reaching into the application
 
 Routes: GET / (overview), /login, /logout, /tasks, /tasks/{pk}, /versions, /graph,
 /contacts, /reports/ledger.xlsx, /reports/briefing.docx; POST /login, /logout,
-/versions/preview, /versions/apply (admin), /contacts/import (admin), /contacts/{id}/link (admin), /outbox/{id}/resend;
-GET, POST /tasks/new (admin: a task from no plan).
+/versions/preview, /versions/apply (admin), /contacts/import (admin), /contacts/{id}/link
+(admin: a web chat login link), /outbox/{id}/resend; GET, POST /tasks/new (admin: a task
+from no plan).
 """
 
 from __future__ import annotations

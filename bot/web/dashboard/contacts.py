@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from bot.departments import match_department
 from bot.errors import UserError
+from bot.onboarding import ChatLink, issue_chat_link, public_base, qr_data_uri
 from bot.store import repo
 from bot.store.contacts_import import (
     batches,
@@ -25,7 +26,6 @@ from bot.store.contacts_import import (
     store_batch,
     validate_against_store,
 )
-from bot.onboarding import ChatLink, issue_chat_link, public_base, qr_data_uri
 from bot.store.errors import ImportRejected, NotFound
 from bot.store.models import Platform
 from bot.web.dashboard.context import DashContext, User
@@ -172,7 +172,9 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
 
         link = await ctx.db.run(work)
         if link is None:
-            return await page(user, error="该联络人没有网页聊天账号，无法生成登录链接。", status=404)
+            return await page(
+                user, error="该联络人没有网页聊天账号，无法生成登录链接。", status=404
+            )
         return ctx.render(
             "chat_link.html",
             user=user,
