@@ -106,7 +106,9 @@ def read_xlsx(data: bytes, name: str) -> list[Block]:
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as e:
-            raise ParseError(f"{name}: not a readable .xlsx workbook ({type(e).__name__})") from None
+            raise ParseError(
+                f"{name}: not a readable .xlsx workbook ({type(e).__name__})"
+            ) from None
         try:
             check(name, "worksheets", len(wb.worksheets), _MAX_SHEETS)
             blocks: list[Block] = []
@@ -126,7 +128,9 @@ def read_xlsx(data: bytes, name: str) -> list[Block]:
         except ParseError:
             raise
         except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as e:
-            raise ParseError(f"{name}: not a readable .xlsx workbook ({type(e).__name__})") from None
+            raise ParseError(
+                f"{name}: not a readable .xlsx workbook ({type(e).__name__})"
+            ) from None
         finally:
             wb.close()
 
