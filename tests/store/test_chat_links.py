@@ -116,3 +116,15 @@ def _config(tmp_path: Path) -> Path:
     path = tmp_path / "taskbot.toml"
     path.write_text('[server]\npublic_url = "https://bot.example.gov.cn/"\n', encoding="utf-8")
     return path
+
+
+def test_chat_session_and_link_lifetimes_are_configured() -> None:
+    from bot.app import chat_timeouts
+    from bot.config import load_settings
+
+    settings = load_settings(
+        env={"TASKBOT_WEBCHAT_LINK_DAYS": "3", "TASKBOT_WEBCHAT_SESSION_DAYS": "2"}
+    )
+    assert settings.webchat.link_days == 3
+    assert chat_timeouts(settings) == (timedelta(days=2), timedelta(days=2))
+    assert chat_timeouts(Settings()) == (timedelta(days=7), timedelta(days=30))
