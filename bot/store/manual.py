@@ -32,6 +32,18 @@ _HEADER = "【手工录入任务】"
 
 _SPLIT = re.compile(r"[,，、;；\s]+")
 
+_FIELD_ZH = {"title": "事项", "text": "具体内容", "source": "来源"}
+
+
+class EntryRefused(UserError):
+    """A hand-made task refused: `str()` in English (the CLI's one line), `zh` for the
+    dashboard form."""
+
+    def __init__(self, message: str, zh: str) -> None:
+        super().__init__(message)
+        self.zh = zh
+
+
 Matcher = Callable[[str, Sequence[Department]], Department | None]
 
 
@@ -64,9 +76,12 @@ def split_departments(raw: str) -> tuple[str, ...]:
 def _clean(value: str, what: str, limit: int, *, required: bool) -> str:
     v = " ".join(value.split())
     if required and not v:
-        raise UserError(f"{what} is required")
+        raise EntryRefused(f"{what} is required", f"请填写{_FIELD_ZH.get(what, what)}")
     if len(v) > limit:
-        raise UserError(f"{what} is longer than {limit} characters")
+        raise EntryRefused(
+            f"{what} is longer than {limit} characters",
+            f"{_FIELD_ZH.get(what, what)}不能超过{limit}个字",
+        )
     return v
 
 
@@ -99,9 +114,11 @@ def resolve_departments(
         elif name not in out:
             out.append(name)
     if unknown:
-        raise UserError(
-            f"unknown department {'、'.join(unknown)}; use a department's name as plans and "
-            "contacts name it (e.g. 市能源局)"
+        names = "、".join(unknown)
+        raise EntryRefused(
+            f"unknown department {names}; use a department's name as plans and "
+            "contacts name it (e.g. 市能源局)",
+            f"未知单位：{names}。请填写方案或通讯录中的单位名称（如 市能源局）",
         )
     return out
 
@@ -142,7 +159,10 @@ def _next_key(session: Session) -> str:
     taken = [int(k.partition(".")[2]) for k in keys if k.partition(".")[2].isdigit()]
     n = max(taken, default=0) + 1
     if n > MAX_MANUAL:
-        raise UserError(f"no more than {MAX_MANUAL} tasks can be added by hand (ids 0.1–0.999)")
+        raise EntryRefused(
+            f"no more than {MAX_MANUAL} tasks can be added by hand (ids 0.1–0.999)",
+            f"手工添加的任务最多{MAX_MANUAL}项（编号0.1–0.999）",
+        )
     return f"{MANUAL_CHAPTER}.{n}"
 
 
@@ -162,9 +182,11 @@ def add_manual_task(
     text = _clean(entry.text, "text", MAX_TEXT, required=False)
     source = _clean(entry.source, "source", MAX_SOURCE, required=False) or DEFAULT_SOURCE
     if len(entry.cooperating) > MAX_COOP:
-        raise UserError(f"at most {MAX_COOP} cooperating departments")
+        raise EntryRefused(
+            f"at most {MAX_COOP} cooperating departments", f"配合单位最多{MAX_COOP}个"
+        )
     if not entry.lead.strip():
-        raise UserError("lead is required")
+        raise EntryRefused("lead is required", "请填写牵头单位")
     # Lead and cooperating in one call: every unknown name is listed in one message.
     typed = [entry.lead, *(c for c in entry.cooperating if c.strip())]
     names = resolve_departments(

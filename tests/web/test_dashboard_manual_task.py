@@ -72,9 +72,10 @@ async def test_bad_entry_is_refused_with_the_form_kept(
     csrf = await login(dash, ADMIN)
     before = _task_count(seeded_engine)
     for fields, said in (
-        ({"title": "x", "lead": "火星局", "due": "2024-03-01"}, "火星局"),
-        ({"title": "x", "lead": "能源局", "due": "2024-02-30"}, "完成时限"),
-        ({"title": "", "lead": "能源局", "due": "2024-03-01"}, "title"),
+        ({"title": "x", "lead": "火星局", "due": "2024-03-01"}, "未知单位：火星局"),
+        ({"title": "x", "lead": "能源局", "due": "2024-02-30"}, "完成时限应为日期"),
+        ({"title": "x", "lead": "能源局", "due": "1900-01-01"}, "完成时限应在2000年"),
+        ({"title": "", "lead": "能源局", "due": "2024-03-01"}, "请填写事项"),
     ):
         resp = await dash.post("/tasks/new", data={"csrf": csrf, **fields})
         html = await resp.text()

@@ -11,11 +11,17 @@ from datetime import date
 
 from aiohttp import web
 
-from bot.datebounds import check_date
+from bot.datebounds import MAX_YEAR, MIN_YEAR, in_bounds
 from bot.departments import match_department
 from bot.errors import UserError
 from bot.store import repo
-from bot.store.manual import DEFAULT_SOURCE, ManualTask, add_manual_task, split_departments
+from bot.store.manual import (
+    DEFAULT_SOURCE,
+    EntryRefused,
+    ManualTask,
+    add_manual_task,
+    split_departments,
+)
 from bot.web.dashboard.context import DashContext, User
 from parser.units import canonicalize, is_known
 
@@ -49,9 +55,11 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
         values = {k: v if isinstance(v := form.get(k, ""), str) else "" for k in FIELDS}
         try:
             try:
-                due = check_date(date.fromisoformat(values["due"].strip()), "完成时限")
+                due = date.fromisoformat(values["due"].strip())
             except ValueError:
                 raise UserError("完成时限应为日期，如 2024-09-30") from None
+            if not in_bounds(due):
+                raise UserError(f"完成时限应在{MIN_YEAR}年至{MAX_YEAR}年之间")
             entry = ManualTask(
                 title=values["title"],
                 lead=values["lead"],
@@ -73,7 +81,9 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
                     now=now,
                 )
             )
-        except UserError as exc:
+        except EntryRefused as exc:
+            return await form_page(user, values, error=f"未添加：{exc.zh}", status=400)
+        except UserError as exc:  # the date's own words (already Chinese, above)
             return await form_page(user, values, error=f"未添加：{exc}", status=400)
         raise web.HTTPSeeOther(f"/tasks/{added.pk}")
 
