@@ -45,7 +45,8 @@ from bot.worker import BoundedWorker
 
 log = logging.getLogger("taskbot")
 
-# A web chat login lasts a month of use but ends after a week unused.
+# A web chat login lasts a month of use but ends after a week unused (the defaults of
+# [webchat] session_days and idle_days; see chat_timeouts).
 CHAT_IDLE, CHAT_ABSOLUTE = timedelta(days=7), timedelta(days=30)
 # How long a chat message waits for a long write (a contacts import) before it fails.
 BUSY_RETRY = 30.0
@@ -137,12 +138,19 @@ def make_adapters(
     return adapters
 
 
+def chat_timeouts(settings: Settings) -> tuple[timedelta, timedelta]:
+    """(idle, absolute) of a web chat login, as [webchat] configures them."""
+    absolute = timedelta(days=settings.webchat.session_days)
+    return min(timedelta(days=settings.webchat.idle_days), absolute), absolute
+
+
 def chat_session_store(settings: Settings, db: Database, clock: Clock) -> SessionStore:
+    idle, absolute = chat_timeouts(settings)
     policy = SessionPolicy(
         cookie="taskbot_chat",
         kind="chat",
-        idle=CHAT_IDLE,
-        absolute=CHAT_ABSOLUTE,
+        idle=idle,
+        absolute=absolute,
         secure=settings.server.public_url.startswith("https://"),
     )
     return SessionStore(db, clock, policy)
@@ -202,7 +210,9 @@ async def build_app(
             log.warning("requeued %d message(s) left unsent by a stopped worker", stale)
         now = clock.now()
         await core.db.run(lambda s: prune_incoming(s, older_than=timedelta(days=7), now=now))
-        await core.db.run(lambda s: prune_sessions(s, older_than=now - CHAT_ABSOLUTE))
+        # Past the longer of the two absolute timeouts no session can be live any more.
+        keep = max(chat_timeouts(settings)[1], CHAT_ABSOLUTE)
+        await core.db.run(lambda s: prune_sessions(s, older_than=now - keep))
 
     scheduler = Scheduler(core.reminders, sender, clock, housekeeping, remind_every=remind_every)
 

@@ -30,6 +30,8 @@ from bot.cli import state
 from bot.clock import Clock, make_clock
 from bot.config import Settings
 from bot.errors import UserError
+from bot.onboarding import public_base
+from bot.onboarding import served_url as _served_url
 from bot.outbox import OutboxSender
 from bot.store import repo
 from bot.store.contacts_import import import_contacts
@@ -101,20 +103,6 @@ def _can_bind(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
-
-
-def public_base(settings: Settings, host: str, port: int) -> str:
-    """The address links point at: [server] public_url when configured, else the one served."""
-    if "public_url" in settings.server.model_fields_set:
-        return settings.server.public_url.rstrip("/")
-    return _served_url(host, port)
-
-
-def _served_url(host: str, port: int) -> str:
-    shown = "127.0.0.1" if host in ("", "0.0.0.0") else "::1" if host == "::" else host
-    if ":" in shown:
-        shown = f"[{shown}]"
-    return f"http://{shown}:{port}"
 
 
 def _serve(

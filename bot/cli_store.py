@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bot.cli import state
+from bot.cli_manual import tasks_add
+from bot.cli_onboard import contacts_link
 from bot.datebounds import check_date
 from bot.errors import UserError
 
@@ -201,6 +203,7 @@ def _short(v: Any, n: int = 24) -> str:
 
 
 contacts_app = typer.Typer(help="Who is reached where.", no_args_is_help=True)
+contacts_app.command("link")(contacts_link)  # issue a web chat login link (bot/cli_onboard.py)
 
 
 @contacts_app.command("import")
@@ -271,7 +274,9 @@ def tasks(
     as_of: AsOf = None,
     fmt: Fmt = "table",
 ) -> None:
-    """Query tasks (overdue is computed against --as-of)."""
+    """Query tasks (overdue is computed against --as-of); `tasks add` makes one by hand."""
+    if ctx.invoked_subcommand is not None:
+        return
     from rich.console import Console
     from rich.table import Table
 
@@ -359,7 +364,11 @@ def update(
     )
 
 
-_COMMANDS: tuple[Callable[..., None], ...] = (load, regenerate, tasks, update)
+_COMMANDS: tuple[Callable[..., None], ...] = (load, regenerate, update)
+# `taskbot tasks [--dept …]` queries; `taskbot tasks add …` makes a task from no plan.
+tasks_app = typer.Typer(invoke_without_command=True)
+tasks_app.callback()(tasks)
+tasks_app.command("add")(tasks_add)
 
 
 def register(app: typer.Typer) -> None:
@@ -367,3 +376,4 @@ def register(app: typer.Typer) -> None:
     for command in _COMMANDS:
         app.command()(command)
     app.add_typer(contacts_app, name="contacts")
+    app.add_typer(tasks_app, name="tasks")

@@ -88,6 +88,12 @@ class ReminderSettings(_Section):
 
 class WebchatSettings(_Section):
     enabled: bool = True
+    # An admin-issued login link (`taskbot contacts link`) works once, within this many days.
+    link_days: int = Field(default=7, ge=1, le=90)
+    # A contact's chat login ends this many days after it began, however busy, and after
+    # `idle_days` unused (never later than `session_days`).
+    session_days: int = Field(default=30, ge=1, le=366)
+    idle_days: int = Field(default=7, ge=1, le=366)
 
 
 class MatrixSettings(_Section):

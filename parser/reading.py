@@ -73,11 +73,15 @@ def read_bytes(data: bytes, p: Path) -> list[Block]:
         from parser.read_ofd import is_ofd, read_ofd
         from parser.safezip import open_zip
 
-        kind = ".ofd" if suffix == ".ofd" else ".docx"
+        kind = {".ofd": ".ofd", ".xlsx": ".xlsx"}.get(suffix, ".docx")
         with open_zip(data, str(p), kind) as archive:
             names = archive.namelist()
         if is_ofd(names):
             return read_ofd(data, str(p))
+        from parser.read_sheet import is_xlsx, read_xlsx
+
+        if is_xlsx(names):  # a task list kept in Excel (任务分工表)
+            return read_xlsx(data, str(p))
         return _read_docx(p, data)
     if _is_pdf(data) or suffix == ".pdf":
         return _read_pdf(p, data)
@@ -101,6 +105,10 @@ def read_bytes(data: bytes, p: Path) -> list[Block]:
         return read_html(data, str(p))
     text = decode_text(data, str(p))
     check(str(p), "document length (characters)", len(text), MAX_TEXT_CHARS)
+    if suffix == ".csv":  # a task list saved from Excel: text whose cells are columns
+        from parser.read_sheet import read_csv
+
+        return read_csv(text, str(p))
     return [Paragraph(line) for line in text.split("\n")]
 
 

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from bot.completion import Completion, completion
 from bot.store import repo
-from bot.store.models import STATUS_LABELS, TaskStatus
+from bot.store.models import STATUS_LABELS, PlanKind, TaskStatus
 from bot.store.repo import Action, DepartmentOverview, TaskRow
 
 # The order statuses are listed in tables and stacked in the chart: done work first.
@@ -127,7 +127,10 @@ def collect(
     tasks = repo.list_tasks(session, as_of=as_of, calendar=cal)
     departments = repo.department_overview(session, as_of=as_of, soon_until=as_of, calendar=cal)
     plans = repo.list_plans(session)
-    title = plans[-1].title if plans else "督办事项"
+    # The briefing is named for the latest plan document; a plan of hand-made tasks (named
+    # for its minutes or instruction) names it only when there is no document.
+    documents = [p for p in plans if p.kind != PlanKind.MANUAL] or plans
+    title = documents[-1].title if documents else "督办事项"
     last: dict[int, LastReply] = {}
     for pk, ev in repo.last_events(session, actions=DEPARTMENT_ACTIONS).items():
         last[pk] = LastReply(

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from bot.errors import UserError
 from bot.store import repo
-from bot.store.models import PlanVersion
+from bot.store.models import PlanKind, PlanVersion
 from bot.store.regenerate import PlanDiff, diff_tasks
 from bot.store.specs import TaskSpec, plan_specs, text_sha256
 from parser.model import Plan
@@ -111,8 +111,13 @@ def _names(specs: list[TaskSpec]) -> set[str]:
 def choose_plan(session: Session, parsed: Plan, plan_id: int | None) -> int:
     """The plan a revision belongs to: --plan, the only plan, or the one with this title."""
     if plan_id is not None:
-        return repo.get_plan(session, plan_id).id or plan_id
-    plans = repo.list_plans(session)
+        chosen = repo.get_plan(session, plan_id)
+        if chosen.kind == PlanKind.MANUAL:
+            raise UserError(f"plan {plan_id} holds tasks added by hand; no document revises it")
+        return chosen.id or plan_id
+    # Tasks added by hand live in plans of their own (bot/store/manual.py): never a
+    # document's revision target.
+    plans = [p for p in repo.list_plans(session) if p.kind != PlanKind.MANUAL]
     if not plans:
         raise UserError("no plan is stored yet; use `taskbot load FILE` first")
     if len(plans) == 1:

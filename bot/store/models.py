@@ -100,11 +100,21 @@ class Contact(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+class PlanKind(StrEnum):
+    DOCUMENT = "document"  # loaded from a file; revised by `regenerate`
+    MANUAL = "manual"  # tasks added by hand under a source note (bot/store/manual.py)
+
+
 class PlanRow(SQLModel, table=True):
     __tablename__ = "plan"
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=500)
+    kind: str = Field(
+        default=PlanKind.DOCUMENT,
+        max_length=20,
+        sa_column_kwargs={"server_default": PlanKind.DOCUMENT.value},
+    )
     created_at: datetime = _ts()
 
 

@@ -25,7 +25,7 @@ def _portal_page(text: str) -> bytes:
 async def test_revision_uploaded_as_portal_html(dash: Client, tmp_path: Path) -> None:
     csrf = await login(dash, COORDINATOR)
     form = await (await dash.get("/versions")).text()
-    assert 'accept=".docx,.doc,.wps,.pdf,.ofd,.html,.htm,.txt"' in form
+    assert 'accept=".docx,.doc,.wps,.pdf,.ofd,.html,.htm,.txt,.xlsx,.csv"' in form
     assert 'class="upload-status" role="status"' in form
     revised = revised_plan(SEED_PLAN, tmp_path / "revised.txt")
     as_text = await dash.post(
@@ -45,7 +45,8 @@ async def test_revision_uploaded_as_portal_html(dash: Client, tmp_path: Path) ->
 async def test_unknown_type_is_refused_in_chinese(dash: Client) -> None:
     csrf = await login(dash, COORDINATOR)
     resp = await dash.post(
-        "/versions/preview", data=multipart("plan", "plan.xlsx", b"PK\x03\x04", csrf=csrf)
+        "/versions/preview", data=multipart("plan", "plan.pptx", b"PK\x03\x04", csrf=csrf)
     )
     assert resp.status == 400
-    assert "请上传 .docx、.doc、.wps、.pdf、.ofd、.html 或 .txt 文件" in await resp.text()
+    kinds = ".docx、.doc、.wps、.pdf、.ofd、.html、.txt 或任务分工表 .xlsx、.csv"
+    assert f"请上传 {kinds} 文件" in await resp.text()

@@ -1,4 +1,5 @@
-"""Contacts: who is reachable on which platform, importing a sheet, and dead letters.
+"""Contacts: who is reachable on which platform, importing a sheet, web chat login links
+(admins: bot/onboarding.py), and dead letters.
 
 Importing is for admins: a sheet sets roles, so a coordinator could otherwise make
 themselves an admin. Resending a dead letter is any coordinator's job.
@@ -16,6 +17,7 @@ from sqlmodel import Session
 
 from bot.departments import match_department
 from bot.errors import UserError
+from bot.onboarding import ChatLink, issue_chat_link, public_base, qr_data_uri
 from bot.store import repo
 from bot.store.contacts_import import (
     batches,
@@ -24,7 +26,7 @@ from bot.store.contacts_import import (
     store_batch,
     validate_against_store,
 )
-from bot.store.errors import ImportRejected
+from bot.store.errors import ImportRejected, NotFound
 from bot.store.models import Platform
 from bot.web.dashboard.context import DashContext, User
 from bot.worker import LimitExceeded
@@ -80,9 +82,12 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
                     "name": c.name,
                     "role": c.role,
                     "on": defaultdict(list),
+                    "chat": [],
                 },
             )
             p["on"][c.platform].append(c.user_id)
+            if c.platform == Platform.WEBCHAT:
+                p["chat"].append((c.id, c.user_id))  # an admin may issue a login link
         dead = repo.list_dead(s)
         return {"people": list(people.values()), "dead": dead}
 
@@ -139,8 +144,49 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
         ok = await ctx.db.run(lambda s: repo.resend(s, outbox_id, now=ctx.clock.now()))
         raise web.HTTPSeeOther("/contacts?notice=" + ("requeued" if ok else "gone"))
 
+    async def issue_link(request: web.Request) -> web.StreamResponse:
+        """A new web chat login link for one contact, shown once with its QR code; the
+        link is never put in a URL or a log, only in this page."""
+        user = await ctx.form_user(request, admin=True)
+        raw = request.match_info["id"]
+        if len(raw) > 18:
+            raise web.HTTPNotFound(text="没有这个联络人")
+        contact_id = int(raw)
+        now = ctx.clock.now()
+        # [server] public_url when configured (production: the address contacts reach);
+        # else the address the admin reached this page at, which --port may have changed.
+        configured = "public_url" in ctx.settings.server.model_fields_set
+        base = public_base(ctx.settings) if configured else str(request.url.origin())
+
+        def work(s: Session) -> ChatLink | None:
+            try:
+                contact = repo.get_contact(s, contact_id)
+            except NotFound:
+                return None
+            if contact.platform != Platform.WEBCHAT:
+                return None
+            actor = f"{user.name} (dashboard)"
+            return issue_chat_link(
+                s, contact, settings=ctx.settings, actor=actor, now=now, base=base
+            )
+
+        link = await ctx.db.run(work)
+        if link is None:
+            return await page(
+                user, error="该联络人没有网页聊天账号，无法生成登录链接。", status=404
+            )
+        return ctx.render(
+            "chat_link.html",
+            user=user,
+            link=link,
+            expires=link.expires.astimezone(ctx.settings.tz),
+            qr=qr_data_uri(link.url),
+            link_days=ctx.settings.webchat.link_days,
+        )
+
     return [
         web.get("/contacts", contacts),
+        web.post(r"/contacts/{id:\d+}/link", issue_link),
         web.post("/contacts/import", import_sheet),
         web.post(r"/outbox/{id:\d+}/resend", resend),
     ]

@@ -29,7 +29,10 @@ from parser import parse_document
 from parser.errors import ParseError
 from parser.model import Plan
 
-SUFFIXES = (".docx", ".txt", ".pdf", ".doc", ".wps", ".rtf", ".ofd", ".html", ".htm")
+SUFFIXES = (
+    *(".docx", ".txt", ".pdf", ".doc", ".wps", ".rtf", ".ofd", ".html", ".htm"),
+    *(".xlsx", ".csv"),  # a task list kept in Excel (parser/read_sheet.py)
+)
 _SAFE_NAME = re.compile(r"^[\w\u4e00-\u9fff（）()《》“”\-. ]{1,120}$")
 
 
@@ -43,7 +46,7 @@ def _parse_upload(filename: str, content: bytes) -> Plan:
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
         shown = name[:100] or "空文件名"
-        kinds = ".docx、.doc、.wps、.pdf、.ofd、.html 或 .txt"
+        kinds = ".docx、.doc、.wps、.pdf、.ofd、.html、.txt 或任务分工表 .xlsx、.csv"
         raise UserError(f"请上传 {kinds} 文件（不是 {shown}）")
     if not _SAFE_NAME.match(name):
         name = "upload" + suffix

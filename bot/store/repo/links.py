@@ -1,0 +1,68 @@
+"""Admin-issued web chat login links: one live link per contact.
+
+A link is a one-time login token (login_token, see repo.outbox.create_login_token); issuing
+a new one for a contact makes every unused one of theirs expire at once, so a link sent to
+the wrong person, or lost, is dead as soon as the admin issues the next.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.store.models import LoginToken
+from bot.store.repo.outbox import create_login_token
+from bot.store.repo.plans import audit, utcnow
+
+
+def revoke_login_tokens(session: Session, contact_id: int, *, now: datetime) -> int:
+    """End every unused, unexpired link of this contact (they expire now)."""
+    result = session.exec(
+        update(LoginToken)
+        .where(
+            col(LoginToken.contact_id) == contact_id,
+            col(LoginToken.used_at).is_(None),
+            col(LoginToken.expires_at) > now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
+def issue_login_link(
+    session: Session,
+    contact_id: int,
+    *,
+    ttl: timedelta,
+    actor: str,
+    now: datetime | None = None,
+) -> tuple[str, datetime]:
+    """A new one-time login token for `contact_id` (revoking the old), and when it expires.
+
+    Only the token's hash is stored and audited nothing of it: the raw token is the login."""
+    at = utcnow(now)
+    revoked = revoke_login_tokens(session, contact_id, now=at)
+    token = create_login_token(session, contact_id, ttl=ttl, now=at)
+    audit(
+        session,
+        actor=actor,
+        action="login_link",
+        detail={"contact_id": contact_id, "expires": (at + ttl).isoformat(), "revoked": revoked},
+        now=at,
+    )
+    return token, at + ttl
+
+
+def live_link_count(session: Session, contact_id: int, *, now: datetime) -> int:
+    """How many unused, unexpired links this contact has (0 or 1 after issue_login_link)."""
+    rows = session.exec(
+        select(LoginToken.id).where(
+            LoginToken.contact_id == contact_id,
+            col(LoginToken.used_at).is_(None),
+            col(LoginToken.expires_at) > now,
+        )
+    )
+    return len(list(rows))
