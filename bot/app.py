@@ -19,7 +19,6 @@ from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import Engine
 
 from bot.adapters import ADAPTERS
@@ -34,7 +33,7 @@ from bot.events import IncomingMessage
 from bot.matching import TaskMatcher
 from bot.outbox import OutboxSender
 from bot.reminding import ReminderService
-from bot.render import Renderer, find_templates_dir
+from bot.render import Renderer, find_templates_dir, make_environment
 from bot.scheduler import Scheduler
 from bot.store.repo.incoming import prune_incoming
 from bot.store.repo.sessions import prune_sessions
@@ -116,11 +115,8 @@ def make_adapters(
         if name == "webchat":
             if not settings.webchat.enabled:
                 continue
-            pages = Environment(
-                loader=FileSystemLoader(find_templates_dir() / "chat"),
-                autoescape=select_autoescape(default=True),
-                undefined=StrictUndefined,
-            )
+            # The chat pages' whitespace is as written: no block trimming.
+            pages = make_environment(find_templates_dir() / "chat", html=True, trim=False)
             adapters[name] = WebChatAdapter(
                 settings.webchat,
                 http,

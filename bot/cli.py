@@ -132,19 +132,31 @@ def _register_subcommands(argv: list[str]) -> None:
     cli_commands.register(app, command)
 
 
+def _parse_error() -> type[Exception]:
+    """The parser's ParseError if the parser was imported, else a stand-in nothing raises.
+
+    A ParseError can only exist once `parser` is imported; importing it just to name the
+    class would cost `--help` and the store commands the whole parser (~60 ms).
+    """
+    module = sys.modules.get("parser.errors")
+    return getattr(module, "ParseError", _NeverRaised) if module else _NeverRaised
+
+
+class _NeverRaised(Exception):
+    """Matches nothing: no code raises it."""
+
+
 def main() -> None:
     """Console entry point: run the app, turn known errors into one line and an exit code.
 
     Usage errors are handled by click itself (exit 2); our own errors propagate
     out of the app and are reported here.
     """
-    from parser.errors import ParseError
-
     _register_subcommands(sys.argv[1:])
     debug = "--debug" in sys.argv
     try:
         app()
-    except (UserError, ParseError) as exc:
+    except (UserError, _parse_error()) as exc:  # evaluated only once something was raised
         if debug:
             raise
         print(f"taskbot: error: {exc}", file=sys.stderr)

@@ -11,37 +11,26 @@ before doing anything, and say how to choose another when it is taken.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 import socket
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import aiohttp
 import typer
-from aiohttp import web
-from rich.console import Console
-from sqlalchemy import Engine
 
-from bot.app import build_app, make_adapters, make_core
 from bot.cli import state
-from bot.clock import Clock, make_clock
-from bot.config import Settings
 from bot.errors import UserError
-from bot.onboarding import public_base
-from bot.onboarding import served_url as _served_url
-from bot.outbox import OutboxSender
-from bot.store import repo
-from bot.store.contacts_import import import_contacts
-from bot.store.db import open_store, session_scope
-from bot.store.loading import load_plan
-from bot.store.repo.clock import record_store_clock
-from bot.store_clock import resolve_clock
-from bot.web.passwords import make_hasher, set_password
-from parser import parse_document
-from parser.units import canonicalize, is_known
+
+# The web app, the store and the adapters (aiohttp, SQLAlchemy, matplotlib through the
+# reports) cost ~2 s to import: each command imports what it runs, so `taskbot --help`
+# and the other commands' start-up do not pay for them.
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from bot.clock import Clock
+    from bot.config import Settings
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SEED = EXAMPLES / "taiyuan-energy-plan.txt"
@@ -67,6 +56,8 @@ def _logging() -> None:
 
 def _clock(settings: Settings, engine: Engine, as_of: str | None) -> Clock:
     """The one clock (bot/store_clock.py): --as-of, else the demo's recorded clock, else now."""
+    from bot.store_clock import resolve_clock
+
     clock, note = resolve_clock(engine, as_of, settings.tz)
     if note:
         typer.echo(note, err=True)
@@ -112,6 +103,13 @@ def _serve(
     port: int,
     clock: Clock | None = None,
 ) -> None:
+    from aiohttp import web
+
+    from bot.app import build_app
+    from bot.onboarding import public_base
+    from bot.onboarding import served_url as _served_url
+    from bot.store.db import open_store
+
     engine = open_store(settings.database_url)
     clock = clock or _clock(settings, engine, as_of)
     served = _served_url(host, port)
@@ -148,6 +146,19 @@ def demo(
     ] = False,
 ) -> None:
     """Seed plan + sample contacts into ./taskbot-demo.db (fresh each run), then serve."""
+    from rich.console import Console
+
+    from bot.clock import make_clock
+    from bot.onboarding import public_base
+    from bot.store import repo
+    from bot.store.contacts_import import import_contacts
+    from bot.store.db import open_store, session_scope
+    from bot.store.loading import load_plan
+    from bot.store.repo.clock import record_store_clock
+    from bot.web.passwords import make_hasher, set_password
+    from parser import parse_document
+    from parser.units import canonicalize, is_known
+
     cli = state(ctx)
     settings = cli.settings
     h, p = _listen_address(settings, host, port)
@@ -225,6 +236,10 @@ def remind(
     ] = False,
 ) -> None:
     """One reminder pass: plan, queue and send what is due now."""
+    import asyncio
+
+    from bot.store.db import open_store
+
     settings = state(ctx).settings
     engine = open_store(settings.database_url)
     clock = _clock(settings, engine, as_of)
@@ -232,6 +247,12 @@ def remind(
 
 
 async def _remind(settings: Settings, clock: Clock, engine: Engine, dry_run: bool) -> None:
+    import aiohttp
+    from rich.console import Console
+
+    from bot.app import make_adapters, make_core
+    from bot.outbox import OutboxSender
+
     core = make_core(settings, clock, engine)
     result = await core.reminders.run_pass(clock.now(), dry_run=dry_run)
     console = Console()

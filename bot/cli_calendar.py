@@ -11,18 +11,12 @@ from datetime import date
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from bot.cli import state
 from bot.datebounds import check_date
 from bot.errors import UserError
-from bot.store.db import open_store, session_scope
-from bot.store.repo.calendar import (
-    list_calendar_overrides,
-    set_calendar_override,
-    unset_calendar_override,
-)
+
+# The store (SQLAlchemy) is imported in the commands: `taskbot --help` does not pay for it.
 
 calendar_app = typer.Typer(help="Working-day overrides (调休, holidays of years not yet known).")
 
@@ -45,6 +39,9 @@ def set_day(
     note: Annotated[str, typer.Option("--note", help="e.g. 春节调休")] = "",
 ) -> None:
     """Declare a day a working day or a holiday."""
+    from bot.store.db import open_store, session_scope
+    from bot.store.repo.calendar import set_calendar_override
+
     if kind not in _KINDS:
         raise UserError(f"kind must be workday or holiday, not {kind!r}")
     d = _day(day)
@@ -56,6 +53,9 @@ def set_day(
 @calendar_app.command("unset")
 def unset_day(ctx: typer.Context, day: Annotated[str, typer.Argument(help="YYYY-MM-DD")]) -> None:
     """Remove a day's override (the built-in calendar decides again)."""
+    from bot.store.db import open_store, session_scope
+    from bot.store.repo.calendar import unset_calendar_override
+
     d = _day(day)
     with session_scope(open_store(state(ctx).settings.database_url)) as s:
         found = unset_calendar_override(s, d, actor="cli")
@@ -67,6 +67,12 @@ def unset_day(ctx: typer.Context, day: Annotated[str, typer.Argument(help="YYYY-
 @calendar_app.command("list")
 def list_days(ctx: typer.Context) -> None:
     """Show every override."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from bot.store.db import open_store, session_scope
+    from bot.store.repo.calendar import list_calendar_overrides
+
     with session_scope(open_store(state(ctx).settings.database_url)) as s:
         rows = list_calendar_overrides(s)
     table = Table("day", "kind", "note", "set by")

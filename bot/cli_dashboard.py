@@ -12,10 +12,9 @@ import typer
 from bot.cli import state
 from bot.datebounds import check_date
 from bot.errors import UserError
-from bot.reports import build_report, collect
-from bot.store.db import open_store, session_scope
-from bot.store_clock import resolve_clock
-from bot.web.passwords import check_new_password, disable_account, make_hasher, set_password
+
+# The report libraries (matplotlib, python-docx, openpyxl) and the store are imported in
+# the commands that use them: `taskbot --help` must not pay ~1 s for them.
 
 users_app = typer.Typer(help="Dashboard accounts (coordinators and admins).", no_args_is_help=True)
 
@@ -29,6 +28,9 @@ def set_password_cmd(
     ] = False,
 ) -> None:
     """Set a coordinator's or admin's dashboard password (prompted twice, stored hashed)."""
+    from bot.store.db import open_store, session_scope
+    from bot.web.passwords import check_new_password, make_hasher, set_password
+
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -46,6 +48,9 @@ def disable_cmd(
     name: Annotated[str, typer.Argument(help="The contact's name, e.g. 郭敏.")],
 ) -> None:
     """Remove a person's dashboard password and end all their dashboard and chat sessions."""
+    from bot.store.db import open_store, session_scope
+    from bot.web.passwords import disable_account
+
     engine = open_store(state(ctx).settings.database_url)
     with session_scope(engine) as session:
         n = disable_account(session, name)
@@ -62,6 +67,10 @@ def report(
     ] = None,
 ) -> None:
     """Write the 督办通报 (.docx) or the 台账 (.xlsx)."""
+    from bot.reports import build_report, collect
+    from bot.store.db import open_store, session_scope
+    from bot.store_clock import resolve_clock
+
     settings = state(ctx).settings
     if out.suffix.lower() not in (".docx", ".xlsx"):
         raise UserError(f"--out must end in .docx (督办通报) or .xlsx (台账), not {out.name}")

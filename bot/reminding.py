@@ -8,22 +8,18 @@ several workers never queue one twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlmodel import Session
 
-from bot import workcalendar
 from bot.config import Settings
 from bot.database import Database
 from bot.reminders import ContactFact, PlannedMessage, TaskFact, plan_reminders
 from bot.render import Renderer
 from bot.store import repo
 from bot.store.repo.bulk import enqueue_outbox_many, record_reminders_many
-from bot.store.repo.calendar import calendar_overrides
 from bot.store.repo.reminding import ReminderRow, reminder_rows
-from bot.workcalendar import WorkCalendar
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +46,6 @@ def task_fact(r: ReminderRow) -> TaskFact:
     )
 
 
-def make_calendar(settings: Settings, overrides: Mapping[date, bool]) -> WorkCalendar:
-    """The working-day calendar the settings ask for, with the admin's overrides on top
-    (the one factory, bot.workcalendar.make_calendar, that 逾期 and the dashboard use too)."""
-    return workcalendar.make_calendar(settings.reminders.calendar, overrides)
-
-
 class ReminderService:
     def __init__(self, db: Database, renderer: Renderer, settings: Settings) -> None:
         self.db = db
@@ -65,7 +55,9 @@ class ReminderService:
     def plan(self, s: Session, now: datetime) -> list[PlannedMessage]:
         """What the policy wants sent at `now` (nothing written)."""
         # Built per pass so an override an admin just entered counts at once.
-        calendar = make_calendar(self.settings, calendar_overrides(s))
+        # The one calendar factory (bot.workcalendar.make_calendar) with the admin's
+        # overrides, as 逾期, the dashboard and the reports load it.
+        calendar = repo.load_calendar(s, self.settings.reminders.calendar)
         rows = reminder_rows(s, as_of=now.astimezone(self.settings.tz).date(), calendar=calendar)
         contacts = [
             ContactFact(str(c.id), c.department, c.role, c.platform, c.user_id, c.name)

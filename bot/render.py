@@ -36,16 +36,29 @@ def find_templates_dir() -> Path:
     )
 
 
-def make_environment(templates_dir: Path | None = None) -> Environment:
-    """A Jinja2 environment over `templates_dir` (default: `find_templates_dir()`)."""
+def make_environment(
+    templates_dir: Path | None = None, *, html: bool = False, trim: bool = True
+) -> Environment:
+    """The one Jinja2 environment factory: chat texts, the dashboard and the web chat pages.
+
+    Over `templates_dir` (default: `find_templates_dir()`), always with StrictUndefined.
+    `html=False` (chat text): autoescaped for .html/.htm templates only, since escaping
+    would put `&amp;` into a WeCom message. `html=True` (web pages): always autoescaped.
+    `trim` strips the newline after a block tag and the indentation before it.
+    """
+    autoescape: Any = (
+        True
+        if html
+        else select_autoescape(
+            enabled_extensions=("html", "htm"), default_for_string=False, default=False
+        )
+    )
     return Environment(
         loader=FileSystemLoader(templates_dir or find_templates_dir()),
         undefined=StrictUndefined,
-        autoescape=select_autoescape(
-            enabled_extensions=("html", "htm"), default_for_string=False, default=False
-        ),
-        trim_blocks=True,
-        lstrip_blocks=True,
+        autoescape=autoescape,
+        trim_blocks=trim,
+        lstrip_blocks=trim,
         keep_trailing_newline=False,
     )
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -77,6 +78,12 @@ class UnitNames:
     """The alias table and a private jieba tokenizer over it (built lazily, once)."""
 
     aliases: dict[str, str] = field(default_factory=dict)
+    # One shared table serves parses running in upload worker threads. cached_property
+    # has no lock from Python 3.12 on, so two threads could each build a tokenizer
+    # (~0.2 s each); the build happens once, under this lock.
+    _tokenizer_lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def load(cls) -> UnitNames:
@@ -97,6 +104,15 @@ class UnitNames:
         here: unit lists are runs of bureau names, so a bureau-only DAG splits
         "市发改委市工信局" exactly and leaves anything else as single characters.
         """
+        with self._tokenizer_lock:
+            # Another thread may have built it while this one waited: cached_property
+            # stores its result in the instance dict, where a second lookup finds it.
+            built = self.__dict__.get("tokenizer")
+            if built is not None:
+                return built
+            return self._build_tokenizer()
+
+    def _build_tokenizer(self) -> Any:
         import jieba
 
         logging.getLogger("jieba").setLevel(logging.WARNING)

@@ -50,9 +50,13 @@ class RecordingHandler:
     def __init__(self) -> None:
         self.received: list[IncomingMessage] = []
         self.gate: asyncio.Event | None = None  # when set, the handler waits for it
+        # Set when a message reaches the handler: tests wait on it, not on a loop step,
+        # to know the adapter's background task has started.
+        self.entered = asyncio.Event()
 
     async def __call__(self, msg: IncomingMessage) -> str | None:
         self.received.append(msg)
+        self.entered.set()
         if self.gate is not None:
             await self.gate.wait()
         if msg.text.startswith("完成"):

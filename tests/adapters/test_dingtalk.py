@@ -145,7 +145,7 @@ async def test_session_webhook_on_a_foreign_host_is_never_called(env: Env) -> No
 async def test_callback_is_answered_before_the_handler_finishes(env: Env) -> None:
     env.handler.gate = asyncio.Event()
     assert await post(env, message(env, "完成 1.1")) == 200
-    await asyncio.sleep(0)
+    await asyncio.wait_for(env.handler.entered.wait(), 5)  # the background task runs
     assert env.api.session_replies == []
     env.handler.gate.set()
     await env.adapter.drain()

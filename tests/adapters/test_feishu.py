@@ -179,7 +179,7 @@ async def test_callback_is_answered_before_the_handler_finishes(env: Env) -> Non
     env.handler.gate = asyncio.Event()
     body = seal(event("完成 3.4.2"))
     assert (await post(env, body, signed(body, env.clock(), "n-3")))[0] == 200
-    await asyncio.sleep(0)
+    await asyncio.wait_for(env.handler.entered.wait(), 5)  # the background task runs
     assert env.api.delivered == []
     env.handler.gate.set()
     await env.adapter.drain()

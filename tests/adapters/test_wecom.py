@@ -147,7 +147,7 @@ async def test_callback_is_answered_before_the_handler_finishes(env: Env) -> Non
     env.handler.gate = asyncio.Event()
     params, body = envelope(env.crypto, text_xml("完成 3.4.2"), env.clock(), "1609000002")
     assert (await post(env, params, body))[0] == 200
-    await asyncio.sleep(0)  # let the background task start
+    await asyncio.wait_for(env.handler.entered.wait(), 5)  # the background task runs
     assert len(env.handler.received) == 1
     assert env.api.delivered == []  # the handler is still running
     env.handler.gate.set()
@@ -169,7 +169,7 @@ async def test_close_cancels_handlers_still_running(env: Env) -> None:
     env.handler.gate = asyncio.Event()  # never set
     params, body = envelope(env.crypto, text_xml("完成 1.1"), env.clock(), "1609000004")
     assert (await post(env, params, body))[0] == 200
-    await asyncio.sleep(0)
+    await asyncio.wait_for(env.handler.entered.wait(), 5)  # the background task runs
     await env.adapter.close()
     await env.adapter.drain()
     assert env.api.delivered == []

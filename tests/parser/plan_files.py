@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "taiyuan-energy-plan.txt"
 CORPUS = ROOT / "tests" / "data" / "corpus"
-TASKBOT = ROOT / ".venv" / "bin" / "taskbot"
+# The console script installed beside the interpreter running the tests (any venv, any name).
+TASKBOT = Path(sys.executable).with_name("taskbot")
 
 # A table: header row, then rows; a row of one cell spans the whole width (a section row).
 TableSpec = Sequence[Sequence[str]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -247,17 +248,32 @@ def _roll_up(
     return rows
 
 
+# The collector's switch is process-wide and these queries run in worker threads: one
+# query's `finally: gc.enable()` must not end another's pause, nor re-enable a collector
+# the process had switched off. So the pauses are counted under a lock: the first saves
+# the state and pauses, the last restores what the first saved.
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+_gc_was_enabled = True
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     # Building 20k+ rows would run the cyclic collector dozens of times over every live
     # object (~50 ms of the all-departments overdue query); these rows form no cycles.
-    enabled = gc.isenabled()
-    gc.disable()
+    global _gc_pausers, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pausers += 1
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 def _rows(rows: list[Any], names: dict[int, str], as_of: date, cal: WorkCalendar) -> list[TaskRow]:

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 from argon2 import PasswordHasher
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 from sqlmodel import Session
 
 from bot.clock import Clock
@@ -25,6 +25,7 @@ from bot.config import Settings
 from bot.database import Database
 from bot.labels import platform_label, reminder_kind_label
 from bot.render import find_templates_dir
+from bot.render import make_environment as make_template_environment
 from bot.store import repo
 from bot.store.errors import NotFound
 from bot.store.models import STATUS_LABELS, Role
@@ -70,14 +71,8 @@ class User:
 
 
 def make_environment(templates_dir: Path | None = None) -> Environment:
-    """The dashboard's own Jinja2 environment: HTML, always autoescaped, strict."""
-    env = Environment(
-        loader=FileSystemLoader(templates_dir or find_templates_dir() / "dashboard"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    """The dashboard's environment: the one factory's HTML one, with the labels as filters."""
+    env = make_template_environment(templates_dir or find_templates_dir() / "dashboard", html=True)
     env.globals["STATUS_LABELS"] = STATUS_LABELS
     env.filters["status_label"] = lambda s: STATUS_LABELS.get(s, s)
     env.filters["role_label"] = lambda r: ROLE_LABELS.get(r, r)
