@@ -132,11 +132,13 @@ def _build(norm: Normalized, source: str) -> Plan:
         chapter = _chapter_before(outline, table.start) or "重点任务分工"
         cty = county if county_at is not None and county_at < table.start else ()
         measures += table_measures(text, table, chapter, units, cty, period_end, table_notes, ids)
-    # A plan may hold its tasks twice: in the body with clauses and again in a summary
-    # table (or the reverse). The fuller reading is the plan's measure set.
+    # A plan may hold its tasks twice: in the body with clauses and again in a task table
+    # (分工表). The table is the measure set when it lists about as many tasks as the body
+    # (the same tasks, by the corpus convention); a short summary table (six categories
+    # beside 28 measures) is not.
     body_notes: list[ParseWarning] = []
     body = _body_measures(text, outline, index, units, county, county_at, period_end, body_notes)
-    if len(body) > len(measures):
+    if len(measures) < _TABLE_SHARE * len(body):
         measures = body
         warnings += body_notes
     elif measures:
@@ -286,6 +288,7 @@ def _line_end(text: str, node: Node) -> int:
     return node.end if end < 0 else end
 
 
+_TABLE_SHARE = 0.8
 _ANNEX = re.compile(r"^附件\s*\d*\s*[：:]?", re.M)
 
 

@@ -474,3 +474,18 @@ def test_an_attachment_that_starts_again_at_one_is_another_document() -> None:
         ("1.1", "落实属地责任"),
         ("2.1", "加强组织领导"),
     ]
+
+
+def _body_and_table(rows: int) -> Plan:
+    body = "".join(f"（{n}）任务{n}。推进工作。（市发改委负责）\n" for n in "一二三")
+    table = "| 序号 | 重点任务 | 牵头单位 | 完成时限 |\n|---|---|---|---|\n" + "".join(
+        f"| {n} | 表中任务{n} | 市商务局 | 2024年底前 |\n" for n in range(1, rows + 1)
+    )
+    return parse_text(f"某市行动方案\n一、重点任务\n{body}附件\n重点任务分工表\n{table}")
+
+
+def test_a_task_table_of_the_same_tasks_is_the_measure_set() -> None:
+    # The corpus convention: when the body and a 分工表 both list the tasks, the table's rows
+    # are the measures; a short summary table beside many body measures is not.
+    assert [m.lead for m in _body_and_table(3).measures] == ["市商务局"] * 3
+    assert [m.lead for m in _body_and_table(1).measures] == ["市发展改革委"] * 3
