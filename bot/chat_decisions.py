@@ -61,18 +61,15 @@ def notify_decision(
         new_due=task.due,
         by=event.actor,
     )
-    for c in targets:
-        repo.enqueue_outbox(
-            s,
-            key=f"decision:{event.id}:{c.id}",
-            platform=c.platform,
-            user_id=c.user_id,
-            text=text,
-            kind="decision",
-            contact_id=c.id,
-            task_id=task.id,
-            now=now,
-        )
+    repo.enqueue_for_contacts(
+        s,
+        targets,
+        key=f"decision:{event.id}",
+        text=text,
+        kind="decision",
+        task_id=task.id,
+        now=now,
+    )
     return len(targets)
 
 
@@ -189,16 +186,13 @@ def notify_revision(s: Session, render: Render, rev: Revision, *, now: datetime)
             version=rev.version.number,
         )
         for dept in sorted(d for d in departments if d is not None):
-            for c in chatstate.department_contacts(s, dept):
-                queued += repo.enqueue_outbox(
-                    s,
-                    key=f"revision:{rev.version.id}:{old.pk}:{c.id}",
-                    platform=c.platform,
-                    user_id=c.user_id,
-                    text=text,
-                    kind="revision",
-                    contact_id=c.id,
-                    task_id=old.pk,
-                    now=now,
-                )
+            queued += repo.enqueue_for_contacts(
+                s,
+                chatstate.department_contacts(s, dept),
+                key=f"revision:{rev.version.id}:{old.pk}",
+                text=text,
+                kind="revision",
+                task_id=old.pk,
+                now=now,
+            )
     return queued

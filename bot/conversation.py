@@ -353,22 +353,11 @@ class Conversation:
             row_items(r) | {"role": "lead" if r.lead == dept.name else "cooperating"} for r in rows
         ]
         text = self.render("urge", department=dept.name, day=today, tasks=items)
-        targets = [
-            c
-            for c in repo.list_contacts(s, department=dept.name)
-            if c.role in ("contact", "leader")
-        ]
-        for c in targets:
-            repo.enqueue_outbox(
-                s,
-                key=f"urge:{c.id}:{today.isoformat()}:{me.id}",
-                platform=c.platform,
-                user_id=c.user_id,
-                text=text,
-                kind="urge",
-                contact_id=c.id,
-                now=now,
-            )
+        targets = chatstate.department_contacts(s, dept.id)
+        # One 催办 per coordinator, contact and day.
+        repo.enqueue_for_contacts(
+            s, targets, key=f"urge:{today.isoformat()}:{me.id}", text=text, kind="urge", now=now
+        )
         repo.audit(s, actor=me.name, action="urge", detail={"department": dept.name}, now=now)
         # The same counting units the department's message lists: a measure with
         # milestones through its milestones, led and 配合 apart.

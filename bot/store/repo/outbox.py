@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -104,6 +104,41 @@ def enqueue_outbox(
         at=utcnow(now),
     )
     return _insert_ignore(session, Outbox.__table__, values, ["key"])  # type: ignore[attr-defined]
+
+
+class Addressee(Protocol):
+    """Whoever a message goes to: a Contact row or a ContactView."""
+
+    id: int | None
+    platform: str
+    user_id: str
+
+
+def enqueue_for_contacts(
+    session: Session,
+    contacts: Iterable[Addressee],
+    *,
+    key: str,
+    text: str,
+    kind: str,
+    task_id: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Queue `text` once for each contact, keyed f"{key}:{contact id}"; how many are new."""
+    return sum(
+        enqueue_outbox(
+            session,
+            key=f"{key}:{c.id}",
+            platform=c.platform,
+            user_id=c.user_id,
+            text=text,
+            kind=kind,
+            contact_id=c.id,
+            task_id=task_id,
+            now=now,
+        )
+        for c in contacts
+    )
 
 
 def claim_outbox(
