@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.store.models import LoginToken
-from bot.store.repo.outbox import create_login_token
+from bot.store.repo.outbox import create_login_token, live_login_token
 from bot.store.repo.plans import audit, utcnow
 
 
@@ -21,11 +21,7 @@ def revoke_login_tokens(session: Session, contact_id: int, *, now: datetime) -> 
     """End every unused, unexpired link of this contact (they expire now)."""
     result = session.exec(
         update(LoginToken)
-        .where(
-            col(LoginToken.contact_id) == contact_id,
-            col(LoginToken.used_at).is_(None),
-            col(LoginToken.expires_at) > now,
-        )
+        .where(col(LoginToken.contact_id) == contact_id, live_login_token(now))
         .values(expires_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -59,10 +55,6 @@ def issue_login_link(
 def live_link_count(session: Session, contact_id: int, *, now: datetime) -> int:
     """How many unused, unexpired links this contact has (0 or 1 after issue_login_link)."""
     rows = session.exec(
-        select(LoginToken.id).where(
-            LoginToken.contact_id == contact_id,
-            col(LoginToken.used_at).is_(None),
-            col(LoginToken.expires_at) > now,
-        )
+        select(LoginToken.id).where(LoginToken.contact_id == contact_id, live_login_token(now))
     )
     return len(list(rows))

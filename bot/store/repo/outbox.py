@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement, and_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -352,17 +352,18 @@ def create_login_token(
     return raw
 
 
+def live_login_token(at: datetime) -> ColumnElement[bool]:
+    """A login token that still works at `at`: not used, not expired."""
+    return and_(col(LoginToken.used_at).is_(None), col(LoginToken.expires_at) > at)
+
+
 def consume_login_token(session: Session, raw: str, *, now: datetime | None = None) -> int | None:
     """The contact id if `raw` is valid, unused and unexpired — and mark it used (once only)."""
     at = utcnow(now)
     h = _token_hash(raw)
     result = session.exec(
         update(LoginToken)
-        .where(
-            col(LoginToken.token_hash) == h,
-            col(LoginToken.used_at).is_(None),
-            col(LoginToken.expires_at) > at,
-        )
+        .where(col(LoginToken.token_hash) == h, live_login_token(at))
         .values(used_at=at)
         .execution_options(synchronize_session=False)
     )
