@@ -18,6 +18,8 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from plan_files import cjk_font
+
 from parser.blocks import Block, Paragraph, Table
 
 # Real plans as published (the repository's copy; shared/ beside the clone before it).
@@ -301,18 +303,10 @@ def write_typeset_pdf(path: Path, lines: Sequence[str], font_file: Path | None) 
     OCR cannot find a bracket standing alone at the start of a line.
     """
     from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas
 
-    if font_file is None:
-        font = "STSong-Light"
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
-    else:
-        font = "PlanCJKTypeset"
-        pdfmetrics.registerFont(TTFont(font, str(font_file)))
+    font = cjk_font(font_file, "PlanCJKTypeset")
     size, leading, margin = 10.5, 16, 56
     width, height = A4
     room = width - 2 * margin

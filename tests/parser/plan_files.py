@@ -90,6 +90,19 @@ def cjk_ttf() -> Path | None:
     return None
 
 
+def cjk_font(font_file: Path | None, name: str) -> str:
+    """Register a CJK font with reportlab: the built-in STSong-Light, or a TrueType file."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if font_file is None:
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+        return "STSong-Light"
+    pdfmetrics.registerFont(TTFont(name, str(font_file)))
+    return name
+
+
 def write_pdf(
     path: Path, lines: Sequence[str], font_file: Path | None = None, page_numbers: bool = True
 ) -> Path:
@@ -99,17 +112,9 @@ def write_pdf(
     Without `font_file` the text uses reportlab's built-in CID font STSong-Light.
     """
     from reportlab.lib.pagesizes import A4
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas
 
-    if font_file is None:
-        font = "STSong-Light"
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
-    else:
-        font = "PlanCJK"
-        pdfmetrics.registerFont(TTFont(font, str(font_file)))
+    font = cjk_font(font_file, "PlanCJK")
     size, leading, margin = 10.5, 16, 56
     width, height = A4
     c = canvas.Canvas(str(path), pagesize=A4)
