@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from bot.store import repo
 from bot.store.models import Department
-from parser.units import canonicalize, is_known
+from parser.units import canonicalize
 
 # Words around a department name in a request: "看看能源局的逾期情况", "市能源局的任务".
 _FILLER = re.compile(
@@ -77,8 +77,3 @@ def match_department(typed: str, departments: Sequence[Department]) -> Departmen
     """The one stored department a typed name means, or None (contacts import, filters)."""
     name = clean_typed(typed)
     return _pick(name, departments).department if name else None
-
-
-def known_name(name: str) -> bool:
-    """Whether the parser's alias table knows `name` (as typed or with 市 in front)."""
-    return is_known(name) or is_known("市" + name)

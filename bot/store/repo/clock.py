@@ -23,11 +23,5 @@ def record_store_clock(
     session.flush()
 
 
-def clear_store_clock(session: Session) -> None:
-    for row in session.exec(select(StoreClock)):
-        session.delete(row)
-    session.flush()
-
-
 def store_clock(session: Session) -> StoreClock | None:
     return session.exec(select(StoreClock).order_by(col(StoreClock.id))).first()
