@@ -93,8 +93,9 @@ def id_spans(text: str) -> list[tuple[int, int, list[str]]]:
 
 def row_id_at(text: str, pos: int = 0) -> tuple[int, str] | None:
     """A bare row number ("7", "T7") at `pos`, where an id is expected: (end, id)."""
-    m = _ROW_AT.match(fold(text), pos)
-    if m is None or _NOT_ID_AFTER.match(fold(text), m.end()):
+    t = fold(text)
+    m = _ROW_AT.match(t, pos)
+    if m is None or _NOT_ID_AFTER.match(t, m.end()):
         return None
     return m.end(), str(int(m.group(2)))
 
