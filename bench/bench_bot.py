@@ -33,14 +33,14 @@ from bench_wecom import AGENT, CORP, SECRET, WeComAPI
 
 from bot.app import build_app, make_adapters, make_core
 from bot.config import Settings, WecomSettings
-from bot.outbox import OutboxSender
+from bot.delivery.outbox import OutboxSender
+from bot.rules.workcalendar import WorkCalendar
 from bot.store import repo
 from bot.store.contacts_import import import_contacts
 from bot.store.db import open_store, session_scope
 from bot.store.loading import load_plan
 from bot.store.repo import ContactSpec
 from bot.web.sessions import SessionCodec
-from bot.workcalendar import WorkCalendar
 from parser import parse_document
 from parser.model import DocumentInfo, Measure, Milestone, Plan
 from parser.units import canonicalize, is_known

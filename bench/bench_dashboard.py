@@ -29,8 +29,8 @@ from bench_store import departments, generate
 
 from bot.clock import make_clock
 from bot.config import Settings
-from bot.database import Database
 from bot.store import repo
+from bot.store.aio import Database
 from bot.store.db import make_engine, migrate, session_scope
 from bot.store.repo import ContactSpec
 from bot.web import dashboard

@@ -16,9 +16,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.config import ReminderSettings
-from bot.reminders import ContactFact, TaskFact, plan_reminders
+from bot.reminders.policy import ContactFact, TaskFact, plan_reminders
 from bot.render import Renderer
-from bot.workcalendar import WorkCalendar
+from bot.rules.workcalendar import WorkCalendar
 
 TASKS = 10_000
 DEPARTMENTS = 1_000

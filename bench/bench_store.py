@@ -160,7 +160,7 @@ def generate(engine: Engine, n_tasks: int, depts: list[str], seed: int = 4) -> N
                         f"(SELECT max(id) FROM {t}))"
                     )
                 )
-    # What a load would leave: the counting unit of each task (bot/completion.py).
+    # What a load would leave: the counting unit of each task (bot/rules/completion.py).
     with session_scope(engine) as s:
         for p in range(1, plans + 1):
             repo.refresh_tracked(s, p)
@@ -302,8 +302,8 @@ def hundred_measure_plan(revised: bool) -> str:
 
 
 STORE_ONLY = (
-    "import typer; from bot import cli, cli_store; app = typer.Typer(); "
-    "app.callback()(cli._global); cli_store.register(app); app()"
+    "import typer; from bot import cli; from bot.cli import store as cli_store; "
+    "app = typer.Typer(); app.callback()(cli._global); cli_store.register(app); app()"
 )
 
 

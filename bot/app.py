@@ -23,18 +23,18 @@ from sqlalchemy import Engine
 
 from bot.adapters import ADAPTERS
 from bot.adapters.base import ChatAdapter, MessageHandler
-from bot.adapters.webchat import WebChatAdapter
-from bot.chatstore import DbChatStore, transcribe
+from bot.adapters.webchat.adapter import WebChatAdapter
+from bot.adapters.webchat.store import DbChatStore, transcribe
 from bot.clock import Clock
 from bot.config import Settings
-from bot.conversation import Conversation
-from bot.database import Database
+from bot.conversation.handler import Conversation
+from bot.conversation.matching import TaskMatcher
+from bot.delivery.outbox import OutboxSender
+from bot.delivery.scheduler import Scheduler
 from bot.events import IncomingMessage
-from bot.matching import TaskMatcher
-from bot.outbox import OutboxSender
-from bot.reminding import ReminderService
+from bot.reminders.service import ReminderService
 from bot.render import Renderer, find_templates_dir, make_environment
-from bot.scheduler import Scheduler
+from bot.store.aio import Database
 from bot.store.repo.incoming import prune_incoming
 from bot.store.repo.sessions import prune_sessions
 from bot.web import dashboard

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Protocol
 
-from bot.datebounds import check_date
 from bot.errors import UserError
+from bot.rules.datebounds import check_date
 
 
 class Clock(Protocol):

@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from bot.reminders import PlannedMessage
+from bot.reminders.policy import PlannedMessage
 
 # Runs of 3+ newlines from optional sections collapse to one blank line.
 _BLANK_RUNS = re.compile(r"\n{3,}")

@@ -23,11 +23,11 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.adapters.base import ChatAdapter
-from bot.chatstore import DbChatStore
+from bot.adapters.webchat.store import DbChatStore
 from bot.clock import SystemClock
-from bot.database import Database
+from bot.delivery.outbox import OutboxSender
 from bot.events import Outgoing
-from bot.outbox import OutboxSender
+from bot.store.aio import Database
 from bot.store.db import make_engine
 
 

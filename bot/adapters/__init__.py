@@ -10,7 +10,7 @@ from bot.adapters.base import ChatAdapter
 from bot.adapters.dingtalk import DingTalkAdapter
 from bot.adapters.feishu import FeishuAdapter
 from bot.adapters.matrix import MatrixAdapter
-from bot.adapters.webchat import WebChatAdapter
+from bot.adapters.webchat.adapter import WebChatAdapter
 from bot.adapters.wecom import WeComAdapter
 
 ADAPTERS: dict[str, type[ChatAdapter]] = {

@@ -3,8 +3,8 @@
 `collect` runs inside one transaction (the CLI's session_scope or Database.run), so both
 documents describe one consistent moment. Builders take a `ReportData` and never query.
 
-The numbers are the dashboard's and 统计's: counting units (bot/completion.py), overdue in
-working days on the stored calendar (bot/overdue.py), departments by what they lead.
+The numbers are the dashboard's and 统计's: counting units (bot/rules/completion.py), overdue in
+working days on the stored calendar (bot/rules/overdue.py), departments by what they lead.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.completion import Completion, completion
+from bot.rules.completion import Completion, completion
 from bot.store import repo
 from bot.store.models import STATUS_LABELS, PlanKind, TaskStatus
 from bot.store.repo import Action, DepartmentOverview, TaskRow
@@ -60,7 +60,7 @@ class ReportData:
 
     @property
     def units(self) -> list[TaskRow]:
-        """The counting units (bot/completion.py): what every figure counts."""
+        """The counting units (bot/rules/completion.py): what every figure counts."""
         return [t for t in self.tasks if t.tracked]
 
     @property

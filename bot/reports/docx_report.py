@@ -29,10 +29,10 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from bot import overdue as od
-from bot.completion import CLOSED_RATE_NAME, REPORTED_RATE_NAME
 from bot.reports.chart import completion_chart
 from bot.reports.data import STATUS_ORDER, ReportData, status_label
+from bot.rules import overdue as od
+from bot.rules.completion import CLOSED_RATE_NAME, REPORTED_RATE_NAME
 
 # Chinese font names as government offices have them; LibreOffice/WPS substitute by class.
 TITLE_FONT = "方正小标宋简体"

@@ -271,7 +271,7 @@ def validate_against_store(
     """`validate`, accepting departments the store has already (read only).
 
     `match` finds the stored department a typed name means ("能源局" for 市能源局), the
-    way the chat reads 逾期 and 催办 (bot/departments.py).
+    way the chat reads 逾期 and 催办 (bot/store/departments.py).
     """
     departments = repo.list_departments(session)
     stored = {d.name for d in departments}

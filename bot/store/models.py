@@ -162,7 +162,7 @@ class Task(SQLModel, table=True):
     # only when `plan_due` changed between versions (bot/store/loading.py).
     due: date | None = None
     plan_due: date | None = None
-    # The counting unit (bot/completion.py): False for a measure with live milestones, which
+    # The counting unit (bot/rules/completion.py): False for a measure with live milestones, which
     # are counted instead. Kept by repo.refresh_tracked after every load and revision, so the
     # 100k-task counts filter on a column instead of probing for children per row.
     tracked: bool = True

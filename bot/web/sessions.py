@@ -27,8 +27,8 @@ from aiohttp import web
 from sqlmodel import Session as DbSession
 
 from bot.clock import Clock
-from bot.database import Database
 from bot.safetext import same_text
+from bot.store.aio import Database
 from bot.store.repo.sessions import (
     create_session,
     live_session,

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from bot.adapters.base import ChatAdapter
 from bot.app import Core, make_adapters, make_core
 from bot.config import DingtalkSettings, FeishuSettings, Settings
-from bot.outbox import OutboxSender
+from bot.delivery.outbox import OutboxSender
 
 from . import test_dingtalk as dt
 from . import test_feishu as fs

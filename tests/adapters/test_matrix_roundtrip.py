@@ -20,7 +20,7 @@ from synapse_server import MatrixUser, MatrixUserClient, SynapseServer
 
 from bot.app import build_app, make_adapters, make_core
 from bot.config import MatrixSettings, Settings
-from bot.outbox import OutboxSender
+from bot.delivery.outbox import OutboxSender
 from bot.store.db import session_scope
 from bot.store.models import Outbox
 

@@ -19,8 +19,8 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 
 from bot.app import make_adapters, make_core
 from bot.config import Settings, WecomSettings
-from bot.conversation import Conversation
-from bot.outbox import OutboxSender
+from bot.conversation.handler import Conversation
+from bot.delivery.outbox import OutboxSender
 from bot.web.sessions import SessionCodec
 
 from .standins import WeComStandIn, payload

@@ -17,7 +17,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 
 from bot.app import make_adapters, make_core
 from bot.config import Settings, WecomSettings
-from bot.outbox import OutboxSender
+from bot.delivery.outbox import OutboxSender
 
 from .standins import WeComStandIn, payload
 

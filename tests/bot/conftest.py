@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.matching import TaskMatcher
+from bot.conversation.matching import TaskMatcher
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,9 @@ import pytest
 
 from bot.clock import ShiftedClock, SystemClock, make_clock, parse_as_of
 from bot.errors import UserError
+from bot.store.clock import RecordedClock, resolve_clock
 from bot.store.db import open_store, session_scope
-from bot.store.repo.clock import record_store_clock
-from bot.store_clock import RecordedClock, resolve_clock
+from bot.store.repo.store_clock import record_store_clock
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -15,12 +15,12 @@ from seeded import SHANGHAI, FixedClock, seeded_engine, task_status
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.conversation import Conversation
-from bot.database import Database
+from bot.conversation.handler import Conversation
+from bot.conversation.matching import TaskMatcher
 from bot.events import IncomingMessage
-from bot.matching import TaskMatcher
 from bot.render import Renderer
 from bot.store import repo
+from bot.store.aio import Database
 from bot.store.db import session_scope
 from bot.store.models import AuditLog, Outbox, StatusEvent
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.intents import (
+from bot.conversation.intents import (
     ApproveExtension,
     Batch,
     Close,
@@ -30,7 +30,7 @@ from bot.intents import (
     parse_date,
     parse_intent,
 )
-from bot.matching import guess_status
+from bot.conversation.matching import guess_status
 
 TODAY = date(2024, 5, 1)
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 from seeded import SHANGHAI, FixedClock, seeded_engine, task_status
 
-from bot.conversation import Conversation
-from bot.database import Database
-from bot.departments import match_department
+from bot.conversation.handler import Conversation
+from bot.conversation.matching import TaskMatcher
 from bot.events import IncomingMessage
-from bot.matching import TaskMatcher
 from bot.render import Renderer
+from bot.store.aio import Database
 from bot.store.db import session_scope
+from bot.store.departments import match_department
 from bot.store.manual import ManualTask, add_manual_task
 from parser.units import canonicalize, is_known
 

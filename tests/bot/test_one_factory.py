@@ -13,7 +13,7 @@ from pathlib import Path
 BOT = Path(__file__).resolve().parents[2] / "bot"
 
 # class name -> the one module allowed to construct it
-FACTORIES = {"Environment": "render.py", "WorkCalendar": "workcalendar.py"}
+FACTORIES = {"Environment": "render.py", "WorkCalendar": "rules/workcalendar.py"}
 
 
 def _constructions() -> dict[str, set[str]]:

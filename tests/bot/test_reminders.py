@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import ReminderSettings
-from bot.reminders import ContactFact, PlannedMessage, TaskFact, plan_reminders
-from bot.workcalendar import WorkCalendar
+from bot.reminders.policy import ContactFact, PlannedMessage, TaskFact, plan_reminders
+from bot.rules.workcalendar import WorkCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 CAL = WorkCalendar()
@@ -284,7 +284,7 @@ def test_coordinator_digest() -> None:
     assert d is not None
     assert [e.task_id for e in d.newly_overdue] == ["1.1"]
     # 1.4 awaits the coordinator's decision on its extension but is still owed: overdue, as
-    # 逾期 and 统计 count it (bot/overdue.py).
+    # 逾期 and 统计 count it (bot/rules/overdue.py).
     assert dict(d.overdue_by_department) == {ENERGY: 3, DRC: 1}
     assert d.overdue_total == 4
     assert [(e.task_id, e.requested_due) for e in d.extension_requests] == [
@@ -428,7 +428,7 @@ def test_without_sent_items() -> None:
 
 
 def test_digest_counts_a_measure_with_milestones_once() -> None:
-    # The counting unit (bot/completion.py): the missed milestone, not it and its measure.
+    # The counting unit (bot/rules/completion.py): the missed milestone, not it and its measure.
     tasks = [
         replace(task("1.1", due=date(2024, 9, 20)), kind="measure", tracked=False),
         replace(task("1.1.1", due=date(2024, 9, 20)), measure_id="1.1"),

@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 from sqlmodel import col, select
 
 from bot.config import Settings
-from bot.database import Database
-from bot.reminding import ReminderService
+from bot.reminders.service import ReminderService
 from bot.render import Renderer
+from bot.store.aio import Database
 from bot.store.db import session_scope
 from bot.store.models import Outbox, ReminderSent, Task
 from bot.store.repo.calendar import set_calendar_override

@@ -12,9 +12,9 @@ import pytest
 from jinja2 import UndefinedError
 
 from bot.config import ReminderSettings
-from bot.reminders import ContactFact, PlannedMessage, TaskFact, plan_reminders
+from bot.reminders.policy import ContactFact, PlannedMessage, TaskFact, plan_reminders
 from bot.render import Renderer, find_templates_dir, make_environment
-from bot.workcalendar import WorkCalendar
+from bot.rules.workcalendar import WorkCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 ENERGY, DRC = "市能源局", "市发展改革委"

@@ -96,8 +96,8 @@ def reading(intent: Any, guess_status: Any) -> tuple[str, str, str, str, str]:
 
 
 def score() -> tuple[int, list[tuple[Row, tuple[str, ...]]]]:
-    from bot.intents import parse_intent
-    from bot.matching import guess_status
+    from bot.conversation.intents import parse_intent
+    from bot.conversation.matching import guess_status
 
     rows = load_rows()
     wrong = []
@@ -126,8 +126,8 @@ def test_corpus_score_holds_its_floor() -> None:
 
 @pytest.mark.parametrize("row", load_rows(), ids=lambda r: f"L{r.line}")
 def test_each_reply(row: Row) -> None:
-    from bot.intents import parse_intent
-    from bot.matching import guess_status
+    from bot.conversation.intents import parse_intent
+    from bot.conversation.matching import guess_status
 
     assert reading(parse_intent(row.text, TODAY), guess_status) == row.expected, row.text
 
@@ -151,8 +151,8 @@ def test_hostile_text_is_read_quickly(text: str) -> None:
     """No regex backtracks its way into minutes on a 2,000-character message."""
     import time
 
-    from bot.intents import parse_intent
-    from bot.matching import guess_status
+    from bot.conversation.intents import parse_intent
+    from bot.conversation.matching import guess_status
 
     start = time.perf_counter()
     parse_intent(text, TODAY)
@@ -161,7 +161,7 @@ def test_hostile_text_is_read_quickly(text: str) -> None:
 
 
 def test_too_many_ids_is_one_answer() -> None:
-    from bot.intents import Malformed, parse_intent
+    from bot.conversation.intents import Malformed, parse_intent
 
     many = "、".join(f"3.{i}" for i in range(1, 40)) + "均已完成"
     assert parse_intent(many, TODAY) == Malformed("报送", "too_many_ids", "20")

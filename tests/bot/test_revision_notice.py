@@ -8,7 +8,7 @@ from pathlib import Path
 from seeded import SHANGHAI, seeded_engine
 from sqlmodel import select
 
-from bot.chat_decisions import notify_revision
+from bot.conversation.decisions import notify_revision
 from bot.render import Renderer
 from bot.store.db import session_scope
 from bot.store.loading import apply_revision

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.completion import completion, rollup_status
-from bot.overdue import overdue_cutoff, overdue_days, overdue_label
-from bot.parse_output import plain_utf8
+from bot.cli.parse_output import plain_utf8
 from bot.reports.xlsx_ledger import neutralise
-from bot.workcalendar import make_calendar
+from bot.rules.completion import completion, rollup_status
+from bot.rules.overdue import overdue_cutoff, overdue_days, overdue_label
+from bot.rules.workcalendar import make_calendar
 
 CN = make_calendar("cn")
 

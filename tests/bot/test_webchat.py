@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from bot.app import build_app
 from bot.config import Settings
-from bot.matching import TaskMatcher
+from bot.conversation.matching import TaskMatcher
 from bot.store import repo
 from bot.store.db import session_scope
 

@@ -15,8 +15,8 @@ from sqlmodel import select
 
 from bot.app import build_app
 from bot.config import Settings
-from bot.conversation import Conversation
-from bot.matching import TaskMatcher
+from bot.conversation.handler import Conversation
+from bot.conversation.matching import TaskMatcher
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.models import Outbox

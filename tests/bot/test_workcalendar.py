@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from bot.workcalendar import WorkCalendar
+from bot.rules.workcalendar import WorkCalendar
 
 
 @pytest.mark.parametrize(
@@ -61,7 +61,7 @@ def test_overrides_win(overrides: dict[date, bool], day: date, expected: bool) -
 
 
 def test_fallback_warns_once_per_year_per_instance(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.workcalendar")
+    caplog.set_level(logging.WARNING, logger="bot.rules.workcalendar")
     cal = WorkCalendar()
     cal.is_workday(date(2027, 3, 1))
     cal.workdays_between(date(2027, 1, 1), date(2027, 12, 31))

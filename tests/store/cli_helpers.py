@@ -11,7 +11,8 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from bot import cli, cli_store
+from bot import cli
+from bot.cli import store as cli_store
 from bot.errors import ServiceError, UserError
 from parser.errors import ParseError
 

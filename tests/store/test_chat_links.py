@@ -11,11 +11,11 @@ from sqlalchemy import Engine
 
 from bot.config import Settings, WebchatSettings
 from bot.errors import UserError
-from bot.onboarding import find_chat_contact, issue_chat_link
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.repo import ContactSpec
 from bot.store.repo.links import live_link_count
+from bot.web.login_links import find_chat_contact, issue_chat_link
 
 T0 = datetime(2024, 1, 5, 1, 0, tzinfo=UTC)
 SETTINGS = Settings(webchat=WebchatSettings(link_days=7))

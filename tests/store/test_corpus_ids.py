@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bot.intents import parse_intent
+from bot.conversation.intents import parse_intent
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.loading import load_plan

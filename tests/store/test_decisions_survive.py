@@ -16,11 +16,11 @@ from seed_revision import SEED, revised_seed_text
 from sqlalchemy import Engine
 
 from bot.config import Settings
-from bot.database import Database
 from bot.errors import UserError
-from bot.reminding import ReminderService
+from bot.reminders.service import ReminderService
 from bot.render import Renderer
 from bot.store import repo
+from bot.store.aio import Database
 from bot.store.db import session_scope
 from bot.store.loading import apply_revision, load_plan, preview_revision
 from bot.store.repo import Action

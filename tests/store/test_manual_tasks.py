@@ -13,13 +13,13 @@ from sqlalchemy import Engine
 from sqlmodel import func, select
 
 from bot.config import Settings
-from bot.database import Database
-from bot.departments import match_department
 from bot.errors import UserError
-from bot.reminding import ReminderService
+from bot.reminders.service import ReminderService
 from bot.render import Renderer
 from bot.store import repo
+from bot.store.aio import Database
 from bot.store.db import session_scope
+from bot.store.departments import match_department
 from bot.store.loading import choose_plan
 from bot.store.manual import AddedTask, ManualTask, add_manual_task
 from bot.store.models import PlanKind, PlanRow, Task

@@ -13,11 +13,11 @@ from openpyxl import Workbook
 from sqlalchemy import Engine
 
 from bot.config import Settings
-from bot.database import Database
-from bot.reminding import ReminderService
+from bot.reminders.service import ReminderService
 from bot.render import Renderer
 from bot.reports import collect
 from bot.store import repo
+from bot.store.aio import Database
 from bot.store.db import session_scope
 from bot.store.repo import ContactSpec
 

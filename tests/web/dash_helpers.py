@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from bot.clock import make_clock
 from bot.config import Settings
-from bot.database import Database
+from bot.store.aio import Database
 from bot.web import dashboard
 from bot.web.sessions import SessionCodec
 

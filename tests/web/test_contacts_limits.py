@@ -15,8 +15,8 @@ from aiohttp.test_utils import TestClient
 from dash_helpers import ADMIN, login, multipart
 from sqlalchemy import text
 
-from bot.database import Database
 from bot.errors import DatabaseBusy, UserError
+from bot.store.aio import Database
 from bot.store.contacts_import import MAX_CELL, read_rows
 from bot.store.db import make_engine, migrate
 from bot.store.errors import ImportRejected

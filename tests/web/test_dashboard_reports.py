@@ -21,7 +21,8 @@ from PIL import Image
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from bot import cli, cli_dashboard
+from bot import cli
+from bot.cli import dashboard as cli_dashboard
 from bot.errors import UserError
 from bot.reports import collect
 from bot.reports.chart import find_cjk_font

@@ -18,15 +18,17 @@ from dash_helpers import COORDINATOR, Client, login
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from bot import cli, cli_store, intents
-from bot.chat_queries import ChatQueries
+from bot import cli
+from bot.cli import store as cli_store
 from bot.config import Settings
-from bot.database import Database
-from bot.reminding import ReminderService
+from bot.conversation import intents
+from bot.conversation.queries import ChatQueries
+from bot.reminders.service import ReminderService
 from bot.render import Renderer
 from bot.reports import build_briefing, build_ledger, collect
 from bot.reports.xlsx_ledger import HEADER
 from bot.store import repo
+from bot.store.aio import Database
 from bot.store.db import session_scope
 from bot.store.repo import Action
 

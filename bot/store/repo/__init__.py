@@ -7,7 +7,7 @@ Tasks:      list_tasks(as_of=, department=, status=, overdue=) -> [TaskRow], fin
             get_task, task_row, open_tasks_for_department, department_stats, source_sentence,
             status_events, load_calendar (the stored working-day calendar), refresh_tracked
             (the counting unit after a load or revision)
-Clock:      repo.clock: record_store_clock, store_clock (the demo's clock, bot/store_clock.py)
+Clock:      repo.clock: record_store_clock, store_clock (the demo's clock, bot/store/clock.py)
 Status:     record_status(task_pk, action, contact_id=, …) with permission rules, parse_action,
             withdraw_task
 Contacts:   find_contacts(platform, user_id), get_contact, list_contacts, contacts_for_task,

@@ -13,8 +13,9 @@ from datetime import date
 from sqlalchemy import BigInteger, and_, case, cast, func
 from sqlmodel import Session, col, select
 
-from bot import overdue as od
-from bot.completion import Completion, completion
+from bot.rules import overdue as od
+from bot.rules.completion import Completion, completion
+from bot.rules.workcalendar import WorkCalendar
 from bot.store.errors import NotFound
 from bot.store.models import (
     OPEN_STATUSES,
@@ -25,13 +26,12 @@ from bot.store.models import (
     TaskStatus,
 )
 from bot.store.repo.tasks import load_calendar, tracked_condition
-from bot.workcalendar import WorkCalendar
 
 
 @dataclass(slots=True)
 class DepartmentOverview:
-    """A department's led counting units by status (bot/completion.py), with what is overdue
-    (bot/overdue.py) and what falls due soon."""
+    """A department's led counting units by status (bot/rules/completion.py), with what is overdue
+    (bot/rules/overdue.py) and what falls due soon."""
 
     department: str
     total: int = 0

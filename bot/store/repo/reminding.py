@@ -8,9 +8,9 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.rules.workcalendar import WorkCalendar
 from bot.store.models import StatusEvent, Task, TaskStatus
 from bot.store.repo.tasks import TaskRow, list_tasks
-from bot.workcalendar import WorkCalendar
 
 
 @dataclass(frozen=True, slots=True)

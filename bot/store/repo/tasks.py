@@ -16,8 +16,9 @@ from sqlalchemy import update as sa_update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from bot import overdue as od
-from bot.completion import rollup_status
+from bot.rules import overdue as od
+from bot.rules.completion import rollup_status
+from bot.rules.workcalendar import WorkCalendar, make_calendar
 from bot.store.errors import NotFound
 from bot.store.keys import normalize_key
 from bot.store.models import (
@@ -30,7 +31,6 @@ from bot.store.models import (
     TaskStatus,
 )
 from bot.store.repo.calendar import calendar_overrides
-from bot.workcalendar import WorkCalendar, make_calendar
 from parser.deadlines import is_bare_date
 
 
@@ -84,7 +84,7 @@ class TaskRow:
             "due": self.due.isoformat() if self.due else None,
             "status": self.status,
             "overdue_days": self.overdue_days,
-            # False: a measure counted as its milestones (bot/completion.py); its status is
+            # False: a measure counted as its milestones (bot/rules/completion.py); its status is
             # then their roll-up and own_status the one stored.
             "tracked": self.tracked,
             "own_status": self.own_status or self.status,
@@ -151,8 +151,8 @@ def list_tasks(
 
     `department` matches tasks it leads or cooperates on (`lead_only` narrows to leads,
     `cooperating_only` to the ones it cooperates on); `overdue` keeps counting units
-    (bot/completion.py) overdue at `as_of` by the rule of bot/overdue.py. A measure with
-    milestones shows their rolled-up status. Withdrawn tasks are returned only when `status`
+    (bot/rules/completion.py) overdue at `as_of` by the rule of bot/rules/overdue.py. A measure
+    with milestones shows their rolled-up status. Withdrawn tasks are returned only when `status`
     asks for them. `calendar` defaults to the stored one (the admin's overrides on "cn").
     """
     cal = calendar or load_calendar(session)
@@ -224,7 +224,7 @@ _IN_LIST_MAX = 500
 def _roll_up(
     session: Session, rows: list[TaskRow], as_of: date, cal: WorkCalendar
 ) -> list[TaskRow]:
-    """Give each measure with live milestones their rolled-up status (bot/completion.py)."""
+    """Give each measure with live milestones their rolled-up status (bot/rules/completion.py)."""
     measures = {r.pk: r for r in rows if r.kind == "measure"}
     if not measures:
         return rows
@@ -396,7 +396,7 @@ def status_events(session: Session, task_pk: int) -> list[StatusEvent]:
 
 @dataclass(slots=True)
 class DepartmentStats:
-    """Counting units (bot/completion.py) a department leads, by status, plus how many are
+    """Counting units (bot/rules/completion.py) a department leads, by status, plus how many are
     overdue; `cooperating` counts the units it only cooperates on, shown apart as 配合."""
 
     department: str

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.database import Database
+from bot.store.aio import Database
 from bot.web.dashboard import auth, contacts, graph, manual, pages, versions
 from bot.web.dashboard.context import DashContext, build_context
 from bot.web.sessions import SessionCodec, SessionStore

@@ -1,5 +1,5 @@
 """Contacts: who is reachable on which platform, importing a sheet, web chat login links
-(admins: bot/onboarding.py), and dead letters.
+(admins: bot/web/login_links.py), and dead letters.
 
 Importing is for admins: a sheet sets roles, so a coordinator could otherwise make
 themselves an admin. Resending a dead letter is any coordinator's job.
@@ -15,9 +15,7 @@ from typing import Any
 from aiohttp import web
 from sqlmodel import Session
 
-from bot.departments import match_department
 from bot.errors import UserError
-from bot.onboarding import ChatLink, issue_chat_link, public_base, qr_data_uri
 from bot.store import repo
 from bot.store.contacts_import import (
     batches,
@@ -26,9 +24,11 @@ from bot.store.contacts_import import (
     store_batch,
     validate_against_store,
 )
+from bot.store.departments import match_department
 from bot.store.errors import ImportRejected, NotFound
 from bot.store.models import Platform
 from bot.web.dashboard.context import DashContext, User
+from bot.web.login_links import ChatLink, issue_chat_link, public_base, qr_data_uri
 from bot.worker import LimitExceeded
 from parser.units import canonicalize, is_known
 

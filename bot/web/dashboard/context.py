@@ -22,13 +22,13 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.database import Database
-from bot.labels import platform_label, reminder_kind_label
 from bot.render import find_templates_dir
 from bot.render import make_environment as make_template_environment
 from bot.store import repo
+from bot.store.aio import Database
 from bot.store.errors import NotFound
 from bot.store.models import STATUS_LABELS, Role
+from bot.web.labels import platform_label, reminder_kind_label
 from bot.web.passwords import DASHBOARD_ROLES, make_hasher, verify
 from bot.web.sessions import Session as WebSession
 from bot.web.sessions import SessionCodec, SessionPolicy, SessionStore, csrf_ok

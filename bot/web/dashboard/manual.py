@@ -11,10 +11,10 @@ from datetime import date
 
 from aiohttp import web
 
-from bot.datebounds import MAX_YEAR, MIN_YEAR, in_bounds
-from bot.departments import match_department
 from bot.errors import UserError
+from bot.rules.datebounds import MAX_YEAR, MIN_YEAR, in_bounds
 from bot.store import repo
+from bot.store.departments import match_department
 from bot.store.manual import (
     DEFAULT_SOURCE,
     EntryRefused,

@@ -12,12 +12,12 @@ from urllib.parse import quote
 from aiohttp import web
 from sqlmodel import Session
 
-from bot.completion import CLOSED_RATE_NAME, REPORTED_RATE_NAME, completion
-from bot.datebounds import MAX_YEAR, MIN_YEAR, in_bounds
-from bot.departments import match_department
 from bot.reports import build_briefing, build_ledger, collect
 from bot.reports.data import STATUS_ORDER
+from bot.rules.completion import CLOSED_RATE_NAME, REPORTED_RATE_NAME, completion
+from bot.rules.datebounds import MAX_YEAR, MIN_YEAR, in_bounds
 from bot.store import repo
+from bot.store.departments import match_department
 from bot.store.errors import NotFound
 from bot.store.models import STATUS_LABELS
 from bot.store.repo import DepartmentOverview, TaskRow

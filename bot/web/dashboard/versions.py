@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 from sqlmodel import Session
 
-from bot.chat_decisions import notify_revision
+from bot.conversation.decisions import notify_revision
 from bot.errors import UserError
 from bot.render import Renderer
 from bot.store import repo

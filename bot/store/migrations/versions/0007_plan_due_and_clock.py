@@ -28,7 +28,7 @@ def upgrade() -> None:
             sa.Column("tracked", sa.Boolean(), nullable=False, server_default=sa.true())
         )
     conn = op.get_bind()
-    # A measure with a live milestone is not a counting unit (bot/completion.py).
+    # A measure with a live milestone is not a counting unit (bot/rules/completion.py).
     conn.execute(
         sa.text(
             "UPDATE task SET tracked = CASE WHEN kind = 'measure' AND EXISTS (SELECT 1 FROM task c"

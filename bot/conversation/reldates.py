@@ -12,8 +12,8 @@ from datetime import date, timedelta
 
 import cn2an
 
-# Years a person may mean (one home for the bounds: bot/datebounds.py).
-from bot.datebounds import MAX_YEAR, MIN_YEAR
+# Years a person may mean (one home for the bounds: bot/rules/datebounds.py).
+from bot.rules.datebounds import MAX_YEAR, MIN_YEAR
 
 __all__ = ["MAX_YEAR", "MIN_YEAR", "find_date"]
 

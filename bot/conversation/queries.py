@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import intents as it
-from bot import overdue as od
-from bot.completion import completion
+from bot.conversation import intents as it
+from bot.rules import overdue as od
+from bot.rules.completion import completion
 from bot.store import repo
 from bot.store.errors import NotFound
 from bot.store.repo import Action, ContactView, TaskRow

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot import intents as it
-from bot.chat_queries import row_items
-from bot.matching import TaskMatcher
+from bot.conversation import intents as it
+from bot.conversation.matching import TaskMatcher
+from bot.conversation.queries import row_items
 from bot.store.repo import TaskRow
 
 Render = Callable[..., str]

@@ -24,9 +24,9 @@ from sqlmodel import Session
 
 from bot.adapters.base import AdapterError, AdapterPermanentError, ChatAdapter
 from bot.clock import Clock
-from bot.database import Database
 from bot.events import Outgoing
 from bot.store import repo
+from bot.store.aio import Database
 from bot.store.models import Outbox
 from bot.store.repo.bulk import mark_sent_many
 

@@ -1,7 +1,7 @@
 """The words of the chat, in one place: task ids, percentages, what a sentence says happened.
 
-Everything here is pure and reads text only; `bot.intents` builds intents from it and
-`bot.matching` ranks tasks with it. Officials write "5.2完成了", "关于4.1：已办结",
+Everything here is pure and reads text only; `bot.conversation.intents` builds intents from it and
+`bot.conversation.matching` ranks tasks with it. Officials write "5.2完成了", "关于4.1：已办结",
 "2.3、2.4均已完成", "完成了80%", "百分之六十", "基本完成", "尚未启动", "预计年底前完成";
 the functions below read those the way a colleague would. The short replies (是, 好的,
 收到, 1 …) are listed here too, so the chat's words have one home.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from bot import intents as it
+from bot.conversation import intents as it
 from bot.store.repo import Action
 
 Render = Callable[..., str]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import jieba
 
-from bot.chatwords import fold, read_percent, read_status
+from bot.conversation.words import fold, read_percent, read_status
 
 # Status and filler words: they say what happened, not which task it happened to.
 _STOP = frozenset(

@@ -1,5 +1,5 @@
 """The clock a database was demonstrated on (store_clock): recorded by `taskbot demo`, read by
-CLI commands against the same database so they answer for the same day (bot/store_clock.py)."""
+CLI commands against the same database so they answer for the same day (bot/store/clock.py)."""
 
 from __future__ import annotations
 

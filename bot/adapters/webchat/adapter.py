@@ -9,7 +9,7 @@ once by construction.
 The page sends each message with a client id; the id is the message id the core claims,
 so a retry after a dropped connection changes nothing and gets the first answer back.
 When the core writes the log in the transaction that acts on the message
-(`transcribed=True`, bot.conversation.Transcript), a crash cannot leave an effect without
+(`transcribed=True`, bot.conversation.handler.Transcript), a crash cannot leave an effect without
 its log line.
 """
 
@@ -109,7 +109,7 @@ class WebChatAdapter(ChatAdapter):
         super().__init__(settings, http, handler)
         self.store = store
         self.sessions = sessions
-        # True when the handler writes the log lines itself (bot.conversation.Transcript).
+        # True when the handler writes the log lines itself (bot.conversation.handler.Transcript).
         self.transcribed = transcribed
         self.clock = clock
         self.pages = pages

@@ -1,6 +1,6 @@
 """One reminder pass: store facts -> pure policy -> rendered messages -> the outbox.
 
-The policy (bot/reminders.py) decides; this module only gathers its inputs and
+The policy (bot/reminders/policy.py) decides; this module only gathers its inputs and
 queues its outputs. Each planned message is queued under its idempotency key
 (at most one reminder per contact per day), so repeated passes, restarts and
 several workers never queue one twice.
@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.config import Settings
-from bot.database import Database
-from bot.reminders import ContactFact, PlannedMessage, TaskFact, plan_reminders
+from bot.reminders.policy import ContactFact, PlannedMessage, TaskFact, plan_reminders
 from bot.render import Renderer
 from bot.store import repo
+from bot.store.aio import Database
 from bot.store.repo.bulk import enqueue_outbox_many, record_reminders_many
 from bot.store.repo.reminding import ReminderRow, reminder_rows
 
@@ -55,7 +55,7 @@ class ReminderService:
     def plan(self, s: Session, now: datetime) -> list[PlannedMessage]:
         """What the policy wants sent at `now` (nothing written)."""
         # Built per pass so an override an admin just entered counts at once.
-        # The one calendar factory (bot.workcalendar.make_calendar) with the admin's
+        # The one calendar factory (bot.rules.workcalendar.make_calendar) with the admin's
         # overrides, as 逾期, the dashboard and the reports load it.
         calendar = repo.load_calendar(s, self.settings.reminders.calendar)
         rows = reminder_rows(s, as_of=now.astimezone(self.settings.tz).date(), calendar=calendar)

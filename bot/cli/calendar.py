@@ -13,8 +13,8 @@ from typing import Annotated
 import typer
 
 from bot.cli import state
-from bot.datebounds import check_date
 from bot.errors import UserError
+from bot.rules.datebounds import check_date
 
 # The store (SQLAlchemy) is imported in the commands: `taskbot --help` does not pay for it.
 

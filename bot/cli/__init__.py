@@ -93,8 +93,8 @@ def parse(
     ] = None,
 ) -> None:
     """Parse a plan and show its measures, leads, cooperators, milestones and goals."""
-    from bot import parse_output
-    from bot.cli_progress import parse_progress
+    from bot.cli import parse_output
+    from bot.cli.progress import parse_progress
     from parser import parse_document
 
     if fmt not in (OutputFormat.JSON, OutputFormat.TABLE, OutputFormat.GRAPHML):
@@ -119,7 +119,7 @@ def _invoked_command(argv: list[str]) -> str | None:
 
 
 def _register_subcommands(argv: list[str]) -> None:
-    """Attach the command groups that live in their own modules (see bot.cli_commands).
+    """Attach the command groups that live in their own modules (see bot.cli.commands).
 
     `parse` is defined here and needs none of them: it is run over many files in
     scripts and must start in well under a second.
@@ -127,9 +127,9 @@ def _register_subcommands(argv: list[str]) -> None:
     command = _invoked_command(argv)
     if command == "parse":
         return
-    from bot import cli_commands
+    from bot.cli import commands
 
-    cli_commands.register(app, command)
+    commands.register(app, command)
 
 
 def _parse_error() -> type[Exception]:

@@ -19,18 +19,17 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import chat_decisions as cd
-from bot import chat_free_text as ft
-from bot import chat_status as cs
-from bot import departments
-from bot import intents as it
-from bot.chat_queries import ChatQueries, row_items
 from bot.clock import Clock
-from bot.database import Database
+from bot.conversation import decisions as cd
+from bot.conversation import free_text as ft
+from bot.conversation import intents as it
+from bot.conversation import status_change as cs
+from bot.conversation.matching import TaskMatcher
+from bot.conversation.queries import ChatQueries, row_items
 from bot.events import IncomingMessage
-from bot.matching import TaskMatcher
 from bot.render import Renderer
-from bot.store import repo
+from bot.store import departments, repo
+from bot.store.aio import Database
 from bot.store.errors import InvalidTransition, NotFound, PermissionDenied
 from bot.store.repo import Action, ContactView, TaskRow, chatstate
 from bot.store.repo.incoming import claim_incoming

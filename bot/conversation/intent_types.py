@@ -1,4 +1,4 @@
-"""The intents a chat message can carry: what `bot.intents.parse_intent` returns.
+"""The intents a chat message can carry: what `bot.conversation.intents.parse_intent` returns.
 
 Plain frozen dataclasses, no behaviour; the conversation dispatches on them.
 """
@@ -33,7 +33,7 @@ class Progress:
     """进度 ID [60%] [说明]: a progress report (a percent, a note, or both).
 
     `stage` says what the sentence said when it was not a bare command: partial,
-    ongoing, planned or not_started (see bot.chatwords); "" for 进度 ID 60%.
+    ongoing, planned or not_started (see bot.conversation.words); "" for 进度 ID 60%.
     """
 
     task_id: str

@@ -1,4 +1,4 @@
-"""The web chat's view of the store (bot.adapters.webchat.ChatStore), over repo functions."""
+"""The web chat's view of the store (`adapter.ChatStore`), over repo functions."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from bot.adapters.webchat import ChatLine, ChatUser
+from bot.adapters.webchat.adapter import ChatLine, ChatUser
 from bot.clock import Clock
-from bot.database import Database
 from bot.events import IncomingMessage
 from bot.store import repo
+from bot.store.aio import Database
 from bot.store.errors import NotFound
 from bot.store.models import ChatMessage
 from bot.store.repo.chat import append_chat, chat_history
@@ -18,7 +18,7 @@ from bot.store.repo.chat import append_chat, chat_history
 
 def transcribe(s: Session, msg: IncomingMessage, answer: str, now: datetime) -> None:
     """The web chat's log lines for a message and its answer, in the transaction that acts
-    on the message (bot.conversation.Transcript); other platforms keep no log here."""
+    on the message (bot.conversation.handler.Transcript); other platforms keep no log here."""
     if msg.platform != "webchat":
         return
     for direction, text, key in (

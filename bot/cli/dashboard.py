@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 
 from bot.cli import state
-from bot.datebounds import check_date
 from bot.errors import UserError
+from bot.rules.datebounds import check_date
 
 # The report libraries (matplotlib, python-docx, openpyxl) and the store are imported in
 # the commands that use them: `taskbot --help` must not pay ~1 s for them.
@@ -68,8 +68,8 @@ def report(
 ) -> None:
     """Write the 督办通报 (.docx) or the 台账 (.xlsx)."""
     from bot.reports import build_report, collect
+    from bot.store.clock import resolve_clock
     from bot.store.db import open_store, session_scope
-    from bot.store_clock import resolve_clock
 
     settings = state(ctx).settings
     if out.suffix.lower() not in (".docx", ".xlsx"):
@@ -81,7 +81,7 @@ def report(
             raise UserError(f"--as-of must be a date like 2024-01-05, not {as_of!r}") from None
         check_date(given, "--as-of")
     engine = open_store(settings.database_url)
-    # The one clock (bot/store_clock.py): --as-of, else the demo's recorded clock, else now.
+    # The one clock (bot/store/clock.py): --as-of, else the demo's recorded clock, else now.
     clock, note = resolve_clock(engine, as_of[:10] if as_of else None, settings.tz)
     if note:
         typer.echo(note, err=True)

@@ -16,8 +16,8 @@ from typing import Annotated
 import typer
 
 from bot.cli import state
-from bot.datebounds import check_date
 from bot.errors import UserError
+from bot.rules.datebounds import check_date
 
 
 def tasks_add(
@@ -35,10 +35,10 @@ def tasks_add(
     ] = "",
 ) -> None:
     """Add a task that comes from no plan; it is reminded and reported like any other."""
-    from bot.departments import match_department
+    from bot.store.clock import resolve_clock
     from bot.store.db import open_store, session_scope
+    from bot.store.departments import match_department
     from bot.store.manual import ManualTask, add_manual_task, split_departments
-    from bot.store_clock import resolve_clock
     from parser.units import canonicalize, is_known
 
     try:

@@ -6,11 +6,11 @@ after the id ("3.8.3 销号"), extension requests in a sentence ("申请2.3延�
 原因是…"), take-backs ("撤回 3.8.3", "刚才报错了"), acknowledgements ("收到", "好的")
 and numbered answers ("1"). What a sentence says happened (done, partly done,
 planned, not yet, under way; percentages in digits or words) comes from
-`bot.chatwords`; dates, also relative ones, from `bot.reldates`. It never decides
-whether the sender may do it or whether the task exists: that is the conversation's job.
+`words`; dates, also relative ones, from `reldates`. It never decides whether the sender
+may do it or whether the task exists: that is the conversation's job.
 
-A message with no id and no command becomes `FreeText`; `TaskMatcher` (bot/matching.py,
-re-exported here) ranks the sender's tasks against it, so the bot can ask first.
+A message with no id and no command becomes `FreeText`; `TaskMatcher` (matching.py, re-exported
+here) ranks the sender's tasks against it, so the bot can ask first.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot import chatwords as cw
-from bot.intent_types import (
+from bot.conversation import words as cw
+from bot.conversation.intent_types import (
     Ack,
     ApproveExtension,
     Batch,
@@ -42,8 +42,8 @@ from bot.intent_types import (
     Urge,
     Withdraw,
 )
-from bot.matching import Candidate, MatchResult, TaskMatcher
-from bot.reldates import find_date
+from bot.conversation.matching import Candidate, MatchResult, TaskMatcher
+from bot.conversation.reldates import find_date
 from parser.ids import read_task_id, row_id_at
 
 __all__ = [

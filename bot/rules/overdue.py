@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.rules.workcalendar import WorkCalendar
 from bot.store.models import OPEN_STATUSES
-from bot.workcalendar import WorkCalendar
 
 # The unit every overdue count is printed with.
 UNIT = "个工作日"

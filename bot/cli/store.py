@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bot.cli import state
-from bot.cli_manual import tasks_add
-from bot.cli_onboard import contacts_link
-from bot.datebounds import check_date
+from bot.cli.manual import tasks_add
+from bot.cli.onboard import contacts_link
 from bot.errors import UserError
+from bot.rules.datebounds import check_date
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -44,9 +44,9 @@ def _engine(ctx: typer.Context) -> Engine:
 
 
 def _now(ctx: typer.Context, engine: Engine, as_of: str | None = None) -> datetime:
-    """Now on the one clock (bot/store_clock.py): --as-of, the demo's clock recorded in this
+    """Now on the one clock (bot/store/clock.py): --as-of, the demo's clock recorded in this
     database (said on stderr), else the real time."""
-    from bot.store_clock import resolve_clock
+    from bot.store.clock import resolve_clock
 
     if as_of is not None:
         _date("--as-of", as_of)  # one clear message for a malformed date
@@ -130,7 +130,7 @@ def regenerate(
     fmt: Fmt = "table",
 ) -> None:
     """Show what a revised plan changes; with --apply, make it current in one transaction."""
-    from bot.chat_decisions import notify_revision
+    from bot.conversation.decisions import notify_revision
     from bot.render import Renderer
     from bot.store.db import session_scope
     from bot.store.loading import apply_revision, preview_revision
@@ -203,7 +203,7 @@ def _short(v: Any, n: int = 24) -> str:
 
 
 contacts_app = typer.Typer(help="Who is reached where.", no_args_is_help=True)
-contacts_app.command("link")(contacts_link)  # issue a web chat login link (bot/cli_onboard.py)
+contacts_app.command("link")(contacts_link)  # issue a web chat login link (bot/cli/onboard.py)
 
 
 @contacts_app.command("import")
@@ -212,9 +212,9 @@ def contacts_import(
     file: Annotated[Path, typer.Argument(help=".csv or .xlsx with department,name,…")],
 ) -> None:
     """Import contacts: every row is checked first; one bad row refuses the whole file."""
-    from bot.departments import match_department
     from bot.store.contacts_import import import_contacts
     from bot.store.db import session_scope
+    from bot.store.departments import match_department
     from parser.units import canonicalize, is_known
 
     with session_scope(_engine(ctx)) as session:

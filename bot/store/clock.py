@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from bot.clock import Clock, SystemClock, make_clock
 from bot.store.db import session_scope
-from bot.store.repo.clock import store_clock
+from bot.store.repo.store_clock import store_clock
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,8 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.clock import Clock
-from bot.outbox import OutboxSender
-from bot.reminding import ReminderService
+from bot.delivery.outbox import OutboxSender
+from bot.reminders.service import ReminderService
 
 log = logging.getLogger("taskbot.scheduler")
 

@@ -2,7 +2,7 @@
 
 Prints the link and writes it as a QR code PNG (for the contact's phone). The link works
 once, within [webchat] link_days, and points at [server] public_url; issuing another
-revokes it (bot/onboarding.py).
+revokes it (bot/web/login_links.py).
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ def contacts_link(
     no_qr: Annotated[bool, typer.Option("--no-qr", help="Print the link only.")] = False,
 ) -> None:
     """Issue a web chat login link for a contact (the previous link stops working)."""
-    from bot.onboarding import find_chat_contact, issue_chat_link, qr_path, qr_png
+    from bot.store.clock import resolve_clock
     from bot.store.db import open_store, session_scope
-    from bot.store_clock import resolve_clock
+    from bot.web.login_links import find_chat_contact, issue_chat_link, qr_path, qr_png
 
     settings = state(ctx).settings
     if qr is not None and not no_qr and not qr.parent.is_dir():

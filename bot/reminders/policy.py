@@ -9,7 +9,7 @@ re-run after a crash (or by a second worker) without anyone being pinged twice.
 Who hears what, in one sentence per rule:
 - a department's contacts get its items once a day, merged into one message: the lead's
   as actions, a cooperating unit's as information;
-- deadlines are reminded per counting unit (bot/completion.py): a measure with milestones
+- deadlines are reminded per counting unit (bot/rules/completion.py): a measure with milestones
   through its milestones, never beside them;
 - before a due date at the configured working-day offsets, on the last working day
   (the due day itself, or the last working day before a weekend/holiday deadline),
@@ -19,7 +19,7 @@ Who hears what, in one sentence per rule:
 - open measures with nothing due soon get a progress request every
   `progress_every_days` days since their last progress report;
 - coordinators get one digest a day: what went overdue since the last working day,
-  overdue counting units per lead department (bot/overdue.py and bot/completion.py: the
+  overdue counting units per lead department (bot/rules/overdue.py and bot/rules/completion.py: the
   same numbers 逾期 and 统计 give, extension requests included), extension requests and
   completion reports waiting
   for them, departments nobody can be reached in;
@@ -40,7 +40,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.config import ReminderSettings
-from bot.workcalendar import WorkCalendar
+from bot.rules.workcalendar import WorkCalendar
 
 Role = Literal["lead", "cooperating"]
 
@@ -73,7 +73,7 @@ class TaskFact:
     # The store's row id. Display ids ("3.4.2") repeat across plans; when given, the
     # row id is what keys and per-contact merging use.
     row_id: int | None = None
-    # False for a measure with milestones: they are counted, it is not (bot/completion.py).
+    # False for a measure with milestones: they are counted, it is not (bot/rules/completion.py).
     tracked: bool = True
 
     @property
@@ -256,7 +256,7 @@ def plan_reminders(
         if t.status == "extension_requested":
             ext_requests.append(DigestEntry(t.id, t.text, dept, t.due, 0, t.requested_due))
             # Still owed while the coordinator decides: overdue like everywhere else (today is
-            # a working day here, so due < today is the rule of bot/overdue.py).
+            # a working day here, so due < today is the rule of bot/rules/overdue.py).
             if t.tracked and t.lead and t.due is not None and t.due < today:
                 overdue_count[dept] += 1
             continue

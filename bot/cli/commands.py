@@ -13,17 +13,17 @@ import typer
 
 # command name -> the module whose `register(app)` defines it
 GROUPS: dict[str, str] = {
-    "load": "bot.cli_store",
-    "regenerate": "bot.cli_store",
-    "contacts": "bot.cli_store",
-    "tasks": "bot.cli_store",
-    "update": "bot.cli_store",
-    "report": "bot.cli_dashboard",
-    "users": "bot.cli_dashboard",
-    "serve": "bot.cli_bot",
-    "demo": "bot.cli_bot",
-    "remind": "bot.cli_bot",
-    "calendar": "bot.cli_calendar",
+    "load": "bot.cli.store",
+    "regenerate": "bot.cli.store",
+    "contacts": "bot.cli.store",
+    "tasks": "bot.cli.store",
+    "update": "bot.cli.store",
+    "report": "bot.cli.dashboard",
+    "users": "bot.cli.dashboard",
+    "serve": "bot.cli.serve",
+    "demo": "bot.cli.serve",
+    "remind": "bot.cli.serve",
+    "calendar": "bot.cli.calendar",
 }
 
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from bot.clock import Clock
     from bot.config import Settings
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SEED = EXAMPLES / "taiyuan-energy-plan.txt"
 SAMPLE_CONTACTS = EXAMPLES / "contacts.csv"
 DEMO_DB = Path("taskbot-demo.db")
@@ -55,8 +55,8 @@ def _logging() -> None:
 
 
 def _clock(settings: Settings, engine: Engine, as_of: str | None) -> Clock:
-    """The one clock (bot/store_clock.py): --as-of, else the demo's recorded clock, else now."""
-    from bot.store_clock import resolve_clock
+    """The one clock (bot/store/clock.py): --as-of, else the demo's recorded clock, else now."""
+    from bot.store.clock import resolve_clock
 
     clock, note = resolve_clock(engine, as_of, settings.tz)
     if note:
@@ -106,9 +106,9 @@ def _serve(
     from aiohttp import web
 
     from bot.app import build_app
-    from bot.onboarding import public_base
-    from bot.onboarding import served_url as _served_url
     from bot.store.db import open_store
+    from bot.web.login_links import public_base
+    from bot.web.login_links import served_url as _served_url
 
     engine = open_store(settings.database_url)
     clock = clock or _clock(settings, engine, as_of)
@@ -149,12 +149,12 @@ def demo(
     from rich.console import Console
 
     from bot.clock import make_clock
-    from bot.onboarding import public_base
     from bot.store import repo
     from bot.store.contacts_import import import_contacts
     from bot.store.db import open_store, session_scope
     from bot.store.loading import load_plan
-    from bot.store.repo.clock import record_store_clock
+    from bot.store.repo.store_clock import record_store_clock
+    from bot.web.login_links import public_base
     from bot.web.passwords import make_hasher, set_password
     from parser import parse_document
     from parser.units import canonicalize, is_known
@@ -251,7 +251,7 @@ async def _remind(settings: Settings, clock: Clock, engine: Engine, dry_run: boo
     from rich.console import Console
 
     from bot.app import make_adapters, make_core
-    from bot.outbox import OutboxSender
+    from bot.delivery.outbox import OutboxSender
 
     core = make_core(settings, clock, engine)
     result = await core.reminders.run_pass(clock.now(), dry_run=dry_run)
