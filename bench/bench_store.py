@@ -302,8 +302,9 @@ def hundred_measure_plan(revised: bool) -> str:
 
 
 STORE_ONLY = (
-    "import typer; from bot import cli; from bot.cli import store as cli_store; "
-    "app = typer.Typer(); app.callback()(cli._global); cli_store.register(app); app()"
+    "import typer; from bot.cli import store as cli_store; "
+    "from bot.cli.state import global_options; "
+    "app = typer.Typer(); app.callback()(global_options); cli_store.register(app); app()"
 )
 
 

@@ -8,16 +8,13 @@ the bot, and prints. Errors become one line on stderr and an exit code
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
+from bot.cli.state import OutputFormat, global_options
 from bot.errors import ServiceError, UserError
-
-if TYPE_CHECKING:
-    from bot.config import Settings
 
 app = typer.Typer(
     name="taskbot",
@@ -28,53 +25,7 @@ app = typer.Typer(
 )
 
 
-@dataclass
-class CliState:
-    """Global options; settings are loaded on first use so `parse` stays fast."""
-
-    db: str | None = None
-    config: Path | None = None
-    debug: bool = False
-    _settings: Settings | None = field(default=None, repr=False)
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            from bot.config import ConfigError, load_settings
-
-            try:
-                self._settings = load_settings(self.config, database_url=self.db)
-            except ConfigError as exc:
-                raise UserError(str(exc)) from None
-        return self._settings
-
-
-@app.callback()
-def _global(
-    ctx: typer.Context,
-    db: Annotated[
-        str | None, typer.Option("--db", help="Database URL (else TASKBOT_DB, DATABASE_URL).")
-    ] = None,
-    config: Annotated[
-        Path | None, typer.Option("--config", help="Config file (else ./taskbot.toml).")
-    ] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
-) -> None:
-    ctx.obj = CliState(db=db, config=config, debug=debug)
-
-
-def state(ctx: typer.Context) -> CliState:
-    obj = ctx.obj
-    assert isinstance(obj, CliState)
-    return obj
-
-
-class OutputFormat:
-    """Shared choices for --format."""
-
-    JSON = "json"
-    TABLE = "table"
-    GRAPHML = "graphml"
+app.callback()(global_options)
 
 
 @app.command()

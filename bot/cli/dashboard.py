@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import state
+from bot.cli.state import state
 from bot.errors import UserError
 from bot.rules.datebounds import check_date
 

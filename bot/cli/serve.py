@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli import state
+from bot.cli.state import state
 from bot.errors import UserError
 
 # The web app, the store and the adapters (aiohttp, SQLAlchemy, matplotlib through the

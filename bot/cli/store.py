@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.cli import state
 from bot.cli.manual import tasks_add
 from bot.cli.onboard import contacts_link
+from bot.cli.state import state
 from bot.errors import UserError
 from bot.rules.datebounds import check_date
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from bot import cli
 from bot.cli import store as cli_store
+from bot.cli.state import global_options
 from bot.errors import ServiceError, UserError
 from parser.errors import ParseError
 
@@ -32,7 +32,7 @@ def _app() -> typer.Typer:
     # A fresh root app with the real global options and the store commands: the shared
     # `bot.cli.app` is left alone.
     app = typer.Typer(pretty_exceptions_enable=False)
-    app.callback()(cli._global)
+    app.callback()(global_options)
     cli_store.register(app)
     return app
 

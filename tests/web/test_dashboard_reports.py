@@ -21,8 +21,8 @@ from PIL import Image
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from bot import cli
 from bot.cli import dashboard as cli_dashboard
+from bot.cli.state import global_options
 from bot.errors import UserError
 from bot.reports import collect
 from bot.reports.chart import find_cjk_font
@@ -34,7 +34,7 @@ from bot.web.passwords import make_hasher, verify
 
 def run(db: str, *args: str, stdin: str | None = None) -> tuple[int, str, BaseException | None]:
     app = typer.Typer(pretty_exceptions_enable=False)
-    app.callback()(cli._global)
+    app.callback()(global_options)
     cli_dashboard.register(app)
     result = CliRunner().invoke(app, ["--db", db, *args], input=stdin, env={"TASKBOT_DB": None})
     return result.exit_code, result.stdout, result.exception

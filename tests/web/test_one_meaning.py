@@ -18,8 +18,8 @@ from dash_helpers import COORDINATOR, Client, login
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from bot import cli
 from bot.cli import store as cli_store
+from bot.cli.state import global_options
 from bot.config import Settings
 from bot.conversation import intents
 from bot.conversation.queries import ChatQueries
@@ -121,7 +121,7 @@ async def test_every_channel_gives_the_same_numbers(dash: Client, worked: Engine
     assert sum(1 for r in rows if r[tracked] == "是" and r[late]) == overdue
     # `taskbot tasks --overdue`.
     app = typer.Typer(pretty_exceptions_enable=False)
-    app.callback()(cli._global)
+    app.callback()(global_options)
     cli_store.register(app)
     result = CliRunner().invoke(
         app,
