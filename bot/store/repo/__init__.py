@@ -1,13 +1,14 @@
 """The only code that talks SQL. Every function takes an open `Session` (see db.session_scope)
 and leaves committing to the caller, so several calls make one transaction.
 
+Departments: department_ids, find_department, add_department_alias, list_departments
 Plans:      find_version_by_text, create_plan, add_version, current_version, list_versions,
             list_plans, get_plan, stored_tasks, insert_task, update_task, set_assignments
 Tasks:      list_tasks(as_of=, department=, status=, overdue=) -> [TaskRow], find_task(key),
             get_task, task_row, open_tasks_for_department, department_stats, source_sentence,
             status_events, load_calendar (the stored working-day calendar), refresh_tracked
             (the counting unit after a load or revision)
-Clock:      repo.clock: record_store_clock, store_clock (the demo's clock, bot/store/clock.py)
+Clock:      repo.store_clock: record_store_clock, store_clock (the demo's clock, store/clock.py)
 Status:     record_status(task_pk, action, contact_id=, …) with permission rules, parse_action,
             withdraw_task
 Contacts:   find_contacts(platform, user_id), get_contact, list_contacts, contacts_for_task,
@@ -20,6 +21,8 @@ Audit:      audit, list_audit
 Dashboard:  department_overview, get_version, last_events
 """
 
+from bot.store.repo.audit import audit, list_audit
+from bot.store.repo.common import utcnow
 from bot.store.repo.contacts import (
     ContactSpec,
     ContactView,
@@ -40,43 +43,39 @@ from bot.store.repo.dashboard import (
     get_version,
     last_events,
 )
+from bot.store.repo.departments import (
+    add_department_alias,
+    department_ids,
+    find_department,
+    list_departments,
+)
+from bot.store.repo.login_tokens import consume_login_token, create_login_token
 from bot.store.repo.outbox import (
     backoff,
     claim_outbox,
-    consume_login_token,
-    create_login_token,
     enqueue_for_contacts,
     enqueue_outbox,
-    last_reminder_on,
     list_dead,
     list_outbox,
     mark_failed,
     mark_sent,
-    record_reminder,
-    reminders_for_task,
     requeue_stale,
     resend,
 )
 from bot.store.repo.plans import (
-    add_department_alias,
     add_version,
-    audit,
     create_plan,
     current_version,
-    department_ids,
-    find_department,
     find_version_by_text,
     get_plan,
     insert_task,
-    list_audit,
-    list_departments,
     list_plans,
     list_versions,
     set_assignments,
     stored_tasks,
     update_task,
-    utcnow,
 )
+from bot.store.repo.reminder_log import last_reminder_on, record_reminder, reminders_for_task
 from bot.store.repo.status import (
     ACTION_WORDS,
     Action,

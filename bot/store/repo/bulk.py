@@ -7,17 +7,17 @@ Semantics are those of the row-at-a-time functions in outbox.py.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, insert
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.store.models import Outbox, ReminderSent
+from bot.store.repo.common import utcnow
 from bot.store.repo.outbox import _mark_sent_where, _queued_row
-from bot.store.repo.plans import utcnow
 
 _CHUNK = 500  # rows per statement: well under SQLite's bound-parameter limit
 
@@ -34,10 +34,9 @@ def _insert_ignore_many(
         return
     dialect = session.get_bind().dialect.name
     for chunk in _chunks(rows):
-        if dialect == "postgresql":
-            stmt: Any = postgresql.insert(table).on_conflict_do_nothing(index_elements=key)
-        elif dialect == "sqlite":
-            stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=key)
+        if dialect in ("postgresql", "sqlite"):  # the engine has imported this dialect already
+            dialect_insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
+            stmt: Any = dialect_insert(table).on_conflict_do_nothing(index_elements=key)
         else:  # portable fallback: skip keys already present, then plain insert
             stmt = insert(table)
         session.exec(stmt, params=list(chunk))

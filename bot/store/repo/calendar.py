@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from bot.store.models import CalendarOverride
-from bot.store.repo.plans import audit, utcnow
+from bot.store.repo.audit import audit
+from bot.store.repo.common import utcnow
 
 
 def calendar_overrides(session: Session) -> dict[date, bool]:

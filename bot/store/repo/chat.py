@@ -7,8 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from bot.store.models import ChatMessage
-from bot.store.repo.outbox import _insert_ignore
-from bot.store.repo.plans import utcnow
+from bot.store.repo.common import insert_ignore, utcnow
 
 
 def append_chat(
@@ -28,7 +27,7 @@ def append_chat(
         "text": text,
         "at": utcnow(now),
     }
-    return _insert_ignore(session, ChatMessage.__table__, values, ["key"])  # type: ignore[attr-defined]
+    return insert_ignore(session, ChatMessage.__table__, values, ["key"])  # type: ignore[attr-defined]
 
 
 def chat_history(

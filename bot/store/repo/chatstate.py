@@ -21,7 +21,8 @@ from bot.store.models import (
     StatusEvent,
     Task,
 )
-from bot.store.repo.plans import audit, utcnow
+from bot.store.repo.audit import audit
+from bot.store.repo.common import utcnow
 
 # What a contact may take back, and only while the task still shows that report.
 RETRACTABLE = ("report_done", "progress", "request_extension")

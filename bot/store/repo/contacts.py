@@ -10,7 +10,8 @@ from sqlmodel import Session, col, select
 
 from bot.store.errors import NotFound
 from bot.store.models import Assignment, Contact, Department, Role
-from bot.store.repo.plans import department_ids, utcnow
+from bot.store.repo.common import utcnow
+from bot.store.repo.departments import department_ids
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col
 
 from bot.store.models import IncomingMessage
-from bot.store.repo.outbox import _insert_ignore
-from bot.store.repo.plans import utcnow
+from bot.store.repo.common import insert_ignore, utcnow
 
 
 def claim_incoming(
@@ -22,7 +21,7 @@ def claim_incoming(
     """
     values = {"platform": platform, "message_id": message_id, "at": utcnow(now)}
     table = IncomingMessage.__table__  # type: ignore[attr-defined]
-    return _insert_ignore(session, table, values, ["platform", "message_id"])
+    return insert_ignore(session, table, values, ["platform", "message_id"])
 
 
 def prune_incoming(session: Session, *, older_than: timedelta, now: datetime | None = None) -> int:

@@ -1,6 +1,6 @@
 """Admin-issued web chat login links: one live link per contact.
 
-A link is a one-time login token (login_token, see repo.outbox.create_login_token); issuing
+A link is a one-time login token (login_token, see repo.login_tokens.create_login_token); issuing
 a new one for a contact makes every unused one of theirs expire at once, so a link sent to
 the wrong person, or lost, is dead as soon as the admin issues the next.
 """
@@ -13,8 +13,9 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.store.models import LoginToken
-from bot.store.repo.outbox import create_login_token, live_login_token
-from bot.store.repo.plans import audit, utcnow
+from bot.store.repo.audit import audit
+from bot.store.repo.common import utcnow
+from bot.store.repo.login_tokens import create_login_token, live_login_token
 
 
 def revoke_login_tokens(session: Session, contact_id: int, *, now: datetime) -> int:

@@ -1,4 +1,4 @@
-"""The durable send queue, one-time login links and the record of reminders sent.
+"""The durable send queue (outbox): enqueue, claim, send, retry, dead letters.
 
 Outbox life cycle: `enqueue_outbox` (idempotent on `key`) -> `claim_outbox` (queued ->
 sending, owned by one worker) -> `mark_sent` | `mark_failed` (back to queued with backoff,
@@ -8,42 +8,15 @@ or dead after `max_attempts`) ; `list_dead` + `resend` for the dead letters;
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, update
 from sqlmodel import Session, col, select
 
-from bot.store.models import LoginToken, Outbox, OutboxState, ReminderSent
-from bot.store.repo.plans import utcnow
-
-
-def _insert_ignore(
-    session: Session, table: Any, values: dict[str, Any], key: Sequence[str]
-) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING on either backend; True if a row was inserted."""
-    dialect = session.get_bind().dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        mod = sqlite if dialect == "sqlite" else postgresql
-        stmt = (
-            mod.insert(table)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=key)
-            .returning(table.c[key[0]])
-        )
-        # RETURNING, not rowcount: drivers disagree on rowcount for a skipped insert.
-        return session.exec(stmt).first() is not None
-    try:  # other databases: a savepoint keeps the caller's transaction usable
-        with session.begin_nested():
-            session.exec(table.insert().values(**values))
-        return True
-    except IntegrityError:
-        return False
+from bot.store.models import Outbox, OutboxState
+from bot.store.repo.common import insert_ignore, utcnow
 
 
 def _queued_row(
@@ -103,7 +76,7 @@ def enqueue_outbox(
         reply_context=reply_context,
         at=utcnow(now),
     )
-    return _insert_ignore(session, Outbox.__table__, values, ["key"])  # type: ignore[attr-defined]
+    return insert_ignore(session, Outbox.__table__, values, ["key"])  # type: ignore[attr-defined]
 
 
 class Addressee(Protocol):
@@ -275,98 +248,3 @@ def resend(session: Session, outbox_id: int, *, now: datetime | None = None) -> 
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)
-
-
-# --- reminders ---------------------------------------------------------------------------
-
-
-def record_reminder(
-    session: Session,
-    *,
-    task_id: int,
-    contact_id: int,
-    kind: str,
-    sent_on: date,
-    now: datetime | None = None,
-) -> bool:
-    """Note that a reminder of `kind` went to a contact on `sent_on`; False if already noted."""
-    values = {
-        "task_id": task_id,
-        "contact_id": contact_id,
-        "kind": kind,
-        "sent_on": sent_on,
-        "at": utcnow(now),
-    }
-    return _insert_ignore(
-        session,
-        ReminderSent.__table__,  # type: ignore[attr-defined]
-        values,
-        ["task_id", "contact_id", "kind", "sent_on"],
-    )
-
-
-def reminders_for_task(session: Session, task_id: int) -> list[ReminderSent]:
-    return list(
-        session.exec(
-            select(ReminderSent)
-            .where(ReminderSent.task_id == task_id)
-            .order_by(col(ReminderSent.sent_on), col(ReminderSent.id))
-        )
-    )
-
-
-def last_reminder_on(
-    session: Session, *, task_id: int, contact_id: int, kind: str | None = None
-) -> date | None:
-    stmt = select(col(ReminderSent.sent_on)).where(
-        ReminderSent.task_id == task_id, ReminderSent.contact_id == contact_id
-    )
-    if kind is not None:
-        stmt = stmt.where(ReminderSent.kind == kind)
-    return session.exec(stmt.order_by(col(ReminderSent.sent_on).desc())).first()
-
-
-# --- one-time login links ----------------------------------------------------------------
-
-
-def _token_hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
-
-
-def create_login_token(
-    session: Session,
-    contact_id: int,
-    *,
-    ttl: timedelta = timedelta(hours=24),
-    now: datetime | None = None,
-) -> str:
-    """A fresh secret for a web chat link; only its hash is stored."""
-    raw = secrets.token_urlsafe(32)
-    at = utcnow(now)
-    session.add(
-        LoginToken(
-            token_hash=_token_hash(raw), contact_id=contact_id, created_at=at, expires_at=at + ttl
-        )
-    )
-    session.flush()
-    return raw
-
-
-def live_login_token(at: datetime) -> ColumnElement[bool]:
-    """A login token that still works at `at`: not used, not expired."""
-    return and_(col(LoginToken.used_at).is_(None), col(LoginToken.expires_at) > at)
-
-
-def consume_login_token(session: Session, raw: str, *, now: datetime | None = None) -> int | None:
-    """The contact id if `raw` is valid, unused and unexpired — and mark it used (once only)."""
-    at = utcnow(now)
-    h = _token_hash(raw)
-    result = session.exec(
-        update(LoginToken)
-        .where(col(LoginToken.token_hash) == h, live_login_token(at))
-        .values(used_at=at)
-        .execution_options(synchronize_session=False)
-    )
-    if not result.rowcount:
-        return None
-    return session.exec(select(LoginToken.contact_id).where(LoginToken.token_hash == h)).one()

@@ -1,10 +1,9 @@
-"""Departments, plans, versions and the task rows a version defines."""
+"""Plans, their versions and the task rows a version defines."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -13,95 +12,15 @@ from bot.store.errors import NotFound
 from bot.store.models import (
     Assignment,
     AssignmentRole,
-    AuditLog,
     Department,
     PlanRow,
     PlanVersion,
     Task,
     TaskStatus,
 )
+from bot.store.repo.common import utcnow
 from bot.store.specs import StoredTask, TaskSpec, text_sha256
 from parser.model import Plan
-
-
-def utcnow(now: datetime | None = None) -> datetime:
-    """`now` if given (tests and --as-of inject the clock), else the real UTC time."""
-    return now if now is not None else datetime.now(UTC)
-
-
-def audit(
-    session: Session,
-    *,
-    actor: str,
-    action: str,
-    detail: dict[str, Any] | None = None,
-    task_id: int | None = None,
-    version_id: int | None = None,
-    now: datetime | None = None,
-) -> None:
-    """Append one audit record (never updated, never deleted)."""
-    session.add(
-        AuditLog(
-            at=utcnow(now),
-            actor=actor,
-            action=action,
-            detail=detail or {},
-            task_id=task_id,
-            version_id=version_id,
-        )
-    )
-
-
-def list_audit(session: Session, *, task_id: int | None = None) -> list[AuditLog]:
-    stmt = select(AuditLog).order_by(col(AuditLog.id))
-    if task_id is not None:
-        stmt = stmt.where(AuditLog.task_id == task_id)
-    return list(session.exec(stmt))
-
-
-# --- departments ------------------------------------------------------------------------
-
-
-def department_ids(session: Session, names: Iterable[str]) -> dict[str, int]:
-    """Ids for canonical department names, creating the missing departments."""
-    wanted = sorted(set(names))
-    if not wanted:
-        return {}
-    found = {
-        d.name: d.id
-        for d in session.exec(select(Department).where(col(Department.name).in_(wanted)))
-        if d.id is not None
-    }
-    for name in wanted:
-        if name not in found:
-            dept = Department(name=name, aliases=[])
-            session.add(dept)
-            session.flush()
-            assert dept.id is not None
-            found[name] = dept.id
-    return found
-
-
-def find_department(session: Session, name: str) -> Department | None:
-    """By canonical name, else by a recorded alias."""
-    dept = session.exec(select(Department).where(Department.name == name)).first()
-    if dept is not None:
-        return dept
-    for d in session.exec(select(Department)):
-        if name in (d.aliases or []):
-            return d
-    return None
-
-
-def add_department_alias(session: Session, department: Department, alias: str) -> None:
-    if alias != department.name and alias not in department.aliases:
-        department.aliases = [*department.aliases, alias]
-        session.add(department)
-
-
-def list_departments(session: Session) -> list[Department]:
-    return list(session.exec(select(Department).order_by(col(Department.name))))
-
 
 # --- plans and versions ---------------------------------------------------------------
 
@@ -207,11 +126,16 @@ def insert_task(
         created_version_id=version_id,
         position=spec.position,
         status_changed_at=utcnow(now),
+        lead_department_id=departments[spec.lead] if spec.lead else None,
+        cooperating_ids=_cooperating_ids(spec.lead, spec.cooperating, departments),
     )
     session.add(task)
-    session.flush()
+    session.flush()  # the id, for the assignments and for the milestones under this task
     assert task.id is not None
-    set_assignments(session, task.id, spec.lead, spec.cooperating, departments)
+    # A new task has no assignments to reconcile: the rows go out with the next flush, in
+    # one executemany with the other tasks' (a plan's load is a few hundred rows, not 3×).
+    for pos, (dept_id, role) in enumerate(_wanted(spec.lead, spec.cooperating, departments)):
+        session.add(Assignment(task_id=task.id, department_id=dept_id, role=role, position=pos))
     return task
 
 
@@ -259,19 +183,12 @@ def set_assignments(
     departments: dict[str, int],
 ) -> None:
     """Make the task's assignments exactly `lead` + `cooperating` (in that order)."""
-    wanted: list[tuple[str, str]] = []
-    if lead:
-        wanted.append((lead, AssignmentRole.LEAD))
-    wanted += [(c, AssignmentRole.COOPERATING) for c in cooperating if c != lead]
     existing = {
         a.department_id: a
         for a in session.exec(select(Assignment).where(Assignment.task_id == task_id))
     }
     keep: set[int] = set()
-    for pos, (name, role) in enumerate(wanted):
-        dept_id = departments[name]
-        if dept_id in keep:
-            continue
+    for pos, (dept_id, role) in enumerate(_wanted(lead, cooperating, departments)):
         keep.add(dept_id)
         row = existing.get(dept_id)
         if row is None:
@@ -285,11 +202,32 @@ def set_assignments(
     task = session.get(Task, task_id)
     assert task is not None
     task.lead_department_id = departments[lead] if lead else None
-    task.cooperating_ids = ",".join(
-        str(departments[c]) for c in dict.fromkeys(cooperating) if c != lead
-    )
+    task.cooperating_ids = _cooperating_ids(lead, cooperating, departments)
     session.add(task)
     session.flush()
+
+
+def _wanted(
+    lead: str | None, cooperating: Sequence[str], departments: dict[str, int]
+) -> list[tuple[int, str]]:
+    """(department id, role) of a task's assignments in order: the lead, then each cooperating
+    unit once (two names of one department count once)."""
+    wanted: list[tuple[int, str]] = []
+    seen: set[int] = set()
+    names = [(lead, AssignmentRole.LEAD)] if lead else []
+    names += [(c, AssignmentRole.COOPERATING) for c in cooperating if c != lead]
+    for name, role in names:
+        dept_id = departments[name]
+        if dept_id not in seen:
+            seen.add(dept_id)
+            wanted.append((dept_id, role))
+    return wanted
+
+
+def _cooperating_ids(
+    lead: str | None, cooperating: Sequence[str], departments: dict[str, int]
+) -> str:
+    return ",".join(str(departments[c]) for c in dict.fromkeys(cooperating) if c != lead)
 
 
 def stored_tasks(session: Session, plan_id: int) -> list[StoredTask]:

@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 
 from bot.store.errors import InvalidTransition, NotFound, PermissionDenied
 from bot.store.models import Assignment, AssignmentRole, StatusEvent, Task, TaskStatus
+from bot.store.repo.audit import audit
+from bot.store.repo.common import utcnow
 from bot.store.repo.contacts import ContactView, find_contacts, get_contact
-from bot.store.repo.plans import audit, utcnow
 
 
 class Action(StrEnum):
