@@ -31,8 +31,9 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_wecom import AGENT, CORP, SECRET, WeComAPI
 
+from bot.adapters.wecom import WecomSettings
 from bot.app import build_app, make_adapters, make_core
-from bot.config import Settings, WecomSettings
+from bot.config import Settings
 from bot.delivery.outbox import OutboxSender
 from bot.rules.workcalendar import WorkCalendar
 from bot.store import repo

@@ -25,8 +25,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from wechatpy.enterprise.crypto import WeChatCrypto
 
-from bot.adapters.wecom import WeComAdapter
-from bot.config import WecomSettings
+from bot.adapters.wecom import WeComAdapter, WecomSettings
 from bot.events import IncomingMessage, Outgoing
 
 CORP, AGENT, TOKEN, SECRET = "ww1234567890abcdef", 1000002, "benchtoken", "bench-secret"

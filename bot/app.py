@@ -21,10 +21,9 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import Engine
 
-from bot.adapters import ADAPTERS
-from bot.adapters.base import ChatAdapter, MessageHandler
-from bot.adapters.webchat.adapter import WebChatAdapter
-from bot.adapters.webchat.store import DbChatStore, transcribe
+from bot.adapters import WEBCHAT, find_platform, platform_names
+from bot.adapters.base import AdapterDeps, ChatAdapter, MessageHandler
+from bot.adapters.webchat.store import transcribe
 from bot.clock import Clock
 from bot.config import Settings
 from bot.conversation.handler import Conversation
@@ -33,7 +32,7 @@ from bot.delivery.outbox import OutboxSender
 from bot.delivery.scheduler import Scheduler
 from bot.events import IncomingMessage
 from bot.reminders.service import ReminderService
-from bot.render import Renderer, find_templates_dir, make_environment
+from bot.render import Renderer
 from bot.store.aio import Database
 from bot.store.repo.incoming import prune_incoming
 from bot.store.repo.sessions import prune_sessions
@@ -84,9 +83,8 @@ def make_core(
     (the service does this; one-shot commands and tests may answer inline)."""
     db = Database(engine, busy_retry=BUSY_RETRY)
     renderer = Renderer()
-    queued = frozenset(
-        name for name in ADAPTERS if name != "webchat" and getattr(settings, name, None)
-    )
+    # Platforms other than the web chat answer through the outbox (retries, rate limits).
+    queued = frozenset(settings.platforms)
     conversation = Conversation(
         db,
         renderer,
@@ -108,29 +106,21 @@ def make_adapters(
     handler: MessageHandler | None = None,
 ) -> dict[str, ChatAdapter]:
     """One adapter per configured platform, from the explicit registry."""
-    handle = handler or core.conversation
-    sessions = chat_sessions or chat_session_store(settings, core.db, clock)
+    deps = AdapterDeps(
+        http=http,
+        handler=handler or core.conversation,
+        db=core.db,
+        clock=clock,
+        chat_sessions=chat_sessions or chat_session_store(settings, core.db, clock),
+        transcribed=core.conversation.transcript is not None,
+    )
     adapters: dict[str, ChatAdapter] = {}
-    for name, cls in ADAPTERS.items():
-        if name == "webchat":
-            if not settings.webchat.enabled:
-                continue
-            # The chat pages' whitespace is as written: no block trimming.
-            pages = make_environment(find_templates_dir() / "chat", html=True, trim=False)
-            adapters[name] = WebChatAdapter(
-                settings.webchat,
-                http,
-                handle,
-                store=DbChatStore(core.db, clock),
-                sessions=sessions,
-                clock=clock,
-                pages=pages,
-                transcribed=core.conversation.transcript is not None,
-            )
+    for name in platform_names():
+        section = settings.webchat if name == WEBCHAT else settings.platform(name)
+        spec = find_platform(name)
+        if spec is None or section is None or (name == WEBCHAT and not settings.webchat.enabled):
             continue
-        section = getattr(settings, name, None)
-        if section is not None:
-            adapters[name] = cls(section, http, handle)
+        adapters[name] = spec.load().build(section, deps)
     return adapters
 
 

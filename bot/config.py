@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.adapters import WEBCHAT, find_platform, platform_names
 
 DEFAULT_DB = "sqlite:///tasks.db"
 
@@ -25,11 +34,13 @@ class ConfigError(ValueError):
     """The configuration cannot be used; the message says which key and why."""
 
 
-class _Section(BaseModel):
+class Section(BaseModel):
+    """A config section: unknown keys are errors, not silently ignored."""
+
     model_config = ConfigDict(extra="forbid")
 
 
-class ServerSettings(_Section):
+class ServerSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     public_url: str = "http://127.0.0.1:8080"
@@ -54,7 +65,7 @@ class ServerSettings(_Section):
         return v
 
 
-class ReminderSettings(_Section):
+class ReminderSettings(Section):
     # Day counts are bounded so that no calendar computation can leave the years a date
     # can hold (a typo of 3000000 days would otherwise crash every reminder pass).
     before_days: list[int] = Field(default_factory=lambda: [30, 7, 1])
@@ -86,7 +97,7 @@ class ReminderSettings(_Section):
         return v
 
 
-class WebchatSettings(_Section):
+class WebchatSettings(Section):
     enabled: bool = True
     # An admin-issued login link (`taskbot contacts link`) works once, within this many days.
     link_days: int = Field(default=7, ge=1, le=90)
@@ -94,43 +105,6 @@ class WebchatSettings(_Section):
     # `idle_days` unused (never later than `session_days`).
     session_days: int = Field(default=30, ge=1, le=366)
     idle_days: int = Field(default=7, ge=1, le=366)
-
-
-class MatrixSettings(_Section):
-    homeserver: str = "http://127.0.0.1:8008"
-    user_id: str = "@taskbot:localhost"
-    password: str = ""
-    access_token: str = ""
-
-
-class WecomSettings(_Section):
-    corp_id: str
-    agent_id: int
-    secret: str
-    token: str
-    encoding_aes_key: str
-    api_base: str = "https://qyapi.weixin.qq.com"
-    # WeCom drops a repeat of the same text to the same member within this many
-    # seconds (guards against resending after a crash); 0 turns it off.
-    duplicate_check_interval: int = 1800
-
-
-class DingtalkSettings(_Section):
-    app_key: str
-    app_secret: str
-    robot_code: str
-    api_base: str = "https://api.dingtalk.com"
-    oapi_base: str = "https://oapi.dingtalk.com"
-    # When set, callbacks from any other organisation (chatbotCorpId) are refused.
-    corp_id: str = ""
-
-
-class FeishuSettings(_Section):
-    app_id: str
-    app_secret: str
-    verification_token: str = ""
-    encrypt_key: str = ""
-    api_base: str = "https://open.feishu.cn"
 
 
 class Settings(BaseModel):
@@ -144,10 +118,49 @@ class Settings(BaseModel):
     server: ServerSettings = Field(default_factory=ServerSettings)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     webchat: WebchatSettings = Field(default_factory=WebchatSettings)
-    matrix: MatrixSettings | None = None
-    wecom: WecomSettings | None = None
-    dingtalk: DingtalkSettings | None = None
-    feishu: FeishuSettings | None = None
+    # The other platforms' sections, by platform name (bot/adapters PLATFORMS), each typed
+    # by its adapter's `settings_model`; a platform is on when its section is present.
+    platforms: dict[str, Section] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gather_platforms(cls, data: Any) -> Any:
+        # [wecom] in the file, TASKBOT_WECOM_* or Settings(wecom=…) all mean platforms["wecom"].
+        if not isinstance(data, dict):
+            return data
+        named = [n for n in _platform_sections() if n in data]
+        if not named:
+            return data
+        data = dict(data)
+        platforms = dict(data.get("platforms") or {})
+        for name in named:
+            platforms[name] = data.pop(name)
+        data["platforms"] = platforms
+        return data
+
+    @field_validator("platforms", mode="before")
+    @classmethod
+    def _platform_sections_typed(cls, v: Any) -> dict[str, Section]:
+        typed: dict[str, Section] = {}
+        for name, raw in dict(v).items():
+            spec = find_platform(name)
+            if spec is None or name == WEBCHAT:
+                raise ValueError(f"{name}: no such platform")
+            model = spec.load().settings_model
+            if isinstance(raw, model):
+                typed[name] = raw
+                continue
+            try:
+                typed[name] = model.model_validate(raw)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in (name, *first["loc"]))
+                raise ValueError(f"{where}: {first['msg']}") from None
+        return typed
+
+    def platform(self, name: str) -> Section | None:
+        """A configured platform's section (None: not configured)."""
+        return self.platforms.get(name)
 
     @field_validator("timezone")
     @classmethod
@@ -163,7 +176,15 @@ class Settings(BaseModel):
         return ZoneInfo(self.timezone)
 
 
-_SECTIONS = ("server", "reminders", "webchat", "matrix", "wecom", "dingtalk", "feishu")
+_CORE_SECTIONS = ("server", "reminders", WEBCHAT)
+
+
+def _platform_sections() -> tuple[str, ...]:
+    return tuple(n for n in platform_names() if n not in _CORE_SECTIONS)
+
+
+def _sections() -> tuple[str, ...]:
+    return _CORE_SECTIONS + _platform_sections()
 
 
 def _env_value(raw: str) -> Any:
@@ -179,11 +200,12 @@ def _merge_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
         if not name.startswith("TASKBOT_"):
             continue
         rest = name[len("TASKBOT_") :].lower()
-        section = next((s for s in _SECTIONS if rest.startswith(s + "_")), None)
+        sections = _sections()
+        section = next((s for s in sections if rest.startswith(s + "_")), None)
         if section is not None:
             key = rest[len(section) + 1 :]
             data.setdefault(section, {})[key] = _env_value(raw)
-        elif rest in Settings.model_fields and rest not in _SECTIONS:
+        elif rest in Settings.model_fields and rest not in (*sections, "platforms"):
             data[rest] = raw if rest in ("timezone", "secret_key") else _env_value(raw)
 
 
@@ -216,5 +238,7 @@ def load_settings(
         return Settings.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"bad configuration at {where}: {first['msg']}") from None
+        where, msg = ".".join(str(p) for p in first["loc"]), first["msg"]
+        if first["loc"][:1] == ("platforms",) and msg.startswith("Value error, "):
+            where, _, msg = msg.removeprefix("Value error, ").partition(": ")
+        raise ConfigError(f"bad configuration at {where}: {msg}") from None

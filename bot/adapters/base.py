@@ -11,12 +11,18 @@ from __future__ import annotations
 import abc
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import aiohttp
 from aiohttp import web
 
+from bot.clock import Clock
+from bot.config import Section
 from bot.events import IncomingMessage, Outgoing
+
+if TYPE_CHECKING:
+    from bot.store.aio import Database
+    from bot.web.sessions import SessionStore
 
 # The core's answer to one message: the reply text, or None to stay silent.
 MessageHandler = Callable[[IncomingMessage], Awaitable[str | None]]
@@ -66,15 +72,34 @@ class ErrorCodes:
         raise AdapterError(what)
 
 
+@dataclass(frozen=True, slots=True)
+class AdapterDeps:
+    """What the composition root shares with every adapter it builds."""
+
+    http: aiohttp.ClientSession
+    handler: MessageHandler  # the core's answer to a message
+    db: Database
+    clock: Clock
+    chat_sessions: SessionStore  # logins of the built-in web chat
+    transcribed: bool = False  # the handler writes the chat log itself
+
+
 class ChatAdapter(abc.ABC):
     """Base class of every platform adapter.
 
     Subclasses set `name` (the platform id used in contacts and config) and
-    implement `send`; webhook platforms add `routes`, long-polling ones
+    `settings_model` (its config section), implement `send`, and override `build` when
+    they need more of `AdapterDeps`; webhook platforms add `routes`, long-polling ones
     `start`/`close`.
     """
 
     name: ClassVar[str]
+    settings_model: ClassVar[type[Section]]  # its config section ([name] in taskbot.toml)
+
+    @classmethod
+    def build(cls, settings: Any, deps: AdapterDeps) -> ChatAdapter:
+        """The adapter for its configured section; most need only HTTP and the handler."""
+        return cls(settings, deps.http, deps.handler)
 
     def __init__(
         self, settings: Any, http: aiohttp.ClientSession, handler: MessageHandler

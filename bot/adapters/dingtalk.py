@@ -41,7 +41,7 @@ from bot.adapters.webhook import (
     json_object,
     read_body,
 )
-from bot.config import DingtalkSettings
+from bot.config import Section
 from bot.events import IncomingMessage, Outgoing
 from bot.safetext import same_text
 
@@ -58,10 +58,21 @@ def callback_sign(timestamp: str, app_secret: str) -> str:
     return base64.b64encode(mac.digest()).decode()
 
 
+class DingtalkSettings(Section):
+    app_key: str
+    app_secret: str
+    robot_code: str
+    api_base: str = "https://api.dingtalk.com"
+    oapi_base: str = "https://oapi.dingtalk.com"
+    # When set, callbacks from any other organisation (chatbotCorpId) are refused.
+    corp_id: str = ""
+
+
 class DingTalkAdapter(WebhookAdapter):
     """A DingTalk enterprise-internal app robot (企业内部应用机器人), HTTP mode."""
 
     name: ClassVar[str] = "dingtalk"
+    settings_model: ClassVar[type[Section]] = DingtalkSettings
     settings: DingtalkSettings
     replay_window: ClassVar[float] = SIGN_WINDOW
 

@@ -44,7 +44,7 @@ from bot.adapters.webhook import (
     json_object,
     read_body,
 )
-from bot.config import FeishuSettings
+from bot.config import Section
 from bot.events import IncomingMessage, Outgoing
 from bot.safetext import same_text
 
@@ -67,10 +67,19 @@ def signature(timestamp: str, nonce: str, encrypt_key: str, body: bytes) -> str:
     return hashlib.sha256((timestamp + nonce + encrypt_key).encode() + body).hexdigest()
 
 
+class FeishuSettings(Section):
+    app_id: str
+    app_secret: str
+    verification_token: str = ""
+    encrypt_key: str = ""
+    api_base: str = "https://open.feishu.cn"
+
+
 class FeishuAdapter(WebhookAdapter):
     """A Feishu custom app (企业自建应用) with the bot capability."""
 
     name: ClassVar[str] = "feishu"
+    settings_model: ClassVar[type[Section]] = FeishuSettings
     settings: FeishuSettings
 
     def __init__(

@@ -36,7 +36,7 @@ from bot.adapters.base import (
     MessageHandler,
 )
 from bot.adapters.matrix_api import API, REQUEST_TIMEOUT, MatrixApi, q
-from bot.config import MatrixSettings
+from bot.config import Section
 from bot.events import IncomingMessage, Outgoing
 
 log = logging.getLogger(__name__)
@@ -62,10 +62,18 @@ class _Stopped(Exception):
     """close() was called: the sync loop ends at its next waiting point."""
 
 
+class MatrixSettings(Section):
+    homeserver: str = "http://127.0.0.1:8008"
+    user_id: str = "@taskbot:localhost"
+    password: str = ""
+    access_token: str = ""
+
+
 class MatrixAdapter(ChatAdapter):
     """A Matrix account that reminds contacts in direct rooms and answers their messages."""
 
     name: ClassVar[str] = "matrix"
+    settings_model: ClassVar[type[Section]] = MatrixSettings
     settings: MatrixSettings
 
     def __init__(

@@ -47,7 +47,7 @@ from bot.adapters.webhook import (
     read_body,
     split_utf8,
 )
-from bot.config import ConfigError, WecomSettings
+from bot.config import ConfigError, Section
 from bot.events import IncomingMessage, Outgoing
 from bot.ratelimit import MemberRateLimiter
 from bot.safetext import same_text
@@ -76,10 +76,23 @@ def parse_xml(data: bytes | str) -> Element:
         raise Rejected(400, f"bad XML: {exc.__class__.__name__}") from None
 
 
+class WecomSettings(Section):
+    corp_id: str
+    agent_id: int
+    secret: str
+    token: str
+    encoding_aes_key: str
+    api_base: str = "https://qyapi.weixin.qq.com"
+    # WeCom drops a repeat of the same text to the same member within this many
+    # seconds (guards against resending after a crash); 0 turns it off.
+    duplicate_check_interval: int = 1800
+
+
 class WeComAdapter(WebhookAdapter):
     """A WeCom self-built app (自建应用) reached by callback and `message/send`."""
 
     name: ClassVar[str] = "wecom"
+    settings_model: ClassVar[type[Section]] = WecomSettings
     settings: WecomSettings
 
     def __init__(

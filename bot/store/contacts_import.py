@@ -21,10 +21,11 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from bot.adapters import platform_by_word, platform_names
 from bot.errors import UserError
 from bot.store import repo
 from bot.store.errors import ImportRejected
-from bot.store.models import Department, Platform, Role
+from bot.store.models import Department, Role
 from bot.store.repo import ContactSpec
 
 HEADERS: dict[str, str] = {
@@ -46,7 +47,6 @@ HEADERS: dict[str, str] = {
 REQUIRED = ("department", "name", "platform", "user_id")
 
 # Chinese spellings people put in the platform and role columns.
-PLATFORM_WORDS = {"网页": "webchat", "企业微信": "wecom", "钉钉": "dingtalk", "飞书": "feishu"}
 ROLE_WORDS = {"联络员": "contact", "领导": "leader", "督办": "coordinator", "管理员": "admin"}
 
 Row = tuple[int, dict[str, str]]  # (row number as the user sees it, values by field)
@@ -213,11 +213,10 @@ def validate(
         dept = canonicalize(dept_raw) if dept_raw else ""
         if dept_raw and not is_known(dept):
             bad.append(f"unknown department {dept_raw!r}")
-        platform = PLATFORM_WORDS.get(v.get("platform", ""), v.get("platform", "").lower())
-        if v.get("platform") and platform not in {p.value for p in Platform}:
-            bad.append(
-                f"bad platform {v['platform']!r} (use {', '.join(p.value for p in Platform)})"
-            )
+        raw_platform = v.get("platform", "")
+        platform = platform_by_word(raw_platform) or raw_platform.lower()
+        if raw_platform and platform not in platform_names():
+            bad.append(f"bad platform {raw_platform!r} (use {', '.join(platform_names())})")
         role_raw = v.get("role", "") or "contact"
         role = ROLE_WORDS.get(role_raw, role_raw.lower())
         if role not in {r.value for r in Role}:

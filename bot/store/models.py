@@ -16,14 +16,6 @@ from sqlmodel import Field, SQLModel
 from bot.store.types import UTCDateTime
 
 
-class Platform(StrEnum):
-    WEBCHAT = "webchat"
-    MATRIX = "matrix"
-    WECOM = "wecom"
-    DINGTALK = "dingtalk"
-    FEISHU = "feishu"
-
-
 class Role(StrEnum):
     CONTACT = "contact"
     LEADER = "leader"

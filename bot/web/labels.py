@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-PLATFORM_LABELS: dict[str, str] = {
-    "wecom": "企业微信",
-    "dingtalk": "钉钉",
-    "feishu": "飞书",
-    "matrix": "Matrix",
-    "webchat": "网页对话",
-}
+from bot.adapters import find_platform
 
 _REMINDER_KINDS: dict[str, str] = {
     "due_today": "当日",
@@ -21,7 +15,8 @@ _REMINDER_KINDS: dict[str, str] = {
 
 
 def platform_label(code: str) -> str:
-    return PLATFORM_LABELS.get(code, code)
+    spec = find_platform(code)
+    return spec.title if spec else code
 
 
 def reminder_kind_label(code: str) -> str:

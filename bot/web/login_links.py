@@ -18,10 +18,10 @@ from pathlib import Path
 import segno
 from sqlmodel import Session
 
+from bot.adapters import WEBCHAT
 from bot.config import Settings
 from bot.errors import UserError
 from bot.store import repo
-from bot.store.models import Platform
 from bot.store.repo import ContactView
 from bot.store.repo.links import issue_login_link
 
@@ -58,7 +58,7 @@ def find_chat_contact(session: Session, who: str) -> ContactView:
     if not who:
         raise UserError("say whose link: a contact's name or web chat user id")
     everyone = repo.list_contacts(session)
-    chat = [c for c in everyone if c.platform == Platform.WEBCHAT]
+    chat = [c for c in everyone if c.platform == WEBCHAT]
     by_id = [c for c in chat if c.user_id == who]
     found = by_id or [c for c in chat if c.name == who]
     if len(found) == 1:
@@ -85,7 +85,7 @@ def issue_chat_link(
     base: str | None = None,
 ) -> ChatLink:
     """A new login link for `contact` (the old one stops working)."""
-    if contact.platform != Platform.WEBCHAT:
+    if contact.platform != WEBCHAT:
         raise UserError(f"{contact.name} ({contact.platform}) is not a web chat contact")
     token, expires = issue_login_link(
         session,

@@ -20,10 +20,9 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.adapters import ADAPTERS
+from bot.adapters import find_platform
 from bot.adapters.base import AdapterAuthError, AdapterPermanentError, AdapterRateLimited
-from bot.adapters.dingtalk import DingTalkAdapter
-from bot.config import DingtalkSettings
+from bot.adapters.dingtalk import DingTalkAdapter, DingtalkSettings
 from bot.events import IncomingMessage, Outgoing
 
 from .standins import DingTalkStandIn, FakeClock, RecordingHandler, payload, serve_adapter
@@ -110,7 +109,8 @@ async def post(
 
 
 async def test_contact_receives_a_reminder_and_reports_done(env: Env) -> None:
-    assert ADAPTERS["dingtalk"] is DingTalkAdapter
+    spec = find_platform("dingtalk")
+    assert spec is not None and spec.load() is DingTalkAdapter
     await env.adapter.send(Outgoing("dingtalk", CONTACT, "【督办提醒】3.4.2 明天到期"))
     assert env.api.delivered == [{"user": CONTACT, "text": "【督办提醒】3.4.2 明天到期"}]
 

@@ -27,10 +27,9 @@ from lark_oapi.core.model import RawRequest
 from lark_oapi.core.utils import AESCipher
 from lark_oapi.event.dispatcher_handler import EventDispatcherHandler
 
-from bot.adapters import ADAPTERS
+from bot.adapters import find_platform
 from bot.adapters.base import AdapterAuthError, AdapterPermanentError, AdapterRateLimited
-from bot.adapters.feishu import FeishuAdapter
-from bot.config import FeishuSettings
+from bot.adapters.feishu import FeishuAdapter, FeishuSettings
 from bot.events import Outgoing
 
 from .standins import FakeClock, FeishuStandIn, RecordingHandler, payload, serve_adapter
@@ -152,7 +151,8 @@ async def test_url_verification_with_a_wrong_token(env: Env) -> None:
 
 
 async def test_contact_receives_a_reminder_and_reports_done(env: Env) -> None:
-    assert ADAPTERS["feishu"] is FeishuAdapter
+    spec = find_platform("feishu")
+    assert spec is not None and spec.load() is FeishuAdapter
     await env.adapter.send(Outgoing("feishu", CONTACT, "【督办提醒】3.4.2 已逾期 3 天", "ob:7"))
     assert env.api.delivered == [{"user": CONTACT, "text": "【督办提醒】3.4.2 已逾期 3 天"}]
 

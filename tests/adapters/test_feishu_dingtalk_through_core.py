@@ -17,8 +17,10 @@ from seeded import SHANGHAI, FixedClock, seeded_engine, task_status
 from sqlalchemy import Engine
 
 from bot.adapters.base import ChatAdapter
+from bot.adapters.dingtalk import DingtalkSettings
+from bot.adapters.feishu import FeishuSettings
 from bot.app import Core, make_adapters, make_core
-from bot.config import DingtalkSettings, FeishuSettings, Settings
+from bot.config import Settings
 from bot.delivery.outbox import OutboxSender
 
 from . import test_dingtalk as dt

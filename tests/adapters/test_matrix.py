@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from synapse_server import MatrixUser, MatrixUserClient, SynapseServer
 
-from bot.adapters import ADAPTERS
+from bot.adapters import find_platform
 from bot.adapters.base import (
     AdapterAuthError,
     AdapterError,
@@ -21,8 +21,7 @@ from bot.adapters.base import (
     AdapterRateLimited,
     MessageHandler,
 )
-from bot.adapters.matrix import MatrixAdapter
-from bot.config import MatrixSettings
+from bot.adapters.matrix import MatrixAdapter, MatrixSettings
 from bot.events import IncomingMessage, Outgoing
 
 pytestmark = [pytest.mark.synapse, pytest.mark.timeout(60)]
@@ -105,7 +104,8 @@ def body_is(text: str) -> Callable[[str, dict[str, Any]], bool]:
 
 
 def test_registered_under_its_platform_name() -> None:
-    assert ADAPTERS["matrix"] is MatrixAdapter
+    spec = find_platform("matrix")
+    assert spec is not None and spec.load() is MatrixAdapter
 
 
 async def test_reminder_arrives_in_a_direct_room(

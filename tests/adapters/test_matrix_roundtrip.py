@@ -18,8 +18,9 @@ from seeded import SHANGHAI, FixedClock, seeded_engine, task_status
 from sqlmodel import select
 from synapse_server import MatrixUser, MatrixUserClient, SynapseServer
 
+from bot.adapters.matrix import MatrixSettings
 from bot.app import build_app, make_adapters, make_core
-from bot.config import MatrixSettings, Settings
+from bot.config import Settings
 from bot.delivery.outbox import OutboxSender
 from bot.store.db import session_scope
 from bot.store.models import Outbox

@@ -15,10 +15,9 @@ from aiohttp.test_utils import TestClient
 from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
-from bot.adapters import ADAPTERS
+from bot.adapters import find_platform
 from bot.adapters.base import AdapterAuthError, AdapterPermanentError, AdapterRateLimited
-from bot.adapters.wecom import WeComAdapter
-from bot.config import WecomSettings
+from bot.adapters.wecom import WeComAdapter, WecomSettings
 from bot.events import Outgoing
 
 from .standins import FakeClock, RecordingHandler, WeComStandIn, payload, serve_adapter
@@ -121,7 +120,8 @@ async def test_url_verification_with_a_forged_signature_is_refused(env: Env) -> 
 
 
 async def test_contact_receives_a_reminder_and_reports_done(env: Env) -> None:
-    assert ADAPTERS["wecom"] is WeComAdapter
+    spec = find_platform("wecom")
+    assert spec is not None and spec.load() is WeComAdapter
     await env.adapter.send(Outgoing("wecom", CONTACT, "【督办提醒】3.4.2 将于 7 天后到期", "ob:1"))
     assert env.api.delivered == [
         {"user": CONTACT, "text": "【督办提醒】3.4.2 将于 7 天后到期", "agentid": AGENT}

@@ -17,8 +17,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from seeded import SHANGHAI, FixedClock, seeded_engine, task_status
 from wechatpy.enterprise.crypto import WeChatCrypto
 
+from bot.adapters.wecom import WecomSettings
 from bot.app import make_adapters, make_core
-from bot.config import Settings, WecomSettings
+from bot.config import Settings
 from bot.conversation.handler import Conversation
 from bot.delivery.outbox import OutboxSender
 from bot.web.sessions import SessionCodec

@@ -35,8 +35,12 @@ def test_file_values_and_defaults(tmp_path: Path) -> None:
     s = load_settings(_file(tmp_path), env={})
     assert s.server.port == 9000 and s.server.host == "127.0.0.1"
     assert s.reminders.before_days == [14, 3] and s.reminders.overdue_every_days == 3
-    assert s.matrix is not None and s.matrix.password == "from-file"
-    assert s.wecom is None and s.dingtalk is None and s.feishu is None
+    assert (m := s.platform("matrix")) is not None and m.password == "from-file"
+    assert (
+        s.platform("wecom") is None
+        and s.platform("dingtalk") is None
+        and s.platform("feishu") is None
+    )
     assert s.database_url == DEFAULT_DB
 
 
@@ -54,8 +58,10 @@ def test_environment_wins_and_turns_platforms_on(tmp_path: Path) -> None:
     s = load_settings(_file(tmp_path), env=env)
     assert s.server.port == 9090
     assert s.reminders.before_days == [7, 1]
-    assert s.matrix is not None and s.matrix.password == "from-env"
-    assert s.wecom is not None and s.wecom.agent_id == 1000002 and s.wecom.corp_id == "ww123"
+    assert (m := s.platform("matrix")) is not None and m.password == "from-env"
+    assert (
+        (w := s.platform("wecom")) is not None and w.agent_id == 1000002 and w.corp_id == "ww123"
+    )
 
 
 def test_database_url_precedence(tmp_path: Path) -> None:

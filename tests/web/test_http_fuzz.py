@@ -24,14 +24,11 @@ from hypothesis import strategies as st
 from seeded import SHANGHAI, FixedClock
 from sqlalchemy import Engine
 
+from bot.adapters.dingtalk import DingtalkSettings
+from bot.adapters.feishu import FeishuSettings
+from bot.adapters.wecom import WecomSettings
 from bot.app import build_app
-from bot.config import (
-    DingtalkSettings,
-    FeishuSettings,
-    ServerSettings,
-    Settings,
-    WecomSettings,
-)
+from bot.config import ServerSettings, Settings
 
 AS_OF = datetime(2024, 1, 5, 10, 0, tzinfo=SHANGHAI)
 

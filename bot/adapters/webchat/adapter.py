@@ -27,8 +27,10 @@ import aiohttp
 from aiohttp import web
 from jinja2 import Environment
 
-from bot.adapters.base import ChatAdapter, MessageHandler
+from bot.adapters import WEBCHAT
+from bot.adapters.base import AdapterDeps, ChatAdapter, MessageHandler
 from bot.clock import Clock
+from bot.config import Section, WebchatSettings
 from bot.errors import UserError
 from bot.events import IncomingMessage, Outgoing
 from bot.web.sessions import Session, SessionStore, csrf_ok
@@ -92,7 +94,25 @@ class ChatStore(Protocol):
 
 
 class WebChatAdapter(ChatAdapter):
-    name: ClassVar[str] = "webchat"
+    name: ClassVar[str] = WEBCHAT
+    settings_model: ClassVar[type[Section]] = WebchatSettings
+
+    @classmethod
+    def build(cls, settings: Any, deps: AdapterDeps) -> ChatAdapter:
+        from bot.adapters.webchat.store import DbChatStore
+        from bot.render import find_templates_dir, make_environment
+
+        return cls(
+            settings,
+            deps.http,
+            deps.handler,
+            store=DbChatStore(deps.db, deps.clock),
+            sessions=deps.chat_sessions,
+            clock=deps.clock,
+            # The chat pages' whitespace is as written: no block trimming.
+            pages=make_environment(find_templates_dir() / "chat", html=True, trim=False),
+            transcribed=deps.transcribed,
+        )
 
     def __init__(
         self,

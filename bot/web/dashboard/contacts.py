@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 from sqlmodel import Session
 
+from bot.adapters import WEBCHAT, platform_names
 from bot.errors import UserError
 from bot.store import repo
 from bot.store.contacts_import import (
@@ -26,7 +27,6 @@ from bot.store.contacts_import import (
 )
 from bot.store.departments import match_department
 from bot.store.errors import ImportRejected, NotFound
-from bot.store.models import Platform
 from bot.web.dashboard.context import DashContext, User
 from bot.web.login_links import ChatLink, issue_chat_link, public_base, qr_data_uri
 from bot.worker import LimitExceeded
@@ -36,7 +36,6 @@ SHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 # What a redirect may ask the page to say: the query picks a wording, never supplies it.
 BATCH_PAUSE = 0.15  # seconds between import batches
 NOTICES = {"requeued": "已重新排队发送。", "gone": "该消息已不在失败列表中。"}
-PLATFORMS = tuple(p.value for p in Platform)
 
 
 async def _import(
@@ -86,7 +85,7 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
                 },
             )
             p["on"][c.platform].append(c.user_id)
-            if c.platform == Platform.WEBCHAT:
+            if c.platform == WEBCHAT:
                 p["chat"].append((c.id, c.user_id))  # an admin may issue a login link
         dead = repo.list_dead(s)
         return {"people": list(people.values()), "dead": dead}
@@ -107,7 +106,7 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
             error=error,
             problems=problems or [],
             notice=notice,
-            platforms=PLATFORMS,
+            platforms=platform_names(),
             **d,
         )
 
@@ -163,7 +162,7 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
                 contact = repo.get_contact(s, contact_id)
             except NotFound:
                 return None
-            if contact.platform != Platform.WEBCHAT:
+            if contact.platform != WEBCHAT:
                 return None
             actor = f"{user.name} (dashboard)"
             return issue_chat_link(
