@@ -273,8 +273,9 @@ async def test_close_stops_the_sync_loop_promptly(make_adapter: AdapterFactory) 
     bot = await make_adapter()
     task = bot._sync_task
     assert task is not None and not task.done()
-    await asyncio.sleep(0)  # one step: the loop runs up to its first await, the long poll
-    assert bot._waiting
+    async with asyncio.timeout(10):  # the loop reaches its long poll
+        while not bot._waiting:
+            await asyncio.sleep(0.01)
     started = time.monotonic()
     await bot.close()
     # close must not wait for the long poll to end.
@@ -301,9 +302,8 @@ async def test_close_finishes_the_answer_in_hand(
     await handler.wait_for(1)
 
     closing = asyncio.create_task(bot.close())
-    for _ in range(5):
-        await asyncio.sleep(0)  # let close() run up to its wait
-    assert not closing.done()
+    done, _ = await asyncio.wait({closing}, timeout=0.3)
+    assert not done  # close() waits for the answer in hand
     gate.set()
     await asyncio.wait_for(closing, 10)
     await contact.wait_for(body_is("已记录：6.6.6 已报完成"))
