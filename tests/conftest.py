@@ -22,6 +22,7 @@ import pytest
 from pgserver import PostgresUnavailable, TempPostgres
 from sqlalchemy import Engine
 
+from bot.conversation.matching import TaskMatcher
 from bot.store.db import make_engine, migrate
 
 _counter = itertools.count(1)
@@ -126,3 +127,11 @@ def engine(store_url: str) -> Iterator[Engine]:
         yield eng
     finally:
         eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def matcher() -> TaskMatcher:
+    """One warmed matcher for the run: its tokenizer takes ~0.5 s to load."""
+    m = TaskMatcher()
+    m.warm()
+    return m

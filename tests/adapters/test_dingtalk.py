@@ -19,13 +19,12 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
+from standins import DingTalkStandIn, FakeClock, RecordingHandler, payload, serve_adapter
 
 from bot.adapters import find_platform
 from bot.adapters.base import AdapterAuthError, AdapterPermanentError, AdapterRateLimited
 from bot.adapters.dingtalk import DingTalkAdapter, DingtalkSettings
 from bot.events import IncomingMessage, Outgoing
-
-from .standins import DingTalkStandIn, FakeClock, RecordingHandler, payload, serve_adapter
 
 pytestmark = pytest.mark.timeout(30)
 

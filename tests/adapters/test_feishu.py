@@ -26,13 +26,12 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from lark_oapi.core.model import RawRequest
 from lark_oapi.core.utils import AESCipher
 from lark_oapi.event.dispatcher_handler import EventDispatcherHandler
+from standins import FakeClock, FeishuStandIn, RecordingHandler, payload, serve_adapter
 
 from bot.adapters import find_platform
 from bot.adapters.base import AdapterAuthError, AdapterPermanentError, AdapterRateLimited
 from bot.adapters.feishu import FeishuAdapter, FeishuSettings
 from bot.events import Outgoing
-
-from .standins import FakeClock, FeishuStandIn, RecordingHandler, payload, serve_adapter
 
 pytestmark = pytest.mark.timeout(30)
 

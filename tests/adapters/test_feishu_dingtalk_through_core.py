@@ -15,6 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from seeded import SHANGHAI, FixedClock, seeded_engine, task_status
 from sqlalchemy import Engine
+from standins import DingTalkStandIn, FeishuStandIn
 
 from bot.adapters.base import ChatAdapter
 from bot.adapters.dingtalk import DingtalkSettings
@@ -25,7 +26,6 @@ from bot.delivery.outbox import OutboxSender
 
 from . import test_dingtalk as dt
 from . import test_feishu as fs
-from .standins import DingTalkStandIn, FeishuStandIn
 
 AS_OF = datetime(2024, 1, 5, 10, 0, tzinfo=SHANGHAI)
 

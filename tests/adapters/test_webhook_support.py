@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from standins import FakeClock
 
 from bot.adapters.replay import ReplayGuard
 from bot.adapters.tokens import TokenCache
 from bot.adapters.webhook import split_utf8
 from bot.ratelimit import MemberRateLimiter
-
-from .standins import FakeClock
 
 
 def test_replay_guard_window_and_keys() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
+from standins import FakeClock, RecordingHandler, WeComStandIn, payload, serve_adapter
 from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
@@ -19,8 +20,6 @@ from bot.adapters import find_platform
 from bot.adapters.base import AdapterAuthError, AdapterPermanentError, AdapterRateLimited
 from bot.adapters.wecom import WeComAdapter, WecomSettings
 from bot.events import Outgoing
-
-from .standins import FakeClock, RecordingHandler, WeComStandIn, payload, serve_adapter
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -15,6 +15,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from seeded import SHANGHAI, FixedClock, seeded_engine, task_status
+from standins import WeComStandIn, payload
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 from bot.adapters.wecom import WecomSettings
@@ -23,8 +24,6 @@ from bot.config import Settings
 from bot.conversation.handler import Conversation
 from bot.delivery.outbox import OutboxSender
 from bot.web.sessions import SessionCodec
-
-from .standins import WeComStandIn, payload
 
 CORP, AGENT, TOKEN = "ww1234567890abcdef", 1000002, "QDG6eK7yU4"
 AES_KEY = base64.b64encode(bytes(range(32))).decode().rstrip("=")

@@ -13,14 +13,13 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from seeded import SHANGHAI, FixedClock, seeded_engine, task_status
+from standins import WeComStandIn, payload
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 from bot.adapters.wecom import WecomSettings
 from bot.app import make_adapters, make_core
 from bot.config import Settings
 from bot.delivery.outbox import OutboxSender
-
-from .standins import WeComStandIn, payload
 
 CORP, AGENT, TOKEN = "ww1234567890abcdef", 1000002, "QDG6eK7yU4"
 AES_KEY = base64.b64encode(bytes(range(32))).decode().rstrip("=")

@@ -22,7 +22,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.adapters.webhook import WebhookAdapter
 from bot.events import IncomingMessage
 
-PAYLOADS = Path(__file__).resolve().parent.parent / "data" / "payloads"
+PAYLOADS = Path(__file__).resolve().parent / "data" / "payloads"
 T0 = 1_750_000_000.0  # 2025-06-15 15:06:40 UTC; every test clock starts here
 
 

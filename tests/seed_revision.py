@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SEED = Path(__file__).resolve().parents[2] / "examples" / "taiyuan-energy-plan.txt"
+SEED = Path(__file__).resolve().parents[1] / "examples" / "taiyuan-energy-plan.txt"
 NUMERALS = "一二三四五六七八九十"
 NEW_MEASURE = (
     "（一）重点用能单位节能诊断工程。组织开展重点用能单位节能诊断，建立能效对标和节能"

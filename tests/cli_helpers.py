@@ -16,7 +16,7 @@ from bot.cli.state import global_options
 from bot.errors import ServiceError, UserError
 from parser.errors import ParseError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "taiyuan-energy-plan.txt"
 ENTRY = "from bot.cli import main; main()"
 

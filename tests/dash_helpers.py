@@ -20,7 +20,7 @@ COORDINATOR = "郭敏"
 ADMIN = "何军"
 PASSWORD = "correct horse battery"
 AS_OF = "2024-01-05"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SEED_PLAN = ROOT / "examples" / "taiyuan-energy-plan.txt"
 SEED_CONTACTS = ROOT / "examples" / "contacts.csv"
 

@@ -23,7 +23,7 @@ from plan_files import cjk_font
 from parser.blocks import Block, Paragraph, Table
 
 # Real plans as published (the repository's copy; shared/ beside the clone before it).
-_ROOT = Path(__file__).resolve().parents[2]
+_ROOT = Path(__file__).resolve().parents[1]
 CORPUS = next(
     (
         p

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "taiyuan-energy-plan.txt"
 CORPUS = ROOT / "tests" / "data" / "corpus"
 # The console script installed beside the interpreter running the tests (any venv, any name).
