@@ -6,7 +6,11 @@ task like any other: reminded, counted, reported and shown, and answered in chat
 
 Ids are "0.1", "0.2" … across every manual plan: chapter 0, which no plan prints, so a
 hand-made id never collides with a document's, and the chat reads it like any other id
-(parser/ids.py). The plan's one version is a register of what was entered — one line per
+(parser/ids.py). An id is claimed in table manual_task_key (its primary key) before
+anything else is written: of two adds at the same moment, on either backend, the second
+waits for the first to commit, finds its id taken and claims the next.
+
+The plan's one version is a register of what was entered — one line per
 task, which the task's span points at, so the task page shows it as its source sentence.
 """
 
@@ -17,11 +21,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.errors import UserError
 from bot.store import repo
-from bot.store.models import Department, PlanKind, PlanRow, PlanVersion, Task
+from bot.store.models import Department, ManualTaskKey, PlanKind, PlanRow, PlanVersion, Task
+from bot.store.repo.outbox import _insert_ignore
 from bot.store.specs import TaskSpec, text_sha256
 
 MANUAL_CHAPTER = "0"
@@ -150,20 +155,27 @@ def _manual_plan(session: Session, source: str, now: datetime) -> tuple[PlanRow,
     return plan, version
 
 
-def _next_key(session: Session) -> str:
-    keys = session.exec(
-        select(Task.key)
-        .join(PlanRow, col(PlanRow.id) == Task.plan_id)
-        .where(PlanRow.kind == PlanKind.MANUAL)
-    )
+def _claim_key(session: Session, now: datetime) -> str:
+    """The next free "0.N", claimed for this transaction.
+
+    INSERT … ON CONFLICT DO NOTHING on the claim table: while another transaction holds an
+    uncommitted claim on the same id, PostgreSQL makes this insert wait for it (and SQLite
+    its single writer lock), then skip it; the loop then claims the next. Being first also
+    serializes the rest of the add (the plan's register text) behind the other's commit.
+    """
+    keys = session.exec(select(ManualTaskKey.key))
     taken = [int(k.partition(".")[2]) for k in keys if k.partition(".")[2].isdigit()]
     n = max(taken, default=0) + 1
-    if n > MAX_MANUAL:
-        raise EntryRefused(
-            f"no more than {MAX_MANUAL} tasks can be added by hand (ids 0.1–0.999)",
-            f"手工添加的任务最多{MAX_MANUAL}项（编号0.1–0.999）",
-        )
-    return f"{MANUAL_CHAPTER}.{n}"
+    table = ManualTaskKey.__table__  # type: ignore[attr-defined]
+    while n <= MAX_MANUAL:
+        key = f"{MANUAL_CHAPTER}.{n}"
+        if _insert_ignore(session, table, {"key": key, "claimed_at": now}, ["key"]):
+            return key
+        n += 1
+    raise EntryRefused(
+        f"no more than {MAX_MANUAL} tasks can be added by hand (ids 0.1–0.999)",
+        f"手工添加的任务最多{MAX_MANUAL}项（编号0.1–0.999）",
+    )
 
 
 def add_manual_task(
@@ -193,7 +205,7 @@ def add_manual_task(
         session, typed, match=match, canonicalize=canonicalize, is_known=is_known
     )
     lead, coop = names[0], [c for c in names[1:] if c != names[0]]
-    key = _next_key(session)
+    key = _claim_key(session, now)
     plan, version = _manual_plan(session, source, now)
     assert plan.id is not None and version.id is not None
     # The register line the task's span points at: what was entered, in the plans' words.
