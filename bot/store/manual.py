@@ -128,7 +128,8 @@ def resolve_departments(
     return out
 
 
-def _manual_plan(session: Session, source: str, now: datetime) -> tuple[PlanRow, PlanVersion]:
+def manual_plan(session: Session, source: str, now: datetime) -> tuple[PlanRow, PlanVersion]:
+    """The manual plan named `source` and its one version (created when new)."""
     plan = session.exec(
         select(PlanRow).where(PlanRow.kind == PlanKind.MANUAL, PlanRow.title == source)
     ).first()
@@ -178,18 +179,16 @@ def _claim_key(session: Session, now: datetime) -> str:
     )
 
 
-def add_manual_task(
+def check_entry(
     session: Session,
     entry: ManualTask,
     *,
     match: Matcher,
     canonicalize: Callable[[str], str],
     is_known: Callable[[str], bool],
-    actor: str,
-    now: datetime,
-) -> AddedTask:
-    """Store one hand-made task (pending) in its source's manual plan; audited. Everything is
-    checked before anything is written; the caller's transaction makes it all or nothing."""
+) -> tuple[str, str, str, str, list[str]]:
+    """(title, text, source, lead, cooperating) of an entry, cleaned and the departments
+    canonical; EntryRefused naming the first problem. Reads only."""
     title = _clean(entry.title, "title", MAX_TITLE, required=True)
     text = _clean(entry.text, "text", MAX_TEXT, required=False)
     source = _clean(entry.source, "source", MAX_SOURCE, required=False) or DEFAULT_SOURCE
@@ -204,19 +203,50 @@ def add_manual_task(
     names = resolve_departments(
         session, typed, match=match, canonicalize=canonicalize, is_known=is_known
     )
-    lead, coop = names[0], [c for c in names[1:] if c != names[0]]
-    key = _claim_key(session, now)
-    plan, version = _manual_plan(session, source, now)
-    assert plan.id is not None and version.id is not None
-    # The register line the task's span points at: what was entered, in the plans' words.
+    return title, text, source, names[0], [c for c in names[1:] if c != names[0]]
+
+
+def register_line(
+    key: str, title: str, text: str, lead: str, coop: Sequence[str], due: date
+) -> str:
+    """The register line a hand-made task's span points at: what was entered, in the plans'
+    words (so the task page shows it as the task's source sentence)."""
     line = f"{key} {title}" + (f"：{text}" if text else "")
     line += f"（牵头单位：{lead}"
     line += f"；配合单位：{'、'.join(coop)}" if coop else ""
-    line += f"；完成时限：{entry.due.isoformat()}）"
+    return line + f"；完成时限：{due.isoformat()}）"
+
+
+def append_register(session: Session, version: PlanVersion, line: str) -> tuple[int, int]:
+    """Append `line` to a manual plan's register; returns its span."""
     start = len(version.text)
     version.text = f"{version.text}{line}\n"
     version.sha256 = text_sha256(version.text)
     session.add(version)
+    return start, start + len(line)
+
+
+def add_manual_task(
+    session: Session,
+    entry: ManualTask,
+    *,
+    match: Matcher,
+    canonicalize: Callable[[str], str],
+    is_known: Callable[[str], bool],
+    actor: str,
+    now: datetime,
+) -> AddedTask:
+    """Store one hand-made task (pending) in its source's manual plan; audited. Everything is
+    checked before anything is written; the caller's transaction makes it all or nothing."""
+    title, text, source, lead, coop = check_entry(
+        session, entry, match=match, canonicalize=canonicalize, is_known=is_known
+    )
+    key = _claim_key(session, now)
+    plan, version = manual_plan(session, source, now)
+    assert plan.id is not None and version.id is not None
+    span = append_register(
+        session, version, register_line(key, title, text, lead, coop, entry.due)
+    )
     position = len(list(session.exec(select(Task.id).where(Task.plan_id == plan.id))))
     spec = TaskSpec(
         key=key,
@@ -227,7 +257,7 @@ def add_manual_task(
         text=text or title,
         value=None,
         due=entry.due,
-        span=(start, start + len(line)),
+        span=span,
         lead=lead,
         cooperating=tuple(coop),
         position=position,
