@@ -21,7 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from bot.errors import UserError
 from bot.store import repo
@@ -218,7 +219,19 @@ def register_line(
 
 
 def append_register(session: Session, version: PlanVersion, line: str) -> tuple[int, int]:
-    """Append `line` to a manual plan's register; returns its span."""
+    """Append `line` to a manual plan's register; returns its span.
+
+    The register row is written (locked) first and then re-read: another transaction's
+    line, committed meanwhile, is kept rather than overwritten (SQLite takes its writer
+    lock, PostgreSQL the row lock, so the second writer waits and then reads the first's).
+    """
+    session.exec(
+        update(PlanVersion)
+        .where(col(PlanVersion.id) == version.id)
+        .values(sha256=PlanVersion.sha256)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(version)
     start = len(version.text)
     version.text = f"{version.text}{line}\n"
     version.sha256 = text_sha256(version.text)

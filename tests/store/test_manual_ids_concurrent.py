@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from bot.departments import match_department
+from bot.render import Renderer
 from bot.store import repo
 from bot.store.db import session_scope
 from bot.store.manual import AddedTask, ManualTask, add_manual_task
+from bot.store.manual_changes import ManualEdit, edit_manual_task
 from parser.units import canonicalize, is_known
 
 NOW = datetime(2024, 2, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -104,3 +106,52 @@ def test_second_add_waits_for_the_first_uncommitted_one(engine: Engine) -> None:
     assert not errors, errors
     assert [x.key for x in added] == ["0.1", "0.2"]
     _check(engine, added, 2)
+
+
+def test_an_edit_and_an_add_at_once_keep_both_register_lines(engine: Engine) -> None:
+    """An edit appends its corrected line to the same register an add appends to: neither
+    may overwrite the other's line (each task's span must still point at its own)."""
+    with session_scope(engine) as s:
+        first = _add(s, 1)
+    editing = threading.Event()
+    errors: list[BaseException] = []
+    added: list[AddedTask] = []
+
+    def edit() -> None:
+        try:
+            with session_scope(engine) as s:
+                edit_manual_task(
+                    s,
+                    first.pk,
+                    ManualEdit(due=date(2024, 4, 1)),
+                    match=match_department,
+                    canonicalize=canonicalize,
+                    is_known=is_known,
+                    render=Renderer().render,
+                    actor="editor",
+                    now=NOW,
+                )
+                editing.set()
+                time.sleep(0.5)  # the add runs now, against the uncommitted edit
+        except BaseException as exc:
+            editing.set()
+            errors.append(exc)
+
+    def add() -> None:
+        try:
+            editing.wait(30)
+            with session_scope(engine) as s:
+                added.append(_add(s, 2))
+        except BaseException as exc:
+            errors.append(exc)
+
+    a, b = threading.Thread(target=edit), threading.Thread(target=add)
+    a.start()
+    b.start()
+    a.join(60)
+    b.join(60)
+    assert not errors, errors
+    with session_scope(engine) as s:
+        assert repo.source_sentence(s, first.pk).startswith("0.1 事项1")
+        assert "2024-04-01" in repo.source_sentence(s, first.pk)
+        assert repo.source_sentence(s, added[0].pk).startswith("0.2 事项2")
