@@ -6,8 +6,9 @@ handlers close over that `DashContext` rather than reaching into the application
 Routes: GET / (overview), /login, /logout, /tasks, /tasks/{pk}, /versions, /graph,
 /contacts, /accounts (admin), /reports/ledger.xlsx, /reports/briefing.docx; POST /login, /logout,
 /versions/preview, /versions/apply (admin), /contacts/import (admin), /contacts/{id}/link
-(admin: a web chat login link), /outbox/{id}/resend; GET, POST /tasks/new (admin: a task
-from no plan).
+(admin: a web chat login link), /contacts/{id}/chat-off (admin: end a contact's web chat),
+/outbox/{id}/resend, /accounts/new|role|password|disable (admin); GET, POST /tasks/new and
+/tasks/{pk}/edit, POST /tasks/{pk}/withdraw (admin: a task from no plan).
 """
 
 from __future__ import annotations
