@@ -1,9 +1,12 @@
-"""Dashboard commands: `users set-password NAME`, `users disable NAME`, `report --out FILE`."""
+"""Dashboard commands: `users list | add | role | set-password | disable`, `report --out FILE`.
+
+Admins do the same on the dashboard's accounts page (bot/web/accounts.py holds the rules).
+"""
 
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -31,15 +34,97 @@ def set_password_cmd(
     from bot.store.db import open_store, session_scope
     from bot.web.passwords import check_new_password, make_hasher, set_password
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _password(password_stdin)
     check_new_password(password)
     engine = open_store(state(ctx).settings.database_url)
     with session_scope(engine) as session:
         n = set_password(session, name, password, make_hasher())
     typer.echo(f"password set for {name} ({n} account row{'s' if n != 1 else ''})")
+
+
+@users_app.command("list")
+def list_cmd(ctx: typer.Context) -> None:
+    """Everyone who may use the dashboard: name, role, departments, enabled or not."""
+    from bot.store.db import open_store, session_scope
+    from bot.web.accounts import list_accounts
+
+    engine = open_store(state(ctx).settings.database_url)
+    with session_scope(engine) as session:
+        accounts = list_accounts(session)
+    for a in accounts:
+        shown = "enabled" if a.enabled else "disabled"
+        typer.echo(f"{a.name}\t{a.role}\t{'、'.join(a.departments)}\t{shown}")
+
+
+def _password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@users_app.command("add")
+def add_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The person's name, e.g. 韩梅梅.")],
+    department: Annotated[
+        str, typer.Option("--dept", help="Their department, e.g. 市政府办公室.")
+    ],
+    role: Annotated[str, typer.Option("--role", help="coordinator or admin.")] = "coordinator",
+    user_id: Annotated[
+        str, typer.Option("--user-id", help="Web chat account id (default: the name).")
+    ] = "",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin (scripts).")
+    ] = False,
+) -> None:
+    """Create a coordinator or admin account (a web chat contact row with a password)."""
+    from bot.store.db import open_store, session_scope
+    from bot.store.departments import match_department
+    from bot.store.manual import resolve_departments
+    from bot.web.accounts import check_password, create_account
+    from bot.web.passwords import make_hasher
+    from parser.units import canonicalize, is_known
+
+    password = _password(password_stdin)
+    check_password(password)
+    digest = make_hasher().hash(password)
+    settings = state(ctx).settings
+    engine = open_store(settings.database_url)
+    with session_scope(engine) as session:
+        (dept,) = resolve_departments(
+            session,
+            [department],
+            match=match_department,
+            canonicalize=canonicalize,
+            is_known=is_known,
+        )
+        account = create_account(
+            session,
+            name=name,
+            department=dept,
+            role=role,
+            user_id=user_id,
+            digest=digest,
+            actor="operator (cli)",
+            now=datetime.now(UTC),
+        )
+    typer.echo(f"created {account.role} {account.name} ({dept})")
+
+
+@users_app.command("role")
+def role_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The person's name.")],
+    role: Annotated[str, typer.Argument(help="coordinator or admin.")],
+) -> None:
+    """Make a dashboard user a coordinator or an admin (one enabled admin always stays)."""
+    from bot.store.db import open_store, session_scope
+    from bot.web.accounts import change_role
+
+    engine = open_store(state(ctx).settings.database_url)
+    with session_scope(engine) as session:
+        changed = change_role(session, name, role, actor="operator (cli)", now=datetime.now(UTC))
+    typer.echo(f"{name} is {'now' if changed else 'already'} {role}")
 
 
 @users_app.command("disable")

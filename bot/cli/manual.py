@@ -1,4 +1,5 @@
-"""`taskbot tasks add`: a task from no plan (a meeting's minutes, a leader's instruction).
+"""`taskbot tasks add | edit | withdraw`: a task from no plan (a meeting's minutes, a
+leader's instruction), and correcting or withdrawing one.
 
     taskbot tasks add --title 推进老旧小区加装电梯 --lead 住建局 --coop 财政局,自然资源局 \
         --due 2024-09-30 --source "2024年第3次市长办公会纪要" [--text …]
@@ -6,6 +7,9 @@
 Departments are read as the chat reads them ("能源局" is the stored 市能源局). The task
 goes into the manual plan named for its source (bot/store/manual.py) and is reminded,
 counted and reported like any plan task.
+
+    taskbot tasks edit 0.3 --due 2024-10-31 --lead 财政局     (only what is given changes)
+    taskbot tasks withdraw 0.3 --reason "已并入0.5"
 """
 
 from __future__ import annotations
@@ -18,6 +22,15 @@ import typer
 from bot.cli.state import state
 from bot.errors import UserError
 from bot.rules.datebounds import check_date
+
+
+def _due(value: str) -> date:
+    try:
+        deadline = date.fromisoformat(value.strip())
+    except ValueError:
+        raise UserError(f"--due must be a date like 2024-09-30, not {value!r}") from None
+    check_date(deadline, "--due")
+    return deadline
 
 
 def tasks_add(
@@ -41,11 +54,7 @@ def tasks_add(
     from bot.store.manual import ManualTask, add_manual_task, split_departments
     from parser.units import canonicalize, is_known
 
-    try:
-        deadline = date.fromisoformat(due.strip())
-    except ValueError:
-        raise UserError(f"--due must be a date like 2024-09-30, not {due!r}") from None
-    check_date(deadline, "--due")
+    deadline = _due(due)
     settings = state(ctx).settings
     engine = open_store(settings.database_url)
     clock, note = resolve_clock(engine, None, settings.tz)
@@ -74,3 +83,94 @@ def tasks_add(
         f"added task {added.key} (plan {added.plan_id}): {added.lead} 牵头{with_coop}，"
         f"完成时限 {deadline.isoformat()}"
     )
+
+
+def tasks_edit(
+    ctx: typer.Context,
+    task_id: Annotated[str, typer.Argument(metavar="ID", help="A hand-made task's id, e.g. 0.3.")],
+    title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
+    lead: Annotated[str | None, typer.Option("--lead", help="New lead department.")] = None,
+    due: Annotated[str | None, typer.Option("--due", help="New deadline, YYYY-MM-DD.")] = None,
+    coop: Annotated[
+        str | None,
+        typer.Option("--coop", help='Cooperating departments, comma-separated ("" for none).'),
+    ] = None,
+    text: Annotated[str | None, typer.Option("--text", help="New full wording.")] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help="New source note (moves it to that list).")
+    ] = None,
+) -> None:
+    """Correct a hand-made task; its departments are told what changed. (A plan's task is
+    corrected in the plan's review.)"""
+    from bot.render import Renderer
+    from bot.store.clock import resolve_clock
+    from bot.store.db import open_store, session_scope
+    from bot.store.departments import match_department
+    from bot.store.manual import split_departments
+    from bot.store.manual_changes import ManualEdit, edit_manual_task, find_manual_task
+    from parser.units import canonicalize, is_known
+
+    edit = ManualEdit(
+        title=title,
+        text=text,
+        lead=lead,
+        cooperating=None if coop is None else split_departments(coop),
+        due=None if due is None else _due(due),
+        source=source,
+    )
+    if edit == ManualEdit():
+        raise UserError(
+            "nothing to change: give --title, --lead, --coop, --due, --text or --source"
+        )
+    settings = state(ctx).settings
+    engine = open_store(settings.database_url)
+    clock, note = resolve_clock(engine, None, settings.tz)
+    if note:
+        typer.echo(note, err=True)
+    render = Renderer().render
+    with session_scope(engine) as session:
+        task = find_manual_task(session, task_id)
+        assert task.id is not None
+        changed = edit_manual_task(
+            session,
+            task.id,
+            edit,
+            match=match_department,
+            canonicalize=canonicalize,
+            is_known=is_known,
+            render=render,
+            actor="operator (cli)",
+            now=clock.now(),
+        )
+    if not changed.fields:
+        typer.echo(f"task {changed.key}: nothing changed")
+        return
+    for name, (old, new) in changed.fields.items():
+        typer.echo(f"task {changed.key} {name}: {old or '-'} -> {new or '-'}")
+    typer.echo(f"  {changed.told} message(s) queued for the departments")
+
+
+def tasks_withdraw(
+    ctx: typer.Context,
+    task_id: Annotated[str, typer.Argument(metavar="ID", help="A hand-made task's id, e.g. 0.3.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (the departments see it).")] = "",
+) -> None:
+    """Withdraw (撤销) a hand-made task: no more reminders; replies and history are kept."""
+    from bot.render import Renderer
+    from bot.store.clock import resolve_clock
+    from bot.store.db import open_store, session_scope
+    from bot.store.manual_changes import find_manual_task, withdraw_manual_task
+
+    settings = state(ctx).settings
+    engine = open_store(settings.database_url)
+    clock, note = resolve_clock(engine, None, settings.tz)
+    if note:
+        typer.echo(note, err=True)
+    render = Renderer().render
+    with session_scope(engine) as session:
+        task = find_manual_task(session, task_id)
+        assert task.id is not None
+        done = withdraw_manual_task(
+            session, task.id, reason=reason, render=render, actor="operator (cli)", now=clock.now()
+        )
+    typer.echo(f"withdrew task {done.key}; {done.told} message(s) queued for the departments")

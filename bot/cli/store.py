@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.cli.manual import tasks_add
+from bot.cli.manual import tasks_add, tasks_edit, tasks_withdraw
 from bot.cli.onboard import contacts_link
 from bot.cli.state import state
 from bot.errors import UserError
@@ -369,6 +369,8 @@ _COMMANDS: tuple[Callable[..., None], ...] = (load, regenerate, update)
 tasks_app = typer.Typer(invoke_without_command=True)
 tasks_app.callback()(tasks)
 tasks_app.command("add")(tasks_add)
+tasks_app.command("edit")(tasks_edit)  # hand-made tasks only (bot/cli/manual.py)
+tasks_app.command("withdraw")(tasks_withdraw)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,11 @@ task like any other: reminded, counted, reported and shown, and answered in chat
 
 Ids are "0.1", "0.2" … across every manual plan: chapter 0, which no plan prints, so a
 hand-made id never collides with a document's, and the chat reads it like any other id
-(parser/ids.py). The plan's one version is a register of what was entered — one line per
+(parser/ids.py). An id is claimed in table manual_task_key (its primary key) before
+anything else is written: of two adds at the same moment, on either backend, the second
+waits for the first to commit, finds its id taken and claims the next.
+
+The plan's one version is a register of what was entered — one line per
 task, which the task's span points at, so the task page shows it as its source sentence.
 """
 
@@ -17,11 +21,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.errors import UserError
 from bot.store import repo
-from bot.store.models import Department, PlanKind, PlanRow, PlanVersion, Task
+from bot.store.models import Department, ManualTaskKey, PlanKind, PlanRow, PlanVersion, Task
+from bot.store.repo.common import insert_ignore
 from bot.store.specs import TaskSpec, text_sha256
 
 MANUAL_CHAPTER = "0"
@@ -123,7 +129,8 @@ def resolve_departments(
     return out
 
 
-def _manual_plan(session: Session, source: str, now: datetime) -> tuple[PlanRow, PlanVersion]:
+def manual_plan(session: Session, source: str, now: datetime) -> tuple[PlanRow, PlanVersion]:
+    """The manual plan named `source` and its one version (created when new)."""
     plan = session.exec(
         select(PlanRow).where(PlanRow.kind == PlanKind.MANUAL, PlanRow.title == source)
     ).first()
@@ -150,34 +157,39 @@ def _manual_plan(session: Session, source: str, now: datetime) -> tuple[PlanRow,
     return plan, version
 
 
-def _next_key(session: Session) -> str:
-    keys = session.exec(
-        select(Task.key)
-        .join(PlanRow, col(PlanRow.id) == Task.plan_id)
-        .where(PlanRow.kind == PlanKind.MANUAL)
-    )
+def _claim_key(session: Session, now: datetime) -> str:
+    """The next free "0.N", claimed for this transaction.
+
+    INSERT … ON CONFLICT DO NOTHING on the claim table: while another transaction holds an
+    uncommitted claim on the same id, PostgreSQL makes this insert wait for it (and SQLite
+    its single writer lock), then skip it; the loop then claims the next. Being first also
+    serializes the rest of the add (the plan's register text) behind the other's commit.
+    """
+    keys = session.exec(select(ManualTaskKey.key))
     taken = [int(k.partition(".")[2]) for k in keys if k.partition(".")[2].isdigit()]
     n = max(taken, default=0) + 1
-    if n > MAX_MANUAL:
-        raise EntryRefused(
-            f"no more than {MAX_MANUAL} tasks can be added by hand (ids 0.1–0.999)",
-            f"手工添加的任务最多{MAX_MANUAL}项（编号0.1–0.999）",
-        )
-    return f"{MANUAL_CHAPTER}.{n}"
+    table = ManualTaskKey.__table__  # type: ignore[attr-defined]
+    while n <= MAX_MANUAL:
+        key = f"{MANUAL_CHAPTER}.{n}"
+        if insert_ignore(session, table, {"key": key, "claimed_at": now}, ["key"]):
+            return key
+        n += 1
+    raise EntryRefused(
+        f"no more than {MAX_MANUAL} tasks can be added by hand (ids 0.1–0.999)",
+        f"手工添加的任务最多{MAX_MANUAL}项（编号0.1–0.999）",
+    )
 
 
-def add_manual_task(
+def check_entry(
     session: Session,
     entry: ManualTask,
     *,
     match: Matcher,
     canonicalize: Callable[[str], str],
     is_known: Callable[[str], bool],
-    actor: str,
-    now: datetime,
-) -> AddedTask:
-    """Store one hand-made task (pending) in its source's manual plan; audited. Everything is
-    checked before anything is written; the caller's transaction makes it all or nothing."""
+) -> tuple[str, str, str, str, list[str]]:
+    """(title, text, source, lead, cooperating) of an entry, cleaned and the departments
+    canonical; EntryRefused naming the first problem. Reads only."""
     title = _clean(entry.title, "title", MAX_TITLE, required=True)
     text = _clean(entry.text, "text", MAX_TEXT, required=False)
     source = _clean(entry.source, "source", MAX_SOURCE, required=False) or DEFAULT_SOURCE
@@ -192,19 +204,62 @@ def add_manual_task(
     names = resolve_departments(
         session, typed, match=match, canonicalize=canonicalize, is_known=is_known
     )
-    lead, coop = names[0], [c for c in names[1:] if c != names[0]]
-    key = _next_key(session)
-    plan, version = _manual_plan(session, source, now)
-    assert plan.id is not None and version.id is not None
-    # The register line the task's span points at: what was entered, in the plans' words.
+    return title, text, source, names[0], [c for c in names[1:] if c != names[0]]
+
+
+def register_line(
+    key: str, title: str, text: str, lead: str, coop: Sequence[str], due: date
+) -> str:
+    """The register line a hand-made task's span points at: what was entered, in the plans'
+    words (so the task page shows it as the task's source sentence)."""
     line = f"{key} {title}" + (f"：{text}" if text else "")
     line += f"（牵头单位：{lead}"
     line += f"；配合单位：{'、'.join(coop)}" if coop else ""
-    line += f"；完成时限：{entry.due.isoformat()}）"
+    return line + f"；完成时限：{due.isoformat()}）"
+
+
+def append_register(session: Session, version: PlanVersion, line: str) -> tuple[int, int]:
+    """Append `line` to a manual plan's register; returns its span.
+
+    The register row is written (locked) first and then re-read: another transaction's
+    line, committed meanwhile, is kept rather than overwritten (SQLite takes its writer
+    lock, PostgreSQL the row lock, so the second writer waits and then reads the first's).
+    """
+    session.exec(
+        update(PlanVersion)
+        .where(col(PlanVersion.id) == version.id)
+        .values(sha256=PlanVersion.sha256)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(version)
     start = len(version.text)
     version.text = f"{version.text}{line}\n"
     version.sha256 = text_sha256(version.text)
     session.add(version)
+    return start, start + len(line)
+
+
+def add_manual_task(
+    session: Session,
+    entry: ManualTask,
+    *,
+    match: Matcher,
+    canonicalize: Callable[[str], str],
+    is_known: Callable[[str], bool],
+    actor: str,
+    now: datetime,
+) -> AddedTask:
+    """Store one hand-made task (pending) in its source's manual plan; audited. Everything is
+    checked before anything is written; the caller's transaction makes it all or nothing."""
+    title, text, source, lead, coop = check_entry(
+        session, entry, match=match, canonicalize=canonicalize, is_known=is_known
+    )
+    key = _claim_key(session, now)
+    plan, version = manual_plan(session, source, now)
+    assert plan.id is not None and version.id is not None
+    span = append_register(
+        session, version, register_line(key, title, text, lead, coop, entry.due)
+    )
     position = len(list(session.exec(select(Task.id).where(Task.plan_id == plan.id))))
     spec = TaskSpec(
         key=key,
@@ -215,7 +270,7 @@ def add_manual_task(
         text=text or title,
         value=None,
         due=entry.due,
-        span=(start, start + len(line)),
+        span=span,
         lead=lead,
         cooperating=tuple(coop),
         position=position,

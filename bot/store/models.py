@@ -346,3 +346,13 @@ class WebSession(SQLModel, table=True):
     created: datetime = _ts()
     last_seen: datetime = _ts()
     revoked: datetime | None = _ts(nullable=True)
+
+
+class ManualTaskKey(SQLModel, table=True):
+    """Each hand-made task id ("0.N") claimed once (bot/store/manual.py): the primary key is
+    what stops two `tasks add` running at the same moment from both taking 0.N."""
+
+    __tablename__ = "manual_task_key"
+
+    key: str = Field(primary_key=True, max_length=40)
+    claimed_at: datetime = _ts()

@@ -1,5 +1,5 @@
 """Contacts: who is reachable on which platform, importing a sheet, web chat login links
-(admins: bot/web/login_links.py), and dead letters.
+(admins: bot/web/login_links.py) and disabling a contact's web chat, and dead letters.
 
 Importing is for admins: a sheet sets roles, so a coordinator could otherwise make
 themselves an admin. Resending a dead letter is any coordinator's job.
@@ -27,6 +27,7 @@ from bot.store.contacts_import import (
 )
 from bot.store.departments import match_department
 from bot.store.errors import ImportRejected, NotFound
+from bot.store.repo.links import end_chat_access
 from bot.web.dashboard.context import DashContext, User
 from bot.web.login_links import ChatLink, issue_chat_link, public_base, qr_data_uri
 from bot.worker import LimitExceeded
@@ -35,7 +36,11 @@ from parser.units import canonicalize, is_known
 SHEET_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 # What a redirect may ask the page to say: the query picks a wording, never supplies it.
 BATCH_PAUSE = 0.15  # seconds between import batches
-NOTICES = {"requeued": "已重新排队发送。", "gone": "该消息已不在失败列表中。"}
+NOTICES = {
+    "requeued": "已重新排队发送。",
+    "gone": "该消息已不在失败列表中。",
+    "chat-off": "已停用该联络人的网页聊天：登录链接已作废，会话已结束。",
+}
 
 
 async def _import(
@@ -183,8 +188,33 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
             link_days=ctx.settings.webchat.link_days,
         )
 
+    async def chat_off(request: web.Request) -> web.StreamResponse:
+        """Disable a contact's web chat: links revoked, sessions ended (a new link undoes it)."""
+        user = await ctx.form_user(request, admin=True)
+        raw = request.match_info["id"]
+        if len(raw) > 18:
+            raise web.HTTPNotFound(text="没有这个联络人")
+        contact_id = int(raw)
+        now = ctx.clock.now()
+        actor = f"{user.name} (dashboard)"
+
+        def work(s: Session) -> bool:
+            try:
+                contact = repo.get_contact(s, contact_id)
+            except NotFound:
+                return False
+            if contact.platform != WEBCHAT:
+                return False
+            end_chat_access(s, contact_id, actor=actor, now=now)
+            return True
+
+        if not await ctx.db.run(work):
+            return await page(user, error="该联络人没有网页聊天账号。", status=404)
+        raise web.HTTPSeeOther("/contacts?notice=chat-off")
+
     return [
         web.get("/contacts", contacts),
+        web.post(r"/contacts/{id:\d+}/chat-off", chat_off),
         web.post(r"/contacts/{id:\d+}/link", issue_link),
         web.post("/contacts/import", import_sheet),
         web.post(r"/outbox/{id:\d+}/resend", resend),
