@@ -19,7 +19,7 @@ from bot.render import Renderer
 from bot.store import repo
 from bot.store.aio import Database
 from bot.store.repo.bulk import enqueue_outbox_many, record_reminders_many
-from bot.store.repo.reminding import ReminderRow, reminder_rows
+from bot.store.repo.reminder_inputs import ReminderRow, reminder_rows
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from bot.store import repo
 from bot.store.aio import Database
 from bot.store.errors import NotFound
 from bot.store.models import ChatMessage
-from bot.store.repo.chat import append_chat, chat_history
+from bot.store.repo.chat_log import append_chat, chat_history
 
 
 def transcribe(s: Session, msg: IncomingMessage, answer: str, now: datetime) -> None:
