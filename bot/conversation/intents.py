@@ -84,7 +84,7 @@ __all__ = [
 def normalize_text(text: str) -> str:
     """Fold full-width digits/letters/symbols, drop emoji, collapse spaces; trim.
 
-    Dots between digits are left alone: `chatwords.read_task_ids` decides whether "、"
+    Dots between digits are left alone: `words.read_task_ids` decides whether "、"
     joins id parts ("3、4、2") or separates ids ("2.3、2.4").
     """
     return cw.fold(text)

@@ -63,7 +63,7 @@ class MatchResult:
 def guess_status(text: str) -> tuple[str | None, int | None]:
     """What the message says happened: (reported | in_progress | None, percent | None).
 
-    Read by `chatwords.read_status`: "计划下月完成", "大部分已完成", "完成了百分之六十"
+    Read by `words.read_status`: "计划下月完成", "大部分已完成", "完成了百分之六十"
     are progress, not completion.
     """
     reading = read_status(fold(text))
