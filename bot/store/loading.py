@@ -51,11 +51,9 @@ def load_plan(
     version = repo.add_version(session, plan.id, parsed, now=now)
     assert version.id is not None
     depts = repo.department_ids(session, _names(specs))
-    pks: dict[str, int] = {}
-    for spec in specs:
-        _insert_task(
-            session, pks, spec, plan_id=plan.id, version_id=version.id, departments=depts, now=now
-        )
+    repo.insert_tasks(
+        session, plan_id=plan.id, version_id=version.id, specs=specs, departments=depts, now=now
+    )
     repo.refresh_tracked(session, plan.id)
     repo.audit(
         session,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from bot.store.errors import NotFound
@@ -137,6 +137,72 @@ def insert_task(
     for pos, (dept_id, role) in enumerate(_wanted(spec.lead, spec.cooperating, departments)):
         session.add(Assignment(task_id=task.id, department_id=dept_id, role=role, position=pos))
     return task
+
+
+def insert_tasks(
+    session: Session,
+    *,
+    plan_id: int,
+    version_id: int,
+    specs: Sequence[TaskSpec],
+    departments: dict[str, int],
+    now: datetime | None = None,
+) -> dict[str, int]:
+    """`insert_task` for a whole plan: the row id of each new task, by key.
+
+    One INSERT per level of the tree (measures, then their milestones) and one for every
+    assignment, rather than three statements per task: a first load is a few hundred rows.
+    """
+    at = utcnow(now)
+    keys = {s.key for s in specs}
+    ids: dict[str, int] = {}
+    pending = list(specs)
+    while pending:
+        # A parent outside `specs` is not ours to wait for: such a task is a root.
+        level = [s for s in pending if s.parent_key not in keys or s.parent_key in ids]
+        if not level:
+            raise ValueError("the plan's tasks form a cycle")
+        rows = [
+            {
+                "plan_id": plan_id,
+                "key": s.key,
+                "kind": s.kind,
+                "parent_id": ids.get(s.parent_key) if s.parent_key else None,
+                "chapter": s.chapter,
+                "title": s.title,
+                "text": s.text,
+                "value": s.value,
+                "due": s.due,
+                "plan_due": s.due,
+                "tracked": True,
+                "status": TaskStatus.PENDING,
+                "span_start": s.span[0],
+                "span_end": s.span[1],
+                "version_id": version_id,
+                "created_version_id": version_id,
+                "position": s.position,
+                "status_changed_at": at,
+                "lead_department_id": departments[s.lead] if s.lead else None,
+                "cooperating_ids": _cooperating_ids(s.lead, s.cooperating, departments),
+            }
+            for s in level
+        ]
+        new_ids = session.scalars(
+            insert(Task).returning(col(Task.id), sort_by_parameter_order=True), rows
+        ).all()
+        for spec, task_id in zip(level, new_ids, strict=True):
+            assert task_id is not None
+            ids[spec.key] = task_id
+        placed = {id(s) for s in level}
+        pending = [s for s in pending if id(s) not in placed]
+    assignments = [
+        {"task_id": ids[s.key], "department_id": dept_id, "role": role, "position": pos}
+        for s in specs
+        for pos, (dept_id, role) in enumerate(_wanted(s.lead, s.cooperating, departments))
+    ]
+    if assignments:
+        session.execute(insert(Assignment), assignments)
+    return ids
 
 
 def update_task(
