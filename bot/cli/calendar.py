@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.state import state
+from bot.cli.state import open_database
 from bot.errors import UserError
 from bot.rules.datebounds import check_date
 
@@ -39,13 +39,13 @@ def set_day(
     note: Annotated[str, typer.Option("--note", help="e.g. 春节调休")] = "",
 ) -> None:
     """Declare a day a working day or a holiday."""
-    from bot.store.db import open_store, session_scope
+    from bot.store.db import session_scope
     from bot.store.repo.calendar import set_calendar_override
 
     if kind not in _KINDS:
         raise UserError(f"kind must be workday or holiday, not {kind!r}")
     d = _day(day)
-    with session_scope(open_store(state(ctx).settings.database_url)) as s:
+    with session_scope(open_database(ctx)) as s:
         set_calendar_override(s, d, _KINDS[kind], note=note, actor="cli")
     typer.echo(f"{d}: {'working day' if _KINDS[kind] else 'holiday'}")
 
@@ -53,11 +53,11 @@ def set_day(
 @calendar_app.command("unset")
 def unset_day(ctx: typer.Context, day: Annotated[str, typer.Argument(help="YYYY-MM-DD")]) -> None:
     """Remove a day's override (the built-in calendar decides again)."""
-    from bot.store.db import open_store, session_scope
+    from bot.store.db import session_scope
     from bot.store.repo.calendar import unset_calendar_override
 
     d = _day(day)
-    with session_scope(open_store(state(ctx).settings.database_url)) as s:
+    with session_scope(open_database(ctx)) as s:
         found = unset_calendar_override(s, d, actor="cli")
     if not found:
         raise UserError(f"{d} has no override")
@@ -70,10 +70,10 @@ def list_days(ctx: typer.Context) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from bot.store.db import open_store, session_scope
+    from bot.store.db import session_scope
     from bot.store.repo.calendar import list_calendar_overrides
 
-    with session_scope(open_store(state(ctx).settings.database_url)) as s:
+    with session_scope(open_database(ctx)) as s:
         rows = list_calendar_overrides(s)
     table = Table("day", "kind", "note", "set by")
     for r in rows:

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.state import state
+from bot.cli.state import open_database, state
 from bot.errors import UserError
 from bot.rules.datebounds import check_date
 
@@ -31,12 +31,12 @@ def set_password_cmd(
     ] = False,
 ) -> None:
     """Set a coordinator's or admin's dashboard password (prompted twice, stored hashed)."""
-    from bot.store.db import open_store, session_scope
+    from bot.store.db import session_scope
     from bot.web.passwords import check_new_password, make_hasher, set_password
 
     password = _password(password_stdin)
     check_new_password(password)
-    engine = open_store(state(ctx).settings.database_url)
+    engine = open_database(ctx)
     with session_scope(engine) as session:
         n = set_password(session, name, password, make_hasher())
     typer.echo(f"password set for {name} ({n} account row{'s' if n != 1 else ''})")
@@ -45,10 +45,10 @@ def set_password_cmd(
 @users_app.command("list")
 def list_cmd(ctx: typer.Context) -> None:
     """Everyone who may use the dashboard: name, role, departments, enabled or not."""
-    from bot.store.db import open_store, session_scope
+    from bot.store.db import session_scope
     from bot.web.accounts import list_accounts
 
-    engine = open_store(state(ctx).settings.database_url)
+    engine = open_database(ctx)
     with session_scope(engine) as session:
         accounts = list_accounts(session)
     for a in accounts:
@@ -78,7 +78,7 @@ def add_cmd(
     ] = False,
 ) -> None:
     """Create a coordinator or admin account (a web chat contact row with a password)."""
-    from bot.store.db import open_store, session_scope
+    from bot.store.db import session_scope
     from bot.store.departments import match_department
     from bot.store.manual import resolve_departments
     from bot.web.accounts import check_password, create_account
@@ -88,8 +88,7 @@ def add_cmd(
     password = _password(password_stdin)
     check_password(password)
     digest = make_hasher().hash(password)
-    settings = state(ctx).settings
-    engine = open_store(settings.database_url)
+    engine = open_database(ctx)
     with session_scope(engine) as session:
         (dept,) = resolve_departments(
             session,
@@ -118,10 +117,10 @@ def role_cmd(
     role: Annotated[str, typer.Argument(help="coordinator or admin.")],
 ) -> None:
     """Make a dashboard user a coordinator or an admin (one enabled admin always stays)."""
-    from bot.store.db import open_store, session_scope
+    from bot.store.db import session_scope
     from bot.web.accounts import change_role
 
-    engine = open_store(state(ctx).settings.database_url)
+    engine = open_database(ctx)
     with session_scope(engine) as session:
         changed = change_role(session, name, role, actor="operator (cli)", now=datetime.now(UTC))
     typer.echo(f"{name} is {'now' if changed else 'already'} {role}")
@@ -133,10 +132,10 @@ def disable_cmd(
     name: Annotated[str, typer.Argument(help="The contact's name, e.g. 郭敏.")],
 ) -> None:
     """Remove a person's dashboard password and end all their dashboard and chat sessions."""
-    from bot.store.db import open_store, session_scope
+    from bot.store.db import session_scope
     from bot.web.passwords import disable_account
 
-    engine = open_store(state(ctx).settings.database_url)
+    engine = open_database(ctx)
     with session_scope(engine) as session:
         n = disable_account(session, name)
     typer.echo(f"disabled {name}: password removed, sessions ended ({n} contact row(s))")
@@ -154,7 +153,7 @@ def report(
     """Write the 督办通报 (.docx) or the 台账 (.xlsx)."""
     from bot.reports import build_report, collect
     from bot.store.clock import resolve_clock
-    from bot.store.db import open_store, session_scope
+    from bot.store.db import session_scope
 
     settings = state(ctx).settings
     if out.suffix.lower() not in (".docx", ".xlsx"):
@@ -165,7 +164,7 @@ def report(
         except ValueError:
             raise UserError(f"--as-of must be a date like 2024-01-05, not {as_of!r}") from None
         check_date(given, "--as-of")
-    engine = open_store(settings.database_url)
+    engine = open_database(ctx)
     # The one clock (bot/store/clock.py): --as-of, else the demo's recorded clock, else now.
     clock, note = resolve_clock(engine, as_of[:10] if as_of else None, settings.tz)
     if note:

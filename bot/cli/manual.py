@@ -19,7 +19,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.state import state
+from bot.cli.state import open_database, state
 from bot.errors import UserError
 from bot.rules.datebounds import check_date
 
@@ -49,14 +49,14 @@ def tasks_add(
 ) -> None:
     """Add a task that comes from no plan; it is reminded and reported like any other."""
     from bot.store.clock import resolve_clock
-    from bot.store.db import open_store, session_scope
+    from bot.store.db import session_scope
     from bot.store.departments import match_department
     from bot.store.manual import ManualTask, add_manual_task, split_departments
     from parser.units import canonicalize, is_known
 
     deadline = _due(due)
     settings = state(ctx).settings
-    engine = open_store(settings.database_url)
+    engine = open_database(ctx)
     clock, note = resolve_clock(engine, None, settings.tz)
     if note:
         typer.echo(note, err=True)
@@ -104,7 +104,7 @@ def tasks_edit(
     corrected in the plan's review.)"""
     from bot.render import Renderer
     from bot.store.clock import resolve_clock
-    from bot.store.db import open_store, session_scope
+    from bot.store.db import session_scope
     from bot.store.departments import match_department
     from bot.store.manual import split_departments
     from bot.store.manual_changes import ManualEdit, edit_manual_task, find_manual_task
@@ -123,7 +123,7 @@ def tasks_edit(
             "nothing to change: give --title, --lead, --coop, --due, --text or --source"
         )
     settings = state(ctx).settings
-    engine = open_store(settings.database_url)
+    engine = open_database(ctx)
     clock, note = resolve_clock(engine, None, settings.tz)
     if note:
         typer.echo(note, err=True)
@@ -158,11 +158,11 @@ def tasks_withdraw(
     """Withdraw (撤销) a hand-made task: no more reminders; replies and history are kept."""
     from bot.render import Renderer
     from bot.store.clock import resolve_clock
-    from bot.store.db import open_store, session_scope
+    from bot.store.db import session_scope
     from bot.store.manual_changes import find_manual_task, withdraw_manual_task
 
     settings = state(ctx).settings
-    engine = open_store(settings.database_url)
+    engine = open_database(ctx)
     clock, note = resolve_clock(engine, None, settings.tz)
     if note:
         typer.echo(note, err=True)

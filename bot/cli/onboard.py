@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.state import state
+from bot.cli.state import open_database, state
 from bot.errors import UserError
 
 
@@ -27,13 +27,13 @@ def contacts_link(
 ) -> None:
     """Issue a web chat login link for a contact (the previous link stops working)."""
     from bot.store.clock import resolve_clock
-    from bot.store.db import open_store, session_scope
+    from bot.store.db import session_scope
     from bot.web.login_links import find_chat_contact, issue_chat_link, qr_path, qr_png
 
     settings = state(ctx).settings
     if qr is not None and not no_qr and not qr.parent.is_dir():
         raise UserError(f"--qr: folder {qr.parent} does not exist")
-    engine = open_store(settings.database_url)
+    engine = open_database(ctx)
     clock, note = resolve_clock(engine, None, settings.tz)
     if note:
         typer.echo(note, err=True)

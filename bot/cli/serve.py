@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.state import state
+from bot.cli.state import open_database, state
 from bot.errors import UserError
 
 # The web app, the store and the adapters (aiohttp, SQLAlchemy, matplotlib through the
@@ -238,10 +238,8 @@ def remind(
     """One reminder pass: plan, queue and send what is due now."""
     import asyncio
 
-    from bot.store.db import open_store
-
     settings = state(ctx).settings
-    engine = open_store(settings.database_url)
+    engine = open_database(ctx)
     clock = _clock(settings, engine, as_of)
     asyncio.run(_remind(settings, clock, engine, dry_run))
 

@@ -15,6 +15,8 @@ import typer
 from bot.errors import UserError
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from bot.config import Settings
 
 
@@ -26,6 +28,7 @@ class CliState:
     config: Path | None = None
     debug: bool = False
     _settings: Settings | None = field(default=None, repr=False)
+    engine: Engine | None = field(default=None, repr=False)  # see open_database
 
     @property
     def settings(self) -> Settings:
@@ -37,6 +40,22 @@ class CliState:
             except ConfigError as exc:
                 raise UserError(str(exc)) from None
         return self._settings
+
+
+def open_database(ctx: typer.Context) -> Engine:
+    """The configured store, migrated: opened once per command and closed when it ends.
+
+    Closing matters, not only tidiness: SQLite folds its write-ahead log back into the
+    database file when the last connection closes, so a copy of tasks.db taken after a
+    command holds what it wrote. (The process's exit does not close what it never frees.)
+    """
+    obj = state(ctx)
+    if obj.engine is None:
+        from bot.store.db import open_store
+
+        obj.engine = open_store(obj.settings.database_url)
+        ctx.call_on_close(obj.engine.dispose)
+    return obj.engine
 
 
 def global_options(

@@ -21,7 +21,7 @@ import typer
 
 from bot.cli.manual import tasks_add, tasks_edit, tasks_withdraw
 from bot.cli.onboard import contacts_link
-from bot.cli.state import state
+from bot.cli.state import open_database, state
 from bot.errors import UserError
 from bot.rules.datebounds import check_date
 
@@ -38,9 +38,7 @@ Fmt = Annotated[str, typer.Option("--format", "-f", help="table | json")]
 
 
 def _engine(ctx: typer.Context) -> Engine:
-    from bot.store.db import open_store
-
-    return open_store(state(ctx).settings.database_url)
+    return open_database(ctx)
 
 
 def _now(ctx: typer.Context, engine: Engine, as_of: str | None = None) -> datetime:
