@@ -34,10 +34,10 @@ from bot.adapters.base import (
     MessageHandler,
 )
 from bot.adapters.webhook import (
-    API_TIMEOUT,
     Rejected,
     WebhookAdapter,
     WebhookOptions,
+    call_api,
     json_object,
     read_body,
 )
@@ -234,21 +234,13 @@ class DingTalkAdapter(WebhookAdapter):
     async def _call(
         self, url: str, body: dict[str, Any], headers: dict[str, str]
     ) -> dict[str, Any]:
-        try:
-            async with self.http.post(
-                url, json=body, headers=headers, timeout=API_TIMEOUT
-            ) as resp:
-                status, retry_after = resp.status, resp.headers.get("Retry-After", "")
-                try:
-                    data = await resp.json(content_type=None)
-                except ValueError:
-                    data = None
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise AdapterError(f"dingtalk: {urlsplit(url).path} failed: {exc!r}") from exc
-        if status == 200 and isinstance(data, dict):
-            return data
-        _raise_for_status(status, data if isinstance(data, dict) else {}, retry_after)
-        raise AdapterError(f"dingtalk: HTTP {status} with a body that is not an object")
+        reply = await call_api(
+            self.http, "POST", url, platform="dingtalk", json=body, headers=headers
+        )
+        if reply.status == 200 and reply.body is not None:
+            return reply.body
+        _raise_for_status(reply.status, reply.body or {}, reply.headers.get("Retry-After", ""))
+        raise AdapterError(f"dingtalk: HTTP {reply.status} with a body that is not an object")
 
 
 def _raise_for_status(status: int, data: dict[str, Any], retry_after: str) -> None:

@@ -37,10 +37,10 @@ from bot.adapters.base import (
     MessageHandler,
 )
 from bot.adapters.webhook import (
-    API_TIMEOUT,
     Rejected,
     WebhookAdapter,
     WebhookOptions,
+    call_api,
     json_object,
     read_body,
 )
@@ -256,23 +256,16 @@ class FeishuAdapter(WebhookAdapter):
         self, url: str, body: dict[str, Any], headers: dict[str, str], params: dict[str, str]
     ) -> tuple[int, dict[str, Any], float]:
         """POST; (code, body, retry-after seconds). HTTP errors carry a code too."""
-        try:
-            async with self.http.post(
-                url, json=body, headers=headers, params=params, timeout=API_TIMEOUT
-            ) as resp:
-                status = resp.status
-                reset = resp.headers.get("x-ogw-ratelimit-reset", "")
-                try:
-                    data = await resp.json(content_type=None)
-                except ValueError:
-                    data = None
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise AdapterError(f"feishu: request failed: {exc!r}") from exc
+        reply = await call_api(
+            self.http, "POST", url, platform="feishu", json=body, headers=headers, params=params
+        )
+        reset = reply.headers.get("x-ogw-ratelimit-reset", "")
         retry_after = float(reset) if reset.isdigit() else 60.0
-        if status == 429:
+        if reply.status == 429:
             raise AdapterRateLimited(f"feishu: HTTP 429 from {url}", retry_after=retry_after)
-        if not isinstance(data, dict) or not isinstance(data.get("code"), int):
-            raise AdapterError(f"feishu: HTTP {status} without a code")
+        data = reply.body
+        if data is None or not isinstance(data.get("code"), int):
+            raise AdapterError(f"feishu: HTTP {reply.status} without a code")
         return data["code"], data, retry_after
 
 

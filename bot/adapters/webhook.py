@@ -16,9 +16,10 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, TypedDict
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -155,6 +156,38 @@ class WebhookAdapter(ChatAdapter):
         self.rejected += 1
         log.warning("%s: refused callback from %s: %s", self.name, request.remote, exc.args[0])
         return web.Response(status=exc.status, text="refused")
+
+
+@dataclass(frozen=True, slots=True)
+class ApiReply:
+    """A platform API's answer: its status, its JSON object (None if the body was not
+    one) and the headers a caller may need (rate-limit resets)."""
+
+    status: int
+    body: dict[str, Any] | None
+    headers: Mapping[str, str]
+
+
+async def call_api(
+    http: aiohttp.ClientSession, method: str, url: str, *, platform: str, **kwargs: Any
+) -> ApiReply:
+    """One request to a platform's API, bounded by API_TIMEOUT.
+
+    A failure to get an answer at all (connection refused, reset, timeout) is an
+    `AdapterError`, which the outbox retries with backoff; what an answer means (status,
+    error codes) is the platform module's to say.
+    """
+    try:
+        async with http.request(method, url, timeout=API_TIMEOUT, **kwargs) as resp:
+            try:
+                data = await resp.json(content_type=None)
+            except ValueError:
+                data = None
+            return ApiReply(
+                resp.status, data if isinstance(data, dict) else None, dict(resp.headers)
+            )
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise AdapterError(f"{platform}: {urlsplit(url).path} failed: {exc!r}") from exc
 
 
 async def read_body(request: web.Request, limit: int = MAX_BODY) -> bytes:

@@ -40,10 +40,10 @@ from bot.adapters.base import (
     MessageHandler,
 )
 from bot.adapters.webhook import (
-    API_TIMEOUT,
     Rejected,
     WebhookAdapter,
     WebhookOptions,
+    call_api,
     read_body,
     split_utf8,
 )
@@ -292,16 +292,12 @@ class WeComAdapter(WebhookAdapter):
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         url = self.settings.api_base.rstrip("/") + path
-        try:
-            async with self.http.request(method, url, timeout=API_TIMEOUT, **kwargs) as resp:
-                if resp.status != 200:
-                    raise AdapterError(f"wecom: HTTP {resp.status} from {path}")
-                data = await resp.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise AdapterError(f"wecom: {path} failed: {exc!r}") from exc
-        if not isinstance(data, dict):
-            raise AdapterError(f"wecom: {path} answered {type(data).__name__}")
-        return data
+        reply = await call_api(self.http, method, url, platform="wecom", **kwargs)
+        if reply.status != 200:
+            raise AdapterError(f"wecom: HTTP {reply.status} from {path}")
+        if reply.body is None:
+            raise AdapterError(f"wecom: {path} answered something other than a JSON object")
+        return reply.body
 
 
 def _raise_for_errcode(code: int, data: dict[str, Any]) -> None:
