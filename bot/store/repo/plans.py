@@ -19,6 +19,7 @@ from bot.store.models import (
     PlanVersion,
     Task,
     TaskStatus,
+    VersionState,
 )
 from bot.store.specs import StoredTask, TaskSpec, text_sha256
 from parser.model import Plan
@@ -107,10 +108,13 @@ def list_departments(session: Session) -> list[Department]:
 
 
 def find_version_by_text(session: Session, text: str) -> PlanVersion | None:
-    """A stored version with exactly this normalized text, if any."""
+    """A stored version (published, or a draft under review) with exactly this normalized
+    text, if any; a discarded draft does not count."""
     sha = text_sha256(text)
     return session.exec(
-        select(PlanVersion).where(PlanVersion.sha256 == sha).order_by(col(PlanVersion.id))
+        select(PlanVersion)
+        .where(PlanVersion.sha256 == sha, PlanVersion.state != VersionState.DISCARDED)
+        .order_by(col(PlanVersion.id))
     ).first()
 
 
