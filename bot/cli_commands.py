@@ -15,6 +15,7 @@ import typer
 GROUPS: dict[str, str] = {
     "load": "bot.cli_store",
     "regenerate": "bot.cli_store",
+    "publish": "bot.cli_store",
     "contacts": "bot.cli_store",
     "tasks": "bot.cli_store",
     "update": "bot.cli_store",
