@@ -24,7 +24,7 @@ from sqlmodel import Session
 from bot.datebounds import check_date
 from bot.errors import UserError
 from bot.store import repo
-from bot.store.manual import EntryRefused, Matcher, resolve_departments, split_departments
+from bot.store.manual import EntryRefused, Matcher, resolve_departments
 from bot.store.models import (
     Correction,
     CorrectionState,
@@ -290,16 +290,51 @@ def _sentence(version: PlanVersion, row: DraftTask) -> str:
     return version.text[row.span_start : row.span_end]
 
 
+_SEPARATORS = set(",，、;；") | {" ", "\t", "\n", "\u3000"}
+
+
+def split_names(raw: str) -> tuple[str, ...]:
+    """Departments as typed in one field: "A、B，C" -> (A, B, C), but a separator inside
+    brackets stays ("县（市、区）政府" is one name, as the parser reads it)."""
+    names: list[str] = []
+    part: list[str] = []
+    depth = 0
+    for ch in raw:
+        if ch in "（(":
+            depth += 1
+        elif ch in "）)":
+            depth = max(0, depth - 1)
+        if ch in _SEPARATORS and depth == 0:
+            if part:
+                names.append("".join(part))
+            part = []
+            continue
+        part.append(ch)
+    if part:
+        names.append("".join(part))
+    return tuple(n for n in names if n.strip())
+
+
 def read_departments(
-    session: Session, typed: Sequence[str], reader: DepartmentReader, *, create: bool
+    session: Session,
+    typed: Sequence[str],
+    reader: DepartmentReader,
+    *,
+    create: bool,
+    given: Collection[str] = (),
 ) -> tuple[list[str], list[str]]:
-    """Canonical names for typed departments, and the ones to create. An unknown name is
-    refused (every one listed) unless the admin explicitly chose to create new departments:
-    then it is taken as typed."""
+    """Canonical names for typed departments, and the ones to create. A name in `given` (the
+    task names it already, as the parser read it) stands as it is; an unknown one is refused
+    (every one listed) unless the admin explicitly chose to create new departments: then it
+    is taken as typed."""
     out: list[str] = []
     new: list[str] = []
     unknown: list[str] = []
     for t in typed:
+        if t.strip() in given:
+            if t.strip() not in out:
+                out.append(t.strip())
+            continue
         try:
             name = resolve_departments(
                 session,
@@ -386,6 +421,7 @@ def edit_task(
         wanted["due"] = due.isoformat() if due else None
     create = edit.create_departments
     new_names: list[str] = []
+    given = {n for n in (spec.lead, *spec.cooperating) if n}
     if edit.lead is not None:
         if row.kind != "measure":
             raise ReviewRefused(
@@ -393,7 +429,7 @@ def edit_task(
                 "节点的牵头、配合单位随所属措施，请在措施上修改",
             )
         lead, made = read_departments(
-            session, split_departments(edit.lead)[:1], reader, create=create
+            session, split_names(edit.lead)[:1], reader, create=create, given=given
         )
         if not lead:
             raise ReviewRefused("a lead unit is required", "请填写牵头单位")
@@ -406,7 +442,7 @@ def edit_task(
                 "节点的牵头、配合单位随所属措施，请在措施上修改",
             )
         coop, made = read_departments(
-            session, split_departments(edit.cooperating), reader, create=create
+            session, split_names(edit.cooperating), reader, create=create, given=given
         )
         new_names += made
         lead_now = wanted.get("lead", spec.lead)
@@ -572,12 +608,10 @@ def add_measure(
     if len(title) > MAX_TITLE:
         raise ReviewRefused("the title is too long", f"标题不能超过{MAX_TITLE}个字")
     create = new.create_departments
-    lead, made = read_departments(session, split_departments(new.lead)[:1], reader, create=create)
+    lead, made = read_departments(session, split_names(new.lead)[:1], reader, create=create)
     if not lead:
         raise ReviewRefused("a lead unit is required", "请填写牵头单位")
-    coop, made2 = read_departments(
-        session, split_departments(new.cooperating), reader, create=create
-    )
+    coop, made2 = read_departments(session, split_names(new.cooperating), reader, create=create)
     coop = [c for c in coop if c != lead[0]]
     due = parse_due(new.due) or version.period_end
     _create_departments(session, [*made, *made2])
