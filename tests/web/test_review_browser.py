@@ -174,6 +174,41 @@ async def test_review_correct_publish_and_keep_the_correction_in_chromium(
     assert await milestone.inner_text() == "市发展改革委"
     await page.screenshot(path=str(shots / "review.png"), full_page=True)
 
+    # Add a measure the parser missed by selecting its sentence in the source text: the
+    # page's script fills in the offsets, the server checks them against the stored text.
+    sentence = "加快推进太原市综合交通运输指挥调度平台建设"
+    await page.evaluate(
+        """s => {
+            const pre = document.getElementById("source");
+            const node = pre.firstChild;
+            const at = node.data.indexOf(s);
+            const range = document.createRange();
+            range.setStart(node, at);
+            range.setEnd(node, at + s.length);
+            const sel = window.getSelection();
+            sel.removeAllRanges();
+            sel.addRange(range);
+        }""",
+        sentence,
+    )
+    add = page.locator("#add form")
+    await page.wait_for_function(
+        "() => document.querySelector('#add textarea[name=selected]').value.length > 0"
+    )
+    assert await add.locator("textarea[name=selected]").input_value() == sentence
+    start = int(await add.locator("input[name=start]").input_value())
+    with session_scope(empty_engine) as s:
+        text = repo.list_versions(s, 1)[0].text
+    assert text[start : start + len(sentence)] == sentence
+    await add.locator("input[name=key]").fill("3.23")
+    await add.locator("input[name=lead]").fill("能源局")
+    await add.locator("input[name=due]").fill("2024-06-30")
+    await add.locator("button").click()
+    await page.wait_for_url(re.compile(r"notice=added"))
+    added = page.locator('tr[data-task="3.23"]')
+    assert await added.locator('[data-field="lead"]').inner_text() == "市能源局"
+    assert await added.locator('[data-field="due"]').inner_text() == "2024-06-30"
+
     # A malformed date: one clear message, nothing written.
     await row.locator("summary").click()
     await row.locator("input[name=due]").fill("2024-02-30")
@@ -196,6 +231,9 @@ async def test_review_correct_publish_and_keep_the_correction_in_chromium(
     lead = page.locator('tr[data-task="3.8"] [data-field="lead"]')
     assert await lead.inner_text() == "市发展改革委"
     assert await page.locator('tr[data-change="changed"]').count() == 2  # 3.4 and 3.4.2
+    # The added measure is added again where its sentence stands: not withdrawn.
+    assert await page.locator('tr[data-change="withdrawn"]').count() == 0
+    assert await page.locator('tr[data-task="3.23"]').count() == 1
     await page.click("#publish button")
     await page.wait_for_url(re.compile(r"/versions\?notice=published"))
     with session_scope(empty_engine) as s:
