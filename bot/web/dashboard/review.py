@@ -103,6 +103,8 @@ def _page_data(s: Session, version_id: int) -> dict[str, Any]:
             "field": FIELD_ZH.get(c.field, c.field),
             "value": _shown(c.value),
             "parsed": _shown(c.parsed),
+            "was": changed_part(c.sentence, c.offered_sentence or ""),
+            "now": changed_part(c.offered_sentence or "", c.sentence),
         }
         for c in rc.offered_corrections(s, version.id)
     ]
@@ -120,6 +122,23 @@ def _page_data(s: Session, version_id: int) -> dict[str, Any]:
         "changes": changes,
         "departments": department_choices(s),
         "live": sum(1 for r in rows if not r.dropped),
+    }
+
+
+def changed_part(text: str, other: str, context: int = 40) -> dict[str, str]:
+    """Where `text` differs from `other`: the differing middle with some words around it
+    (a long measure's sentence rewritten in one clause shows that clause)."""
+    p = 0
+    while p < min(len(text), len(other)) and text[p] == other[p]:
+        p += 1
+    q = 0
+    while q < min(len(text), len(other)) - p and text[-1 - q] == other[-1 - q]:
+        q += 1
+    end = len(text) - q
+    return {
+        "before": ("…" if p > context else "") + text[max(0, p - context) : p],
+        "mark": text[p:end],
+        "after": text[end : end + context] + ("…" if end + context < len(text) else ""),
     }
 
 
