@@ -118,8 +118,14 @@ def find_version_by_text(session: Session, text: str) -> PlanVersion | None:
     ).first()
 
 
-def list_plans(session: Session) -> list[PlanRow]:
-    return list(session.exec(select(PlanRow).order_by(col(PlanRow.id))))
+def list_plans(session: Session, *, published: bool = False) -> list[PlanRow]:
+    """Every plan; with `published`, only those with a published version (a plan whose
+    only version is a draft under review defines no task yet)."""
+    stmt = select(PlanRow).order_by(col(PlanRow.id))
+    if published:
+        live = select(PlanVersion.plan_id).where(col(PlanVersion.is_current))
+        stmt = stmt.where(col(PlanRow.id).in_(live))
+    return list(session.exec(stmt))
 
 
 def get_plan(session: Session, plan_id: int) -> PlanRow:

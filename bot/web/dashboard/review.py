@@ -272,7 +272,10 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
         def run(s: Session, form: Any, actor: str) -> object:
             accept = _text(form, "decision") == "accept"
             cid = _int(form, "correction")
-            c = rc.get_correction(s, cid) if cid > 0 else None
+            try:
+                c = rc.get_correction(s, cid) if cid > 0 else None
+            except UserError:
+                c = None
             if c is None or c.offered_version_id != version_of(request):
                 raise ReviewRefused("no such correction on this draft", "该草稿上没有这条更正")
             return decide_offered(s, cid, accept=accept, actor=actor, now=now)
