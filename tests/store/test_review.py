@@ -4,12 +4,14 @@ the revision rewrote their sentence). Bad input changes nothing."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from cli_helpers import invoke
 from sqlalchemy import Engine, select
 from sqlmodel import SQLModel
 from sqlmodel import select as sqlmodel_select
@@ -349,3 +351,26 @@ def test_a_new_draft_replaces_the_open_one_and_same_text_is_a_no_op(
     with session_scope(engine) as s:
         assert rc.draft_version(s, _vid(first)).state == "discarded"
         assert rc.draft_task(s, _vid(second), "3.8").lead == "市发展改革委"
+
+
+def test_cli_load_draft_revision_and_publish(store_url: str, tmp_path: Path) -> None:
+    """`taskbot load` makes drafts (also of a revision, with --plan); `taskbot publish` by
+    version or by plan; misuse is one line and exit 2."""
+    assert invoke(store_url, "load", str(SEED), "--publish").returncode == 0
+    _parse(tmp_path, "v2.txt", ((IN_34, "2024年力争全市新建充电桩1万台"),))
+    run = invoke(store_url, "load", str(tmp_path / "v2.txt"), "--plan", "1")
+    assert run.returncode == 0 and "as a draft" in run.stdout and "/review/2" in run.stdout
+    tasks = json.loads(invoke(store_url, "tasks", "--format", "json").stdout)
+    assert next(t for t in tasks if t["id"] == "3.4.2")["due"] == "2023-12-31"  # not yet
+    for args, message in [
+        (("publish",), "name the draft"),
+        (("publish", "1", "--plan", "1"), "name the draft"),
+        (("publish", "1"), "not a draft"),
+        (("publish", "--plan", "7"), "no draft"),
+    ]:
+        bad = invoke(store_url, *args)
+        assert bad.returncode == 2 and message in bad.stderr, (args, bad.stderr)
+    done = invoke(store_url, "publish", "--plan", "1")
+    assert done.returncode == 0 and "published plan 1 version 2" in done.stdout
+    tasks = json.loads(invoke(store_url, "tasks", "--format", "json").stdout)
+    assert next(t for t in tasks if t["id"] == "3.4.2")["due"] == "2024-12-31"
