@@ -165,7 +165,9 @@ def reapply(
             _reapply_add(out, c, text)
             continue
         i = for_task.get(c.task_id) if c.task_id is not None else None
-        if i is None and c.task_id is None:
+        # A correction of a task never published (or a dropped one, whose task was
+        # withdrawn) finds it by its sentence, else its id.
+        if i is None and (c.task_id is None or c.field == "drop"):
             found = [
                 k for k, s in enumerate(out.specs) if same_sentence(sentence_at(s), c.sentence)
             ]

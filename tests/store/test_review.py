@@ -374,3 +374,35 @@ def test_cli_load_draft_revision_and_publish(store_url: str, tmp_path: Path) -> 
     assert done.returncode == 0 and "published plan 1 version 2" in done.stdout
     tasks = json.loads(invoke(store_url, "tasks", "--format", "json").stdout)
     assert next(t for t in tasks if t["id"] == "3.4.2")["due"] == "2024-12-31"
+
+
+def test_a_live_measure_dropped_in_a_revision_stays_dropped(
+    engine: Engine, tmp_path: Path
+) -> None:
+    with session_scope(engine) as s:
+        load_plan(s, _parse(tmp_path), actor=ADMIN, now=FRIDAY)
+    first = _draft(
+        engine, _parse(tmp_path, "v2.txt", ((IN_34, "2024年力争全市新建充电桩1万台"),)), 1
+    )
+    with session_scope(engine) as s:
+        drop_task(s, _vid(first), "3.9", actor=ADMIN, now=FRIDAY)
+        done = publish(s, _vid(first), actor=ADMIN, now=FRIDAY)
+        assert done.revision is not None
+        assert {c.key for c in done.revision.diff.of("withdrawn")} >= {"3.9"}
+    again = _draft(
+        engine,
+        _parse(
+            tmp_path,
+            "v3.txt",
+            (
+                (IN_34, "2024年力争全市新建充电桩1万台"),
+                (IN_38, "2024 年力争再新推动 1 个绿色开采试点建设"),
+            ),
+        ),
+        1,
+    )
+    assert (again.reapplied, again.offered) == (1, 0)
+    with session_scope(engine) as s:
+        done = publish(s, _vid(again), actor=ADMIN, now=FRIDAY)
+        assert done.revision is not None and not done.revision.diff.of("added")
+        assert repo.find_task(s, "3.9").status == "withdrawn"
