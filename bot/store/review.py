@@ -538,12 +538,22 @@ def drop_task(
             r.dropped = not restore
             session.add(r)
     sentence = _sentence(version, row)
-    if restore:
+    if row.added:
+        # A measure the admin added: dropping it retires the addition, restoring revives it.
+        adds = [
+            c
+            for c in rc.list_corrections(session, version.plan_id)
+            if c.field == "add" and c.key == key and c.state != CorrectionState.OFFERED
+        ]
+        if adds:
+            adds[-1].state = CorrectionState.ACTIVE if restore else CorrectionState.DISMISSED
+            session.add(adds[-1])
+    elif restore:
         for c in rc.list_corrections(session, version.plan_id, states=[CorrectionState.ACTIVE]):
-            if c.field in ("drop", "add") and c.key == key:
+            if c.field == "drop" and c.key == key:
                 c.state = CorrectionState.DISMISSED
                 session.add(c)
-    elif not row.added:
+    else:
         rc.add_correction(
             session,
             plan_id=version.plan_id,

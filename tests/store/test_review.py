@@ -406,3 +406,23 @@ def test_a_live_measure_dropped_in_a_revision_stays_dropped(
         done = publish(s, _vid(again), actor=ADMIN, now=FRIDAY)
         assert done.revision is not None and not done.revision.diff.of("added")
         assert repo.find_task(s, "3.9").status == "withdrawn"
+
+
+def test_dropping_an_added_measure_retires_the_addition(engine: Engine, tmp_path: Path) -> None:
+    parsed = _parse(tmp_path)
+    sentence = "严格执行重点用能单位能源审计和能源利用状况报告制度"
+    start = parsed.text.index(sentence)
+    vid = _vid(_draft(engine, parsed))
+    new = NewMeasure(start, start + len(sentence), sentence, "3.23", "", "能源局")
+    with session_scope(engine) as s:
+        add_measure(s, vid, new, reader=READER, actor=ADMIN)
+        drop_task(s, vid, "3.23", actor=ADMIN)
+        drop_task(s, vid, "3.23", restore=True, actor=ADMIN)
+        assert not rc.draft_task(s, vid, "3.23").dropped
+        drop_task(s, vid, "3.23", actor=ADMIN)
+        publish(s, vid, actor=ADMIN, now=FRIDAY)
+        assert "3.23" not in {t.id for t in repo.list_tasks(s, as_of=FRIDAY.date())}
+    rev = _draft(
+        engine, _parse(tmp_path, "v2.txt", ((IN_34, "2024年力争全市新建充电桩1万台"),)), 1
+    )
+    assert (rev.reapplied, rev.offered) == (0, 0)
