@@ -98,7 +98,13 @@ def load_draft(
     version = rc.add_draft_version(session, pid, parsed, now=now)
     assert version.id is not None
     stored = repo.stored_tasks(session, pid) if _current(session, pid) else []
-    corrections = rc.list_corrections(session, pid, states=[CorrectionState.ACTIVE])
+    live = [CorrectionState.ACTIVE, CorrectionState.OFFERED]
+    corrections = rc.list_corrections(session, pid, states=live)
+    for c in corrections:  # offered on the draft this one replaces: judged afresh
+        if c.state == CorrectionState.OFFERED:
+            c.state = CorrectionState.ACTIVE
+            c.offered_version_id = None
+            c.offered_key = c.offered_sentence = None
     result = reapply(corrections, specs, parsed.text, stored)
     rc.insert_draft_tasks(session, version.id, result.specs)
     for row in rc.draft_tasks(session, version.id):

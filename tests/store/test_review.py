@@ -426,3 +426,22 @@ def test_dropping_an_added_measure_retires_the_addition(engine: Engine, tmp_path
         engine, _parse(tmp_path, "v2.txt", ((IN_34, "2024年力争全市新建充电桩1万台"),)), 1
     )
     assert (rev.reapplied, rev.offered) == (0, 0)
+
+
+def test_an_offer_left_open_is_judged_again_on_the_next_upload(
+    engine: Engine, tmp_path: Path
+) -> None:
+    loaded = _draft(engine, _parse(tmp_path))
+    with session_scope(engine) as s:
+        edit_task(s, _vid(loaded), "3.8", Edit(lead="发改委"), reader=READER, actor=ADMIN)
+        publish(s, _vid(loaded), actor=ADMIN, now=FRIDAY)
+    rewrite = (IN_38, "2024 年力争再新推动 3 个绿色开采试点建设")
+    assert _draft(engine, _parse(tmp_path, "v2.txt", (rewrite,)), 1).offered == 1
+    # Before deciding, the office uploads a corrected revision that restores the sentence.
+    fixed = _draft(
+        engine, _parse(tmp_path, "v3.txt", ((IN_34, "2024年力争全市新建充电桩1万台"),)), 1
+    )
+    assert (fixed.reapplied, fixed.offered) == (1, 0)
+    with session_scope(engine) as s:
+        assert rc.draft_task(s, _vid(fixed), "3.8").lead == "市发展改革委"
+        publish(s, _vid(fixed), actor=ADMIN, now=FRIDAY)
