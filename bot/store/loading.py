@@ -21,9 +21,9 @@ from bot.errors import UserError
 from bot.store import repo
 from bot.store.errors import NotFound
 from bot.store.models import Correction, CorrectionState, PlanKind, PlanVersion, VersionState
+from bot.store.reapply import reapply, record_reapplied, spec_of
 from bot.store.regenerate import PlanDiff, diff_tasks
 from bot.store.repo import corrections as rc
-from bot.store.review import reapply, record_reapplied, spec_of
 from bot.store.specs import TaskSpec, plan_specs, text_sha256
 from parser.model import Plan
 

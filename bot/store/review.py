@@ -1,44 +1,40 @@
-"""Parse -> review -> publish: an admin's corrections of a draft, kept so revisions keep them.
+"""Parse -> review -> publish: an admin's corrections of a draft version.
 
 A loaded document is a draft version (bot/store/loading.py): its measures and milestones are
 `draft_task` rows, and no `task` row exists for them until it is published, so nothing is
 reminded, counted or shown to departments from a draft. On the review page an admin changes
 a task's lead, cooperating units, due date or title, drops a false measure or adds one the
 parser missed from a selected sentence. Each such correction is a `correction` row holding
-the sentence it corrected. When a revision of the plan is loaded, `reapply` puts every live
-correction back on the revised tasks whose sentence is unchanged (item labels aside); where
-the revision rewrote that sentence the correction is *offered* on the new draft, and the
-admin accepts or dismisses it there. Every action is audited with who and when.
+the sentence it corrected, re-applied to later revisions (bot/store/reapply.py); the admin
+accepts or dismisses the ones a revision put in doubt. Every action is audited with who and
+when. Input is read and checked first (bot/store/review_input.py): a refusal writes nothing.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
-from bot.datebounds import check_date
 from bot.errors import UserError
 from bot.store import repo
-from bot.store.manual import EntryRefused, Matcher, resolve_departments
-from bot.store.models import (
-    Correction,
-    CorrectionState,
-    Department,
-    DraftTask,
-    PlanVersion,
-    VersionState,
-)
-from bot.store.regenerate import match
+from bot.store.models import Correction, CorrectionState, DraftTask, PlanVersion, VersionState
+from bot.store.reapply import apply_field, same_sentence, spec_of, value_of
 from bot.store.repo import corrections as rc
-from bot.store.specs import StoredTask, TaskSpec, strip_label
+from bot.store.review_input import (
+    DepartmentReader,
+    ReviewRefused,
+    check_span,
+    parse_due,
+    read_departments,
+    split_names,
+)
+from bot.store.specs import StoredTask, TaskSpec
 from parser.ids import is_task_id
 
-FIELDS = ("title", "lead", "cooperating", "due")
 FIELD_ZH = {
     "title": "标题",
     "lead": "牵头单位",
@@ -48,226 +44,6 @@ FIELD_ZH = {
     "add": "补充遗漏",
 }
 MAX_TITLE = 200
-MAX_SELECTION = 3000
-
-
-class ReviewRefused(EntryRefused):
-    """A review action refused: English for the CLI, `zh` for the page; nothing written."""
-
-
-@dataclass(frozen=True, slots=True)
-class DepartmentReader:
-    """How typed department names are read (the chat's rules: "能源局" is 市能源局)."""
-
-    match: Matcher
-    canonicalize: Callable[[str], str]
-    is_known: Callable[[str], bool]
-
-
-def spec_of(row: DraftTask) -> TaskSpec:
-    return TaskSpec(
-        key=row.key,
-        kind=row.kind,
-        parent_key=row.parent_key,
-        chapter=row.chapter,
-        title=row.title,
-        text=row.text,
-        value=row.value,
-        due=row.due,
-        span=(row.span_start, row.span_end),
-        lead=row.lead,
-        cooperating=tuple(row.cooperating),
-        position=row.position,
-    )
-
-
-def same_sentence(a: str, b: str) -> bool:
-    """The same source sentence, whatever item label a renumbering gave it."""
-    return "".join(strip_label(a).split()) == "".join(strip_label(b).split())
-
-
-def _value_of(spec: TaskSpec, name: str) -> Any:
-    v = getattr(spec, name)
-    if isinstance(v, date):
-        return v.isoformat()
-    return list(v) if isinstance(v, tuple) else v
-
-
-def _set(spec: TaskSpec, name: str, value: Any) -> TaskSpec:
-    if name == "due":
-        return dataclasses.replace(spec, due=date.fromisoformat(value) if value else None)
-    if name == "cooperating":
-        coop = tuple(c for c in dict.fromkeys(value) if c != spec.lead)
-        return dataclasses.replace(spec, cooperating=coop)
-    if name == "lead":
-        coop = tuple(c for c in spec.cooperating if c != value)
-        return dataclasses.replace(spec, lead=value, cooperating=coop)
-    return dataclasses.replace(spec, **{name: value})
-
-
-def _shared(name: str) -> bool:
-    """A measure's lead, cooperating units and title are its milestones' too."""
-    return name in ("lead", "cooperating", "title")
-
-
-def apply_field(specs: list[TaskSpec], i: int, name: str, value: Any) -> None:
-    """Set `name` on specs[i] (and on its milestones where they share it), in place."""
-    key = specs[i].key
-    specs[i] = _set(specs[i], name, value)
-    if specs[i].kind == "measure" and _shared(name):
-        for j, s in enumerate(specs):
-            if s.parent_key == key:
-                specs[j] = _set(s, name, value)
-
-
-@dataclass(slots=True)
-class Offer:
-    """A correction the revision's rewritten sentence put in doubt."""
-
-    correction: Correction
-    key: str | None  # the revised task it would apply to (None: no such task any more)
-    sentence: str
-
-
-@dataclass(slots=True)
-class Reapplied:
-    specs: list[TaskSpec]
-    dropped: set[str] = field(default_factory=set)
-    added: set[str] = field(default_factory=set)
-    applied: list[Correction] = field(default_factory=list)
-    offered: list[Offer] = field(default_factory=list)
-
-
-def reapply(
-    corrections: Sequence[Correction],
-    specs: Sequence[TaskSpec],
-    text: str,
-    stored: Sequence[StoredTask],
-) -> Reapplied:
-    """Put live corrections back on a revision's specs (pure; the caller records the result).
-
-    A correction made on a published task finds its task through the revision's match (ids
-    and words, bot/store/regenerate.py); one made on a draft that was never published finds
-    it by its sentence, else its id. It applies when that task's sentence is unchanged;
-    otherwise it is offered for review.
-    """
-    out = Reapplied(list(specs))
-    pairs = match(stored, specs) if stored else {}
-    for_task = {stored[j].pk: i for i, (j, _sim) in pairs.items()}
-
-    def sentence_at(spec: TaskSpec) -> str:
-        return text[spec.span[0] : spec.span[1]]
-
-    for c in corrections:
-        if c.state != CorrectionState.ACTIVE:
-            continue
-        if c.field == "add":
-            _reapply_add(out, c, text)
-            continue
-        i = for_task.get(c.task_id) if c.task_id is not None else None
-        # A correction of a task never published (or a dropped one, whose task was
-        # withdrawn) finds it by its sentence, else its id.
-        if i is None and (c.task_id is None or c.field == "drop"):
-            found = [
-                k for k, s in enumerate(out.specs) if same_sentence(sentence_at(s), c.sentence)
-            ]
-            by_key = [k for k, s in enumerate(out.specs) if s.key == c.key]
-            hits = found or by_key
-            i = hits[0] if hits else None
-        if i is None:
-            if c.field != "drop":  # a dropped task that is gone needs no dropping
-                out.offered.append(Offer(c, None, ""))
-            continue
-        spec = out.specs[i]
-        now_sentence = sentence_at(spec)
-        if not same_sentence(c.sentence, now_sentence):
-            out.offered.append(Offer(c, spec.key, now_sentence))
-            continue
-        if c.field == "drop":
-            out.dropped.add(spec.key)
-            out.dropped.update(s.key for s in out.specs if s.parent_key == spec.key)
-        else:
-            apply_field(out.specs, i, c.field, c.value)
-        c.sentence, c.key = now_sentence, spec.key
-        out.applied.append(c)
-    out.specs = [dataclasses.replace(s, position=n) for n, s in enumerate(out.specs)]
-    return out
-
-
-def _reapply_add(out: Reapplied, c: Correction, text: str) -> None:
-    """A measure the parser missed: added again where its sentence still stands."""
-    at = text.find(c.sentence) if c.sentence else -1
-    v = dict(c.value or {})
-    if at < 0 or any(s.key == v.get("key") for s in out.specs):
-        out.offered.append(Offer(c, None, ""))
-        return
-    spec = TaskSpec(
-        key=str(v["key"]),
-        kind="measure",
-        parent_key=None,
-        chapter=str(v.get("chapter", "")),
-        title=str(v.get("title", "")),
-        text=c.sentence,
-        value=None,
-        due=date.fromisoformat(v["due"]) if v.get("due") else None,
-        span=(at, at + len(c.sentence)),
-        lead=v.get("lead"),
-        cooperating=tuple(v.get("cooperating", ())),
-        position=0,
-    )
-    before = [n for n, s in enumerate(out.specs) if s.span[0] <= at]
-    out.specs.insert(before[-1] + 1 if before else 0, spec)
-    out.added.add(spec.key)
-    out.applied.append(c)
-
-
-def record_reapplied(
-    session: Session,
-    result: Reapplied,
-    version: PlanVersion,
-    *,
-    actor: str,
-    now: datetime | None,
-    offer: bool = True,
-) -> None:
-    """Note what `reapply` did on the new version: applied corrections re-anchored to it,
-    doubtful ones offered on it (or, with `offer=False`, left as they were: a one-step
-    revision has no review, so they simply were not applied)."""
-    assert version.id is not None
-    for c in result.applied:
-        session.add(c)
-        repo.audit(
-            session,
-            actor=actor,
-            action="correction_reapplied",
-            detail={"correction": c.id, "key": c.key, "field": c.field},
-            task_id=c.task_id,
-            version_id=version.id,
-            now=now,
-        )
-    for o in result.offered:
-        c = o.correction
-        if offer:
-            c.state = CorrectionState.OFFERED
-            c.offered_version_id, c.offered_key, c.offered_sentence = (
-                version.id,
-                o.key,
-                o.sentence,
-            )
-            session.add(c)
-        repo.audit(
-            session,
-            actor=actor,
-            action="correction_offered" if offer else "correction_not_applied",
-            detail={"correction": c.id, "key": c.key, "field": c.field, "now_key": o.key},
-            task_id=c.task_id,
-            version_id=version.id,
-            now=now,
-        )
-    session.flush()
-
-
-# --- an admin's actions on a draft ---------------------------------------------------------
 
 
 def _draft(session: Session, version_id: int) -> PlanVersion:
@@ -290,98 +66,6 @@ def _row(session: Session, version: PlanVersion, key: str) -> DraftTask:
 
 def _sentence(version: PlanVersion, row: DraftTask) -> str:
     return version.text[row.span_start : row.span_end]
-
-
-_SEPARATORS = set(",，、;；") | {" ", "\t", "\n", "\u3000"}
-
-
-def split_names(raw: str) -> tuple[str, ...]:
-    """Departments as typed in one field: "A、B，C" -> (A, B, C), but a separator inside
-    brackets stays ("县（市、区）政府" is one name, as the parser reads it)."""
-    names: list[str] = []
-    part: list[str] = []
-    depth = 0
-    for ch in raw:
-        if ch in "（(":
-            depth += 1
-        elif ch in "）)":
-            depth = max(0, depth - 1)
-        if ch in _SEPARATORS and depth == 0:
-            if part:
-                names.append("".join(part))
-            part = []
-            continue
-        part.append(ch)
-    if part:
-        names.append("".join(part))
-    return tuple(n for n in names if n.strip())
-
-
-def read_departments(
-    session: Session,
-    typed: Sequence[str],
-    reader: DepartmentReader,
-    *,
-    create: bool,
-    given: Collection[str] = (),
-) -> tuple[list[str], list[str]]:
-    """Canonical names for typed departments, and the ones to create. A name in `given` (the
-    task names it already, as the parser read it) stands as it is; an unknown one is refused
-    (every one listed) unless the admin explicitly chose to create new departments: then it
-    is taken as typed."""
-    out: list[str] = []
-    new: list[str] = []
-    unknown: list[str] = []
-    for t in typed:
-        if t.strip() in given:
-            if t.strip() not in out:
-                out.append(t.strip())
-            continue
-        try:
-            name = resolve_departments(
-                session,
-                [t],
-                match=reader.match,
-                canonicalize=reader.canonicalize,
-                is_known=reader.is_known,
-            )[0]
-        except EntryRefused:
-            if not create:
-                unknown.append(t)
-                continue
-            name = " ".join(t.split())
-            if not name or len(name) > 100:
-                raise ReviewRefused(
-                    "a new department's name is empty or too long", "新建单位的名称不正确"
-                ) from None
-            new.append(name)
-        if name not in out:
-            out.append(name)
-    if unknown:
-        names = "、".join(u[:40] for u in unknown[:10])
-        raise ReviewRefused(
-            f"unknown department {names}; pick a known one or create it explicitly",
-            f"未知单位：{names}。请从列表中选择已有单位，或勾选“新建单位”后再提交",
-        )
-    return out, new
-
-
-def parse_due(raw: str) -> date | None:
-    """A due date as typed on the page (YYYY-MM-DD, empty for none)."""
-    raw = raw.strip()
-    if not raw:
-        return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        raise ReviewRefused(
-            f"due date must look like 2024-06-30, not {raw[:40]!r}",
-            f"截止日期格式不正确（应为 2024-06-30）：{raw[:40]}",
-        ) from None
-    try:
-        return check_date(day, "due date")
-    except UserError as exc:
-        raise ReviewRefused(str(exc), "截止日期超出 2000–2100 年") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,7 +133,7 @@ def edit_task(
         new_names += made
         lead_now = wanted.get("lead", spec.lead)
         wanted["cooperating"] = [c for c in coop if c != lead_now]
-    changed = [n for n, v in wanted.items() if _value_of(spec, n) != v]
+    changed = [n for n, v in wanted.items() if value_of(spec, n) != v]
     if not changed:
         return []
     created = _create_departments(session, new_names)
@@ -467,7 +151,7 @@ def edit_task(
             key=key,
             field=name,
             value=wanted[name],
-            parsed=_value_of(spec, name),
+            parsed=value_of(spec, name),
             sentence=sentence,
             actor=actor,
             task_id=_published_task(session, version.plan_id, key, sentence),
@@ -480,7 +164,7 @@ def edit_task(
         action="review_edit",
         detail={
             "key": key,
-            "fields": {n: [_value_of(spec, n), wanted[n]] for n in changed},
+            "fields": {n: [value_of(spec, n), wanted[n]] for n in changed},
             "created_departments": sorted(created),
         },
         version_id=version.id,
@@ -605,7 +289,7 @@ def add_measure(
     """Add a measure at the selected span of the draft's text; returns its id."""
     version = _draft(session, version_id)
     assert version.id is not None
-    start, end = _check_span(version.text, new)
+    start, end = check_span(version.text, new.start, new.end, new.selected)
     sentence = version.text[start:end]
     key = new.key.strip()
     if not is_task_id(key) or key.count(".") != 1:
@@ -678,30 +362,6 @@ def add_measure(
     return key
 
 
-def _check_span(text: str, new: NewMeasure) -> tuple[int, int]:
-    """The selection's offsets, checked against the stored text (a stale page or a crafted
-    form cannot add a sentence the document does not hold)."""
-    selected = new.selected.strip()
-    if not selected:
-        raise ReviewRefused("select the measure's sentence first", "请先在原文中选中措施的句子")
-    if len(selected) > MAX_SELECTION:
-        raise ReviewRefused("the selection is too long", f"选中的文字不能超过{MAX_SELECTION}字")
-    if 0 <= new.start < new.end <= len(text) and text[new.start : new.end].strip() == selected:
-        lead_ws = len(text[new.start : new.end]) - len(text[new.start : new.end].lstrip())
-        return new.start + lead_ws, new.start + lead_ws + len(selected)
-    at = text.find(selected)
-    if at < 0:
-        raise ReviewRefused(
-            "the selected text is not in this version's text", "选中的文字不在该版本原文中"
-        )
-    if text.find(selected, at + 1) >= 0:
-        raise ReviewRefused(
-            "the selected text occurs more than once; select a longer passage",
-            "选中的文字在原文中出现多次，请多选一些",
-        )
-    return at, at + len(selected)
-
-
 def decide_offered(
     session: Session,
     correction_id: int,
@@ -765,23 +425,14 @@ def department_choices(session: Session) -> list[tuple[str, list[str]]]:
 
 
 __all__ = [
-    "FIELDS",
     "FIELD_ZH",
-    "Department",
     "DepartmentReader",
     "Edit",
     "NewMeasure",
-    "Offer",
-    "Reapplied",
     "ReviewRefused",
     "add_measure",
-    "apply_field",
     "decide_offered",
     "department_choices",
     "drop_task",
     "edit_task",
-    "reapply",
-    "record_reapplied",
-    "same_sentence",
-    "spec_of",
 ]

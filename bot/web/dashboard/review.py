@@ -30,6 +30,7 @@ from bot.render import Renderer
 from bot.store import repo
 from bot.store.loading import Published, Revision, publish
 from bot.store.models import DraftTask, PlanVersion, VersionState
+from bot.store.reapply import spec_of
 from bot.store.regenerate import diff_tasks
 from bot.store.repo import corrections as rc
 from bot.store.review import (
@@ -43,7 +44,6 @@ from bot.store.review import (
     department_choices,
     drop_task,
     edit_task,
-    spec_of,
 )
 from bot.web.dashboard.context import SECURITY_HEADERS, DashContext, User
 from bot.web.dashboard.versions import changes_for_page
