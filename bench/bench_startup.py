@@ -1,10 +1,11 @@
 """Start-up speed of the `taskbot` command, whole process, beside a bare interpreter.
 
 Targets (issue 11): `taskbot --help` <= 0.3 s, `taskbot parse` of the seed <= 0.3 s,
-`taskbot load` of the seed <= 0.6 s. `load` is measured twice: into a database already
-at the newest schema (an office's everyday case: copied from a migrated template before
-each run, outside the timing) and into a fresh SQLite file (the first load, which also
-runs the migrations). A bare `python -c pass` is measured in the same run so the
+`taskbot load` of the seed <= 0.6 s. `load` (a draft for review) and `load --publish` (the
+tasks themselves, one step) are measured into a database already at the newest schema (an
+office's everyday case: copied from a migrated template before each run, outside the
+timing); `load` also into a fresh SQLite file (the first load, which also runs the
+migrations, once per database). A bare `python -c pass` is measured in the same run so the
 figures can be read on a slower or busier machine.
 
 Run: .venv/bin/python bench/bench_startup.py [--runs N]
@@ -34,7 +35,8 @@ TARGETS: dict[str, float | None] = {
     "taskbot --help": 0.3,
     "taskbot parse": 0.3,
     "taskbot load": 0.6,
-    "taskbot load, fresh db": 0.6,
+    "taskbot load --publish": 0.6,
+    "taskbot load, fresh db": None,  # once per database; reported, not a target
 }
 
 
@@ -66,6 +68,14 @@ def _commands(tmp: Path) -> dict[str, Callable[[int], list[str]]]:
             "--db",
             f"sqlite:///{_migrated_copy(template, tmp / f'load-{i}.db')}",
             "load",
+            str(SEED),
+        ],
+        "taskbot load --publish": lambda i: [
+            TASKBOT,
+            "--db",
+            f"sqlite:///{_migrated_copy(template, tmp / f'publish-{i}.db')}",
+            "load",
+            "--publish",
             str(SEED),
         ],
         "taskbot load, fresh db": lambda i: [

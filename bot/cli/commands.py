@@ -15,6 +15,7 @@ import typer
 GROUPS: dict[str, str] = {
     "load": "bot.cli.store",
     "regenerate": "bot.cli.store",
+    "publish": "bot.cli.store",
     "contacts": "bot.cli.store",
     "tasks": "bot.cli.store",
     "update": "bot.cli.store",

@@ -1,4 +1,4 @@
-"""Store commands: load, regenerate, contacts import/list, tasks, update.
+"""Store commands: load, publish, regenerate, contacts import/list, tasks, update.
 
 Each command opens the configured database (migrating it to the newest schema), runs in
 one transaction and prints a rich table or JSON. Errors are UserError / ServiceError and
@@ -21,6 +21,7 @@ import typer
 
 from bot.cli.manual import tasks_add, tasks_edit, tasks_withdraw
 from bot.cli.onboard import contacts_link
+from bot.cli.review import publish
 from bot.cli.state import open_database, state
 from bot.errors import UserError
 from bot.rules.datebounds import check_date
@@ -85,30 +86,62 @@ def _parse(file: Path) -> Plan:
     return parse_document(file)
 
 
-def load(ctx: typer.Context, file: Annotated[Path, typer.Argument(help="The plan.")]) -> None:
-    """Parse a plan and store it; a no-op if this exact text is stored already."""
+def load(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The plan.")],
+    publish: Annotated[
+        bool,
+        typer.Option("--publish", help="Publish at once (no review): reminders may go out."),
+    ] = False,
+    plan: Annotated[
+        int | None, typer.Option("--plan", help="Load as a revision of this plan.")
+    ] = None,
+) -> None:
+    """Parse a plan and store it as a draft to review (or --publish at once); a no-op if
+    this exact text is stored already."""
+    from bot.cli.review import print_draft_help, print_warnings
     from bot.store.db import session_scope
-    from bot.store.loading import load_plan
+    from bot.store.loading import apply_revision, load_draft, load_plan
 
     parsed = _parse(file)
     engine = _engine(ctx)
     now = _now(ctx, engine)
+    if plan is not None and publish:
+        with session_scope(engine) as session:
+            rev = apply_revision(session, parsed, plan_id=plan, actor="cli", now=now)
+        if rev.version is None:
+            typer.echo(f"unchanged: this text is plan {rev.plan_id}'s current version")
+        else:
+            c = rev.diff.counts()
+            typer.echo(
+                f"published plan {rev.plan_id} version {rev.version.number}: "
+                f"{c['added']} added, {c['changed']} changed, {c['withdrawn']} withdrawn"
+            )
+        return
     with session_scope(engine) as session:
-        result = load_plan(session, parsed, actor="cli", now=now)
-    if result.created:
+        if publish:
+            result = load_plan(session, parsed, actor="cli", now=now)
+        else:
+            result = load_draft(session, parsed, plan_id=plan, actor="cli", now=now)
+    if not result.created:
+        kind = "a draft" if result.draft else "plan"
         typer.echo(
-            f"loaded plan {result.plan_id} (version {result.version.number}): "
-            f"{result.tasks} tasks from {file.name}"
-        )
-        # What an admin should check before reminders go out; on stderr, so scripts that
-        # read the summary line are not disturbed.
-        for w in parsed.warnings:
-            typer.echo(f"warning ({w.kind}): {w}", err=True)
-    else:
-        typer.echo(
-            f"unchanged: this text is stored already as plan {result.plan_id} "
+            f"unchanged: this text is stored already as {kind} {result.plan_id} "
             f"version {result.version.number}"
         )
+        if result.draft:
+            print_draft_help(state(ctx).settings, result)
+        return
+    state_word = "as a draft" if result.draft else "and published"
+    typer.echo(
+        f"loaded plan {result.plan_id} (version {result.version.number}) {state_word}: "
+        f"{result.tasks} tasks from {file.name}"
+    )
+    # What an admin should check before reminders go out; on stderr, so scripts that
+    # read the summary line are not disturbed.
+    print_warnings(parsed)
+    if result.draft:
+        print_draft_help(state(ctx).settings, result)
 
 
 def regenerate(
@@ -362,7 +395,7 @@ def update(
     )
 
 
-_COMMANDS: tuple[Callable[..., None], ...] = (load, regenerate, update)
+_COMMANDS: tuple[Callable[..., None], ...] = (load, publish, regenerate, update)
 # `taskbot tasks [--dept …]` queries; `taskbot tasks add …` makes a task from no plan.
 tasks_app = typer.Typer(invoke_without_command=True)
 tasks_app.callback()(tasks)

@@ -126,7 +126,7 @@ def collect(
     cal = repo.load_calendar(session, calendar_kind)
     tasks = repo.list_tasks(session, as_of=as_of, calendar=cal)
     departments = repo.department_overview(session, as_of=as_of, soon_until=as_of, calendar=cal)
-    plans = repo.list_plans(session)
+    plans = repo.list_plans(session, published=True)  # not a draft under review
     # The briefing is named for the latest plan document; a plan of hand-made tasks (named
     # for its minutes or instruction) names it only when there is no document.
     documents = [p for p in plans if p.kind != PlanKind.MANUAL] or plans

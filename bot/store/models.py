@@ -124,6 +124,17 @@ class PlanVersion(SQLModel, table=True):
     period_end: date | None = None
     is_current: bool = True
     loaded_at: datetime = _ts()
+    # draft: loaded, under review, defines no task yet (bot/store/review.py); published:
+    # its tasks are (or were) the plan's; discarded: a later draft of the plan replaced it.
+    state: str = Field(
+        default="published",
+        max_length=20,
+        sa_column_kwargs={"server_default": "published"},
+    )
+    # The parser's warnings (ParseWarning.to_dict()), shown on the review page.
+    warnings: list[dict[str, Any]] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
 
 
 class Task(SQLModel, table=True):
@@ -170,6 +181,73 @@ class Task(SQLModel, table=True):
     # one pass is what keeps the all-departments overdue query within its 200 ms budget.
     lead_department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
     cooperating_ids: str = Field(default="", max_length=1000)
+
+
+class VersionState(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    DISCARDED = "discarded"
+
+
+class DraftTask(SQLModel, table=True):
+    """A measure or milestone as a draft version states it, with the admin's edits.
+
+    Drafts never write `task` rows: nothing is reminded, counted or shown from them. Publishing
+    turns these rows into tasks (a first version) or applies them as a revision.
+    """
+
+    __tablename__ = "draft_task"
+    __table_args__ = (UniqueConstraint("version_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="plan_version.id", index=True)
+    key: str = Field(max_length=40)
+    kind: str = Field(max_length=20)
+    parent_key: str | None = Field(default=None, max_length=40)
+    chapter: str = Field(default="", max_length=200)
+    title: str = Field(default="", max_length=500)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    value: str | None = Field(default=None, max_length=200)
+    due: date | None = None
+    span_start: int = 0
+    span_end: int = 0
+    lead: str | None = Field(default=None, max_length=200)
+    cooperating: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    position: int = 0
+    dropped: bool = False
+    added: bool = False  # added by an admin from a selected sentence, not by the parser
+
+
+class CorrectionState(StrEnum):
+    ACTIVE = "active"  # applied, and re-applied to revisions whose sentence is unchanged
+    OFFERED = "offered"  # a revision rewrote the sentence: waiting for the admin's word
+    DISMISSED = "dismissed"  # the admin let it go; kept for the record
+
+
+class Correction(SQLModel, table=True):
+    """An admin's correction of what the parser read, kept against its task and the source
+    sentence it corrected, so a revised version can re-apply it (bot/store/review.py).
+
+    field: lead, cooperating, due, title (value is the corrected one), drop (a false
+    measure), add (a measure the parser missed; value holds its fields).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    task_id: int | None = Field(default=None, foreign_key="task.id", index=True)
+    key: str = Field(max_length=40)
+    field: str = Field(max_length=20)
+    value: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    parsed: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    sentence: str = Field(default="", sa_column=Column(Text, nullable=False))
+    version_id: int = Field(foreign_key="plan_version.id")  # the draft it was made on
+    state: str = Field(default=CorrectionState.ACTIVE, max_length=20)
+    # While offered: the draft that rewrote the sentence, and its new key and sentence.
+    offered_version_id: int | None = Field(default=None, foreign_key="plan_version.id")
+    offered_key: str | None = Field(default=None, max_length=40)
+    offered_sentence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    actor: str = Field(max_length=200)
+    at: datetime = _ts()
 
 
 class Assignment(SQLModel, table=True):

@@ -20,7 +20,7 @@ ENTRY = "from bot.cli import main; main()"
 def test_a_copy_of_the_file_after_load_holds_what_it_wrote(tmp_path: Path) -> None:
     db = tmp_path / "tasks.db"
     proc = subprocess.run(
-        [sys.executable, "-c", ENTRY, "--db", f"sqlite:///{db}", "load", str(SEED)],
+        [sys.executable, "-c", ENTRY, "--db", f"sqlite:///{db}", "load", "--publish", str(SEED)],
         capture_output=True,
         text=True,
         check=False,

@@ -47,7 +47,7 @@ def test_backup_then_restore_into_an_empty_database(
         admin.execute("CREATE DATABASE backup_restored")
     source = postgres_server.url_for("backup_source")
     restored = postgres_server.url_for("backup_restored")
-    _taskbot(source, "load", str(SEED))
+    _taskbot(source, "load", str(SEED), "--publish")
     _taskbot(source, "contacts", "import", str(ROOT / "examples" / "contacts.csv"))
     _taskbot(source, "update", "3.8.3", "完成", "--note", "电话报告", "--by", "张伟")
     before = json.loads(_taskbot(source, "tasks", "--format", "json"))

@@ -41,7 +41,7 @@ def _sheet(path: Path, *, bad: bool = False) -> Path:
 async def test_xlsx_task_list_is_listed_reminded_and_reported(
     store_url: str, engine: Engine, tmp_path: Path
 ) -> None:
-    run = invoke(store_url, "load", str(_sheet(tmp_path / "分工表.xlsx")))
+    run = invoke(store_url, "load", str(_sheet(tmp_path / "分工表.xlsx")), "--publish")
     assert run.returncode == 0 and "4 tasks" in run.stdout, (run.stdout, run.stderr)
     rows = json.loads(
         invoke(store_url, "tasks", "--as-of", "2024-07-05", "--format", "json").stdout

@@ -31,6 +31,12 @@ def test_load_contacts_query_regenerate_keeps_history(store_url: str, tmp_path: 
     db = store_url
     loaded = taskbot(db, "load", str(SEED))  # once as a real process
     assert loaded.returncode == 0 and "45 tasks" in loaded.stdout, loaded.stderr
+    # A draft to review: nothing is listed (or reminded) until it is published.
+    assert "as a draft" in loaded.stdout and "taskbot publish 1" in loaded.stdout
+    assert "http://127.0.0.1:8080/review/1" in loaded.stdout
+    assert json.loads(_ok(db, "tasks", "--format", "json")) == []
+    assert "published plan 1 version 1: 45 tasks" in _ok(db, "publish", "1")
+    assert len(json.loads(_ok(db, "tasks", "--format", "json"))) == 45
     assert "unchanged" in _ok(db, "load", str(SEED))
     contacts = tmp_path / "contacts.csv"
     contacts.write_text(CONTACTS, encoding="utf-8")

@@ -102,7 +102,7 @@ main()
 def test_kill_9_during_regenerate_apply_leaves_the_database_as_before(
     store_url: str, tmp_path: Path
 ) -> None:
-    assert invoke(store_url, "load", str(SEED)).returncode == 0
+    assert invoke(store_url, "load", str(SEED), "--publish").returncode == 0
     assert invoke(store_url, "update", "3.4.2", "进度", "--note", "半数完成").returncode == 0
     v2 = tmp_path / "v2.txt"
     v2.write_text(revised_seed_text(), encoding="utf-8")
@@ -158,7 +158,7 @@ def test_corrupt_xlsx_refused_and_nothing_stored(store_url: str, tmp_path: Path)
     ids=["prose", "empty"],
 )
 def test_a_revision_that_is_not_a_plan(store_url: str, tmp_path: Path, content: str) -> None:
-    assert invoke(store_url, "load", str(SEED)).returncode == 0
+    assert invoke(store_url, "load", str(SEED), "--publish").returncode == 0
     before = snapshot(store_url)
     notes = tmp_path / "notes.txt"
     notes.write_text(content, encoding="utf-8")

@@ -3,7 +3,6 @@ apply revisions or import contacts, cookies are HttpOnly + SameSite, logout ends
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 
 import pytest
@@ -20,20 +19,30 @@ from dash_helpers import (
 from sqlalchemy import Engine
 
 from bot.store.db import session_scope
+from bot.store.loading import load_draft
+from bot.store.repo import corrections as rc
 from bot.web.passwords import make_hasher, set_password
+from parser import parse_document
 
 PAGES = [
     "/",
     "/tasks",
     "/tasks/1",
     "/versions",
+    "/review/1",
     "/graph",
     "/contacts",
     "/reports/ledger.xlsx",
     "/reports/briefing.docx",
     "/logout",
 ]
-FORMS = ["/versions/preview", "/versions/apply", "/contacts/import", "/outbox/1/resend", "/logout"]
+FORMS = [
+    "/versions/preview",
+    *(f"/review/1/{action}" for action in ("edit", "drop", "add", "decide", "publish")),
+    "/contacts/import",
+    "/outbox/1/resend",
+    "/logout",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -126,7 +135,9 @@ async def test_logout_ends_the_session(dash: Client) -> None:
     assert (await dash.get("/", allow_redirects=False)).status == 302
 
 
-async def test_coordinator_sees_the_diff_but_cannot_apply(dash: Client, tmp_path: Path) -> None:
+async def test_coordinator_sees_the_diff_but_cannot_apply(
+    dash: Client, tmp_path: Path, seeded_engine: Engine
+) -> None:
     csrf = await login(dash, COORDINATOR)
     content = revised_plan(SEED_PLAN, tmp_path / "revised.txt").read_bytes()
     preview = await dash.post(
@@ -134,20 +145,30 @@ async def test_coordinator_sees_the_diff_but_cannot_apply(dash: Client, tmp_path
     )
     html = await preview.text()
     assert preview.status == 200
-    assert "只有管理员可以应用修订" in html and 'action="/versions/apply"' not in html
-    resp = await dash.post(
-        "/versions/apply",
-        data={
-            "csrf": csrf,
-            "plan_id": "1",
-            "filename": "revised.txt",
-            "content": base64.b64encode(content).decode(),
-        },
+    assert "只有管理员可以应用修订" in html and "/publish" not in html
+    # Nothing stored: a coordinator's upload is a preview, not a draft.
+    with session_scope(seeded_engine) as s:
+        assert rc.open_drafts(s) == []
+        draft = load_draft(
+            s, parse_document(revised_plan(SEED_PLAN, tmp_path / "r.txt")), plan_id=1
+        )
+        vid = draft.version.id
+    # The review page is open to coordinators, without a form; its forms are refused.
+    review = await (await dash.get(f"/review/{vid}")).text()
+    assert "只有管理员可以修改和发布草稿" in review and 'action="/review/' not in review
+    for action in ("publish", "edit", "drop", "add", "decide"):
+        resp = await dash.post(
+            f"/review/{vid}/{action}", data={"csrf": csrf, "key": "3.8"}, allow_redirects=False
+        )
+        assert resp.status == 403, action
+    new_plan = await dash.post(
+        "/versions/preview",
+        data=multipart("plan", "revised.txt", content, csrf=csrf, plan_id="new"),
         allow_redirects=False,
     )
-    assert resp.status == 403
+    assert new_plan.status == 403
     versions = await (await dash.get("/versions")).text()
-    assert "第2版" not in versions
+    assert "✓ 当前" in versions and versions.count('data-state="published"') == 1
 
 
 async def test_coordinator_cannot_import_contacts(dash: Client) -> None:

@@ -2,9 +2,10 @@
 against the whole service (bot.app.build_app) served on 127.0.0.1 at a free port.
 
 Log in, see 市能源局 red for its overdue milestones, open the task and its highlighted source
-sentence, upload a revised plan (.docx) and apply it as admin, download both reports; a
-coordinator sees the diff but no apply button. Screenshots go to $TASKBOT_SCREENSHOTS (e.g.
-docs/screenshots) when set, else to the test's temporary directory.
+sentence, upload a revised plan (.docx) as a draft and publish it from its review page as
+admin, download both reports; a coordinator sees the diff but no publish button.
+Screenshots go to $TASKBOT_SCREENSHOTS (e.g. docs/screenshots) when set, else to the test's
+temporary directory.
 
 Skips with a loud reason only when Chromium is missing or will not start, and fails instead
 when TASKBOT_REQUIRE_BROWSER=1 (CI sets it, after scripts/setup-system.sh installed it).
@@ -150,15 +151,15 @@ async def test_coordinator_journey_in_chromium(
     assert await mark.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 235, 59)"
     await page.screenshot(path=str(shots / "task-detail.png"), full_page=True)
 
-    # Upload a revised plan, see the diff, apply it.
+    # Upload a revised plan: a draft whose review shows the diff; publish it.
     await page.click("text=方案版本")
     await page.set_input_files("input[name=plan]", str(_revised_docx(tmp_path)))
-    await page.click("text=比对")
-    await page.wait_for_url(served + "/versions/preview")
+    await page.click("text=载入为草稿")
+    await page.wait_for_url(re.compile(r"/review/\d+"))
     assert await page.locator('[data-count="changed"]').inner_text() == "4"
     assert await page.locator('tr[data-change="changed"]').count() == 4
     await page.screenshot(path=str(shots / "revision-diff.png"), full_page=True)
-    await page.click("text=应用此修订")
+    await page.click("#publish button")
     await page.wait_for_url(re.compile(r"/versions\?notice="))
     assert "第2版" in await page.locator("#notice").inner_text()
     await page.screenshot(path=str(shots / "versions.png"), full_page=True)
@@ -213,8 +214,6 @@ async def test_coordinator_cannot_apply_in_chromium(
     assert await page.locator("text=只有管理员可以应用修订").is_visible()
     # Even a hand-made POST with the session's own CSRF token is refused.
     token = await page.locator("input[name=csrf]").first.get_attribute("value")
-    resp = await page.request.post(
-        served + "/versions/apply", form={"csrf": token or "", "content": "", "filename": "x"}
-    )
+    resp = await page.request.post(served + "/review/1/publish", form={"csrf": token or ""})
     assert resp.status == 403
     await context.close()

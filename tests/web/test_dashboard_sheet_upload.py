@@ -1,17 +1,15 @@
-"""An Excel task list (分工表.xlsx) through the dashboard's upload form: a revised sheet of a
-stored task-list plan is previewed and applied like a revised document, reaching the
-tasks; a sheet with a bad row is a 400 naming the row, nothing stored.
-
-(Uploading a sheet as a *new* plan is not offered by this form: it revises a stored plan;
-`taskbot load 分工表.xlsx` creates one.)"""
+"""An Excel task list (分工表.xlsx) through the dashboard's upload form, like a document: a
+new sheet becomes a draft plan, a revised sheet a draft revision; both are reviewed and
+published before they reach the tasks. A sheet with a bad row is a 400 naming the row,
+nothing stored."""
 
 from __future__ import annotations
 
-import html
 import io
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from dash_helpers import ADMIN, Client, csrf_in, login, multipart
 from openpyxl import Workbook
@@ -49,10 +47,12 @@ def _stored_sheet_plan(engine: Engine, tmp_path: Path) -> int:
         return load_plan(s, parse_document(path), actor="test").plan_id
 
 
-def _hidden(page: str, name: str) -> str:
-    m = re.search(rf'name="{name}" value="([^"]*)"', page)
-    assert m is not None, name
-    return html.unescape(m.group(1))
+async def _publish(dash: Client, review_page: str) -> Any:
+    action = re.search(r'action="(/review/\d+/publish)"', review_page)
+    assert action is not None
+    return await dash.post(
+        action.group(1), data={"csrf": csrf_in(review_page)}, allow_redirects=False
+    )
 
 
 async def test_revised_xlsx_is_previewed_and_applied_from_the_upload_form(
@@ -76,21 +76,16 @@ async def test_revised_xlsx_is_previewed_and_applied_from_the_upload_form(
             csrf=csrf_in(versions),
             plan_id=str(plan_id),
         ),
-    )
-    page = await preview.text()
-    assert preview.status == 200, page
-    assert re.search(r'data-count="added">2<', page)  # measure 3 and its 3.1
-    assert re.search(r'data-count="changed">[1-9]', page)
-    applied = await dash.post(
-        "/versions/apply",
-        data={
-            "csrf": csrf_in(page),
-            "plan_id": _hidden(page, "plan_id"),
-            "filename": _hidden(page, "filename"),
-            "content": _hidden(page, "content"),
-        },
         allow_redirects=False,
     )
+    assert preview.status == 303, await preview.text()
+    assert preview.headers["Location"].startswith("/review/")
+    page = await (await dash.get(preview.headers["Location"])).text()
+    assert re.search(r'data-count="added">2<', page)  # measure 3 and its 3.1
+    assert re.search(r'data-count="changed">[1-9]', page)
+    with session_scope(seeded_engine) as s:  # a draft: nothing changed yet
+        assert repo.current_version(s, plan_id).number == 1
+    applied = await _publish(dash, page)
     assert applied.status == 303, await applied.text()
     with session_scope(seeded_engine) as s:
         rows = {
@@ -118,3 +113,24 @@ async def test_bad_xlsx_row_is_named_and_nothing_stored(
     assert resp.status == 400 and "row 4" in text, text[-600:]
     with session_scope(seeded_engine) as s:
         assert repo.current_version(s, plan_id).number == 1
+
+
+async def test_a_new_xlsx_task_list_is_a_draft_plan_then_published(
+    dash: Client, seeded_engine: Engine
+) -> None:
+    await login(dash, ADMIN)
+    versions = await (await dash.get("/versions")).text()
+    upload = await dash.post(
+        "/versions/preview",
+        data=multipart("plan", "分工表.xlsx", _xlsx(ROWS), csrf=csrf_in(versions), plan_id="new"),
+        allow_redirects=False,
+    )
+    assert upload.status == 303, await upload.text()
+    page = await (await dash.get(upload.headers["Location"])).text()
+    assert "推进光伏发电" in page
+    with session_scope(seeded_engine) as s:  # a draft defines no task yet
+        assert not [r for r in repo.list_tasks(s, as_of=date(2024, 7, 1)) if "光伏" in r.title]
+    assert (await _publish(dash, page)).status == 303
+    with session_scope(seeded_engine) as s:
+        rows = [r for r in repo.list_tasks(s, as_of=date(2024, 7, 1)) if "光伏" in r.title]
+    assert len(rows) >= 1 and rows[0].lead == "市能源局"

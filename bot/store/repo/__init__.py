@@ -19,6 +19,9 @@ Reminders:  record_reminder, reminders_for_task, last_reminder_on
 Login:      create_login_token, consume_login_token
 Audit:      audit, list_audit
 Dashboard:  department_overview, get_version, last_events
+Review:     repo.corrections: add_draft_version, insert_draft_tasks, draft_tasks, draft_task,
+            make_current, plan_draft, open_drafts, add_correction, list_corrections,
+            offered_corrections (drafts under review and the admins' corrections)
 """
 
 from bot.store.repo.audit import audit, list_audit

@@ -17,6 +17,7 @@ from bot.store.models import (
     PlanVersion,
     Task,
     TaskStatus,
+    VersionState,
 )
 from bot.store.repo.common import utcnow
 from bot.store.specs import StoredTask, TaskSpec, text_sha256
@@ -26,15 +27,24 @@ from parser.model import Plan
 
 
 def find_version_by_text(session: Session, text: str) -> PlanVersion | None:
-    """A stored version with exactly this normalized text, if any."""
+    """A stored version (published, or a draft under review) with exactly this normalized
+    text, if any; a discarded draft does not count."""
     sha = text_sha256(text)
     return session.exec(
-        select(PlanVersion).where(PlanVersion.sha256 == sha).order_by(col(PlanVersion.id))
+        select(PlanVersion)
+        .where(PlanVersion.sha256 == sha, PlanVersion.state != VersionState.DISCARDED)
+        .order_by(col(PlanVersion.id))
     ).first()
 
 
-def list_plans(session: Session) -> list[PlanRow]:
-    return list(session.exec(select(PlanRow).order_by(col(PlanRow.id))))
+def list_plans(session: Session, *, published: bool = False) -> list[PlanRow]:
+    """Every plan; with `published`, only those with a published version (a plan whose
+    only version is a draft under review defines no task yet)."""
+    stmt = select(PlanRow).order_by(col(PlanRow.id))
+    if published:
+        live = select(PlanVersion.plan_id).where(col(PlanVersion.is_current))
+        stmt = stmt.where(col(PlanRow.id).in_(live))
+    return list(session.exec(stmt))
 
 
 def get_plan(session: Session, plan_id: int) -> PlanRow:

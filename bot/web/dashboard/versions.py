@@ -1,28 +1,31 @@
-"""Plan versions: upload a revised document, see the diff, apply it (admins only).
+"""Plan versions: the list, and uploading a plan or a revised one.
 
-The diff and the apply are the store's own `preview_revision` / `apply_revision` — exactly
-what `taskbot regenerate [--apply]` runs. The preview page carries the uploaded file back
-(base64 in the apply form) so any worker can apply it without server-side upload state.
+An admin's upload is stored as a draft (bot/store/loading.py `load_draft`: a new plan, or a
+revision of the chosen one) and opens its review page (bot/web/dashboard/review.py), where
+the diff is shown and the draft published — publishing a revision applies it exactly as
+`taskbot regenerate --apply` does. A coordinator's upload of a revision shows the diff
+only (`preview_revision`), nothing stored.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import tempfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlmodel import Session
 
-from bot.conversation.decisions import notify_revision
 from bot.errors import UserError
-from bot.render import Renderer
 from bot.store import repo
-from bot.store.loading import Revision, apply_revision, preview_revision
+from bot.store.loading import (
+    LoadResult,
+    Revision,
+    choose_plan,
+    load_draft,
+    preview_revision,
+)
 from bot.web.dashboard.context import DashContext, User
 from bot.worker import LimitExceeded
 from parser import parse_document
@@ -76,7 +79,7 @@ def _plain(v: Any) -> str:
     return "、".join(v) if isinstance(v, list) else str(v)
 
 
-def _changes(rev: Revision) -> list[dict[str, Any]]:
+def changes_for_page(rev: Revision) -> list[dict[str, Any]]:
     """The diff's changes as the page shows them: what changed, in words."""
     out = []
     for c in rev.diff.changes:
@@ -119,11 +122,26 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
         form = await request.post()
         upload = form.get("plan")
         if not isinstance(upload, web.FileField):
-            return await page(user, error="请选择修订后的方案文件。", status=400)
+            return await page(user, error="请选择方案文件。", status=400)
         content = upload.file.read()
         try:
+            new_plan = str(form.get("plan_id", "")).strip() == "new"
+            plan_id = None if new_plan else _plan_id(form.get("plan_id"))
+            if new_plan and not user.is_admin:
+                raise web.HTTPForbidden(text="只有管理员可以载入方案 (admins only)")
             parsed = await ctx.worker.run(_parse_upload, upload.filename, content)
-            plan_id = _plan_id(form.get("plan_id"))
+            if user.is_admin:
+                actor = f"{user.name} (dashboard)"
+                now = ctx.clock.now()
+
+                def draft(s: Session) -> LoadResult:
+                    pid = None if new_plan else choose_plan(s, parsed, plan_id)
+                    return load_draft(s, parsed, plan_id=pid, actor=actor, now=now)
+
+                loaded = await ctx.db.run(draft)
+                if loaded.draft:
+                    raise web.HTTPSeeOther(f"/review/{loaded.version.id}?notice=loaded")
+                raise web.HTTPSeeOther("/versions?notice=same")
             rev = await ctx.db.run(lambda s: preview_revision(s, parsed, plan_id=plan_id))
         except LimitExceeded as exc:
             return await page(user, error=str(exc), status=413)
@@ -134,59 +152,14 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
             user=user,
             rev=rev,
             counts=rev.diff.counts(),
-            changes=_changes(rev),
+            changes=changes_for_page(rev),
             filename=upload.filename,
-            content=base64.b64encode(content).decode("ascii"),
+            draft=None,
         )
-
-    async def apply(request: web.Request) -> web.StreamResponse:
-        user = await ctx.form_user(request, admin=True)
-        form = await request.post()
-        filename = str(form.get("filename", ""))
-        try:
-            content = base64.b64decode(str(form.get("content", "")), validate=True)
-        except (binascii.Error, ValueError):
-            raise web.HTTPBadRequest(
-                text="the uploaded document did not come back intact"
-            ) from None
-        try:
-            parsed = await ctx.worker.run(_parse_upload, filename, content)
-            plan_id = _plan_id(form.get("plan_id"))
-            actor = f"{user.name} (dashboard)"
-            now = ctx.clock.now()  # the served clock (the demo's, when it runs on one)
-            # Tasks whose plan date changed under an approved extension, where the admin
-            # ticked "take the plan's new date"; the others keep the approved date.
-            take = [str(v) for v in form.getall("take_plan_due", [])]
-
-            def apply(s: Session) -> Revision:
-                rev = apply_revision(
-                    s, parsed, plan_id=plan_id, actor=actor, now=now, take_plan_due=take
-                )
-                # The departments whose tasks it withdrew or re-dated hear it (outbox).
-                notify_revision(s, Renderer().render, rev, now=now)
-                return rev
-
-            rev = await ctx.db.run(apply)
-        except LimitExceeded as exc:
-            return await page(user, error=str(exc), status=413)
-        except (UserError, ParseError) as exc:
-            return await page(user, error=str(exc), status=400)
-        if rev.version is None:
-            raise web.HTTPSeeOther("/versions?notice=same")
-        c = rev.diff.counts()
-        numbers = {
-            "plan": rev.plan_id,
-            "v": rev.version.number,
-            "a": c["added"],
-            "c": c["changed"],
-            "w": c["withdrawn"],
-        }
-        raise web.HTTPSeeOther("/versions?notice=applied&" + urlencode(numbers))
 
     return [
         web.get("/versions", versions),
         web.post("/versions/preview", preview),
-        web.post("/versions/apply", apply),
     ]
 
 
@@ -205,6 +178,11 @@ def _notice(query: Any) -> str:
     kind = query.get("notice", "")
     if kind == "same":
         return "内容与当前版本相同，未生成新版本。"
+    if kind == "published":
+        plan, v = query.get("plan", ""), query.get("v", "")
+        if plan.isascii() and plan.isdigit() and v.isascii() and v.isdigit():
+            return f"已发布：方案{int(plan)}现为第{int(v)}版，开始督办提醒。"
+        return ""
     if kind != "applied":
         return ""
     n: dict[str, int] = {}
