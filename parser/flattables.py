@@ -144,18 +144,34 @@ def _rows(cells: list[tuple[int, str]], kinds: list[str]) -> tuple[list[tuple[st
 
 
 def _row_cells(body: list[str], stop: bool = True) -> list[str]:
-    """A row's cells as printed: a cell broken after 、 continues in the next paragraph, and
-    cells after a group row ("行动五：…" then a category) belong to the rows that follow."""
+    """A row's cells as printed: a cell broken after 、 continues in the next paragraph, a
+    cell's numbered points ("1.…" "2.…" "3.…") are one cell, and cells after a group row
+    ("行动五：…" then a category) belong to the rows that follow."""
     out: list[str] = []
+    point: tuple[str, int] | None = None  # the numbered point the last cell ended with
     for text in body:
+        mark = _point(text)
         if out and out[-1].endswith(("、", "，", ",")):
             out[-1] += text
+        elif out and point and mark == (point[0], point[1] + 1):
+            out[-1] += text
+            point = mark
         elif out and stop and _GROUP.match(text):
             out.append(text)
             break
         else:
             out.append(text)
+            point = mark if mark and mark[1] == 1 else None
     return out
+
+
+def _point(text: str) -> tuple[str, int] | None:
+    """A numbered point opening a paragraph ("2.编制…"): its numbering style and number."""
+    found = _family(text)
+    if found is None or found[0][0] < 3:  # a sub-item's number, not a group's "二、"
+        return None
+    (_, kind, sep), number = found
+    return kind + sep, number
 
 
 def _join_unit_cells(body: list[str], columns: int) -> list[str]:
@@ -263,6 +279,8 @@ def _fit(text: str, kind: str) -> float:
         return 3.0 if date else -3.0
     if kind in ("lead", "coop", "resp"):
         return 3.0 if units else -3.0
+    if kind == "other" and _GROUP.match(text):
+        return -3.0  # "二、…" after a row's last cell: the next group, not a remark
     if kind == "name":
         if units or date:
             return -2.0

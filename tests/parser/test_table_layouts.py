@@ -198,3 +198,21 @@ def test_a_document_file_with_the_layout(tmp_path: Path) -> None:
     path.write_text("\n\n".join(["某市交通精细化管理任务清单", *HEADER, *ROWS]) + "\n", "utf-8")
     plan = parse_document(path)
     assert [m.id for m in plan.measures] == ["1", "2", "3", "4"]
+
+
+def test_numbered_points_in_one_cell_and_a_group_after_a_row() -> None:
+    blocks = _paragraphs(
+        "序号", "内容", "牵头部门", "配合部门", "2024年工作任务", "2025年工作计划", "备注",
+        "一、完善规划体系",
+        "1", "编制交通规划", "规划处", "各相关处室",
+        "1.完成规划思路研究。", "2.开展专题研究。", "1.形成规划草案。", "2.报批规划。",
+        "二、推进设施建设",
+        "2", "建设停车设施", "运行处", "—", "新增泊位500个。", "新增泊位600个。",
+    )  # fmt: skip
+    (table,) = _tables(blocks)
+    one = table.rows[1]
+    # a cell's points "1." "2." are one cell, not cells of the next columns
+    assert one[4:] == ("1.完成规划思路研究。2.开展专题研究。", "1.形成规划草案。2.报批规划。", "")
+    # the group heading after row 1 is a group row, not row 1's remark
+    assert set(table.rows[2]) == {"二、推进设施建设"}
+    assert table.rows[3][6] == ""
