@@ -13,6 +13,7 @@ column are dropped, or become a group row. The result is a `Table` like a .docx 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 
@@ -43,8 +44,11 @@ def lift_flat_tables(blocks: Sequence[Block]) -> list[Block]:
     """Replace each flattened task table in `blocks` by a `Table`; other blocks unchanged."""
     out: list[Block] = []
     i = 0
+    header_end = 0  # a header read in vain is not read again from each of its cells
     while i < len(blocks):
-        found = _table_at(blocks, i) or _marked_table_at(blocks, i)
+        found = _table_at(blocks, i)
+        if found is None and i >= header_end:
+            found, header_end = _marked_table_at(blocks, i)
         if found is None:
             out.append(blocks[i])
             i += 1
@@ -346,8 +350,9 @@ def _header_name(text: str) -> bool:
     )
 
 
-def _marked_header(blocks: Sequence[Block], i: int) -> tuple[list[str], int] | None:
-    """The header starting at block i, names broken over two lines joined; and its cells."""
+def _marked_header(blocks: Sequence[Block], i: int) -> tuple[list[str], int, int] | None:
+    """The header starting at block i, names broken over two lines joined; how many cells
+    it has, and the block after its last one."""
     b = blocks[i]
     if not isinstance(b, Paragraph) or not _header_name(b.text.strip()):
         return None
@@ -356,16 +361,18 @@ def _marked_header(blocks: Sequence[Block], i: int) -> tuple[list[str], int] | N
         return None
     header: list[str] = []
     used = 0
-    for _, text in _iter_cells(blocks, i):
+    end = i + 1
+    for k, text in _iter_cells(blocks, i):
         if not _header_name(text) or used > 30:
             break
+        end = k + 1
         name = text.replace(" ", "")
         if header and _HEADER_TAIL.match(name) and not _HEADER_TAIL.match(header[-1]):
             header[-1] += name
         else:
             header.append(name)
         used += 1
-    return header, used
+    return header, used, end
 
 
 def _family(text: str) -> tuple[tuple[int, str, str], int] | None:
@@ -377,23 +384,28 @@ def _family(text: str) -> tuple[tuple[int, str, str], int] | None:
     return (int(mk.level), mk.kind, sep), mk.number
 
 
-def _marked_table_at(blocks: Sequence[Block], i: int) -> tuple[Table, int] | None:
+def _marked_table_at(blocks: Sequence[Block], i: int) -> tuple[tuple[Table, int] | None, int]:
     """A flattened task table with no 序号 column: its rows are found by the numbers its
     task cells open with ("（1）" … "（35）"), the finest numbering that runs on in sequence;
     the coarser ones ("（一）", "1、") are the category cells before the task column."""
     found = _marked_header(blocks, i)
     if found is None:
-        return None
-    header, used = found
+        return None, i + 1
+    header, used, header_end = found
     cols = recognise(tuple(header))
     if len(header) < 3 or cols is None or cols.id is not None:
-        return None
+        return None, header_end
+    # The first row's task cell, numbered 1, follows its category cells: look at those
+    # few cells before reading the rest of the document.
+    near = itertools.islice(_iter_cells(blocks, i), used, used + 2 * cols.task + 2)
+    if not any((m := _family(t)) is not None and m[1] == 1 for _, t in near):
+        return None, header_end
     cells = list(_iter_cells(blocks, i))[used:]
     marks = [_family(t) for _, t in cells]
     width = len(header)
     starts = _row_starts(marks, width)
     if len(starts) < 2 or starts[0] > 2 * cols.task + 1:
-        return None
+        return None, header_end
     kinds = ["unit" if _is_unit_column(h) else "text" for h in header]
     families: list[tuple[int, str, str]] = []
     for m in marks[: starts[0]]:
@@ -431,7 +443,7 @@ def _marked_table_at(blocks: Sequence[Block], i: int) -> tuple[Table, int] | Non
         rows.append(tuple(full))
         previous = full
     last = cells[end - 1][0] + 1
-    return Table((tuple(header), *rows)), last
+    return (Table((tuple(header), *rows)), last), last
 
 
 def _is_unit_column(name: str) -> bool:
