@@ -469,15 +469,19 @@ def _row_starts(marks: list[tuple[tuple[int, str, str], int] | None], width: int
 
 
 def _last_row_length(body: list[str], kinds: list[str]) -> int:
-    """The last row ends with its run of unit cells: body text follows the table."""
+    """Where the last row ends (body text follows the table): after its run of unit
+    cells and one cell for each text column after the units; without unit cells, after
+    one cell per text column."""
+    units = [k for k, kind in enumerate(kinds) if kind == "unit"]
+    texts_after = sum(1 for k in kinds[units[-1] + 1 :] if k == "text") if units else 0
     k = 0
-    while k < len(body) and not _unit_cell(body[k]):
+    while k < len(body) and not _unit_cell(body[k]) and k <= 3 * len(kinds):
         k += 1
-        if k >= 3 * len(kinds):
-            return len(kinds)  # no unit cells at all: one cell per column
+    if k >= len(body) or not _unit_cell(body[k]):
+        return min(len(body), len(kinds) - len(units))
     while k < len(body) and _unit_cell(body[k]):
         k += 1
-    return k
+    return min(len(body), k + texts_after)
 
 
 def _unit_cell(text: str) -> bool:
@@ -509,18 +513,22 @@ def _marked_row(
         if mark is not None and mark[0] in families:
             row[families.index(mark[0])] = text
     cells = _paragraphs_to_cells(body)
-    unit_run = len(cells)
-    while unit_run > 0 and _unit_cell(cells[unit_run - 1]):
-        unit_run -= 1
-    text_cells, unit_cells = cells[:unit_run], cells[unit_run:]
     after = list(range(task_col + 1, len(kinds)))
-    text_cols = [k for k in after if kinds[k] == "text"]
     unit_cols = [k for k in after if kinds[k] == "unit"]
-    if text_cols:
-        head = text_cells[: len(text_cols) - 1]
-        rest = text_cells[len(text_cols) - 1 :]
-        for k, text in zip(text_cols, [*head, "".join(rest)], strict=False):
-            row[k] = text
+    before_units = [k for k in after if kinds[k] == "text" and (not unit_cols or k < unit_cols[0])]
+    after_units = [k for k in after if kinds[k] == "text" and unit_cols and k > unit_cols[-1]]
+    # The row's unit cells: its last run of unit lists; text cells stand either side.
+    end = len(cells)
+    while end > 0 and not _unit_cell(cells[end - 1]):
+        end -= 1
+    begin = end
+    while begin > 0 and _unit_cell(cells[begin - 1]):
+        begin -= 1
+    if begin == end:  # no unit cell printed: all merged with the row above
+        begin = end = len(cells) if before_units or not after_units else 0
+    _fill_text(row, before_units, cells[:begin])
+    _fill_text(row, after_units, cells[end:])
+    unit_cells = cells[begin:end]
     for k in unit_cols:
         row[k] = None
     if unit_cols and unit_cells:
@@ -531,6 +539,15 @@ def _marked_row(
         for k, text in zip(unit_cols[len(unit_cols) - len(unit_cells) :], unit_cells, strict=True):
             row[k] = "" if text in _EMPTY else text
     return row
+
+
+def _fill_text(row: list[str | None], columns: list[int], cells: list[str]) -> None:
+    """Text cells into text columns in order; paragraphs beyond them join the last one."""
+    if not columns:
+        return
+    head, rest = cells[: len(columns) - 1], cells[len(columns) - 1 :]
+    for k, text in zip(columns, [*head, "".join(rest)], strict=False):
+        row[k] = text
 
 
 def _paragraphs_to_cells(body: list[str]) -> list[str]:

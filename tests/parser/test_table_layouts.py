@@ -216,3 +216,27 @@ def test_numbered_points_in_one_cell_and_a_group_after_a_row() -> None:
     # the group heading after row 1 is a group row, not row 1's remark
     assert set(table.rows[2]) == {"二、推进设施建设"}
     assert table.rows[3][6] == ""
+
+
+def test_a_deadline_column_after_the_units_one_line_per_cell() -> None:
+    text = "\n".join(
+        [
+            "某区公园建设工作方案",
+            "重点任务", "牵头单位", "配合单位", "完成时限",
+            "（1）建设口袋公园5个。", "区绿化局", "各街镇", "2025年6月底前",
+            "（2）新建绿道3公里。", "区建管委", "区绿化局、", "区财政局", "2025年底前",
+            "（3）开展公园管理评估。", "2026年底前",
+            "各单位要按时报送进展。",
+        ]
+    )  # fmt: skip
+    plan = parse_text(text)
+    got = [(m.id, m.title, m.lead, m.cooperating) for m in plan.measures]
+    assert got == [
+        ("1", "建设口袋公园5个", "区绿化局", ("街镇",)),
+        ("2", "新建绿道3公里", "区建管委", ("区绿化局", "区财政局")),
+        ("3", "开展公园管理评估", "区建管委", ("区绿化局", "区财政局")),  # merged units
+    ]
+    dues = [[ms.due.isoformat() for ms in m.milestones if ms.due] for m in plan.measures]
+    assert dues == [["2025-06-30"], ["2025-12-31"], ["2026-12-31"]]
+    # the table ends with its last row's deadline: the sentence after it is no cell
+    assert plan.measures[2].milestones[0].text == "2026年底前"
