@@ -403,8 +403,8 @@ def _marked_table_at(blocks: Sequence[Block], i: int) -> tuple[tuple[Table, int]
     cells = list(_iter_cells(blocks, i))[used:]
     marks = [_family(t) for _, t in cells]
     width = len(header)
-    starts = _row_starts(marks, width)
-    if len(starts) < 2 or starts[0] > 2 * cols.task + 1:
+    starts = _row_starts(marks, width, 2 * cols.task + 1)
+    if len(starts) < 2:
         return None, header_end
     kinds = ["unit" if _is_unit_column(h) else "text" for h in header]
     families: list[tuple[int, str, str]] = []
@@ -452,18 +452,22 @@ def _is_unit_column(name: str) -> bool:
     )
 
 
-def _row_starts(marks: list[tuple[tuple[int, str, str], int] | None], width: int) -> list[int]:
-    """Where the rows start: the numbering style that runs on longest (1, 2, 3 …)."""
+def _row_starts(
+    marks: list[tuple[tuple[int, str, str], int] | None], width: int, first_within: int
+) -> list[int]:
+    """Where the rows start: the numbering style that runs on longest (1, 2, 3 …) from a
+    row 1 near the header; on a tie the finer one, printed later in the row."""
     best: list[int] = []
-    for family in {m[0] for m in marks if m is not None}:
+    families = dict.fromkeys(m[0] for m in marks[: first_within + 1] if m is not None)
+    for family in families:
         starts: list[int] = []
         for k, m in enumerate(marks):
             if m is None or m[0] != family or m[1] != len(starts) + 1:
                 continue
-            if starts and k - starts[-1] > 3 * width:
+            if (starts and k - starts[-1] > 3 * width) or (not starts and k > first_within):
                 break  # too far for one row: the table ended
             starts.append(k)
-        if len(starts) > len(best):
+        if len(starts) >= len(best):
             best = starts
     return best
 

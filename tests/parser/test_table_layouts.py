@@ -240,3 +240,20 @@ def test_a_deadline_column_after_the_units_one_line_per_cell() -> None:
     assert dues == [["2025-06-30"], ["2025-12-31"], ["2026-12-31"]]
     # the table ends with its last row's deadline: the sentence after it is no cell
     assert plan.measures[2].milestones[0].text == "2026年底前"
+
+
+def test_rows_are_the_finest_numbering_near_the_header() -> None:
+    # one task per direction: "1、" and "（1）" run on alike; the task's own is the later
+    # one in each row. A longer numbered list after the table is not its rows.
+    blocks = _paragraphs(
+        "任务类别", "重点任务", "牵头", "部门", "配合", "部门",
+        "1、优化路网", "（1）打通断头路5条。", "建管委", "各街镇",
+        "2、改善慢行", "（2）新建非机动车道8公里。", "交通委", "各街镇",
+        "附件说明",
+        *[f"{n}.本表由各单位按季度更新第{n}项。" for n in range(1, 9)],
+    )  # fmt: skip
+    (table,) = _tables(blocks)
+    rows = [r for r in table.rows[1:] if len(set(r)) > 1]  # without the group rows
+    assert table.rows[0] == ("任务类别", "重点任务", "牵头部门", "配合部门")
+    assert [r[1][:3] for r in rows] == ["（1）", "（2）"]
+    assert rows[1] == ("2、改善慢行", "（2）新建非机动车道8公里。", "交通委", "各街镇")
