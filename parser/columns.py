@@ -24,6 +24,10 @@ COLUMNS = {
 }
 
 
+# A column that sorts the tasks into groups ("任务分类", "类别") is not the task column.
+CATEGORY = re.compile(r"(?:分类|类别)$")
+
+
 @dataclass(frozen=True, slots=True)
 class TaskColumns:
     id: int | None
@@ -40,6 +44,8 @@ def recognise(header: tuple[str, ...]) -> TaskColumns | None:
     found: dict[str, int] = {}
     for i, cell in enumerate(header):
         name = cell.replace(" ", "")
+        if CATEGORY.search(name):
+            continue
         for key in ("id", "name", "lead", "coop", "resp", "due", "task"):
             if key not in found and COLUMNS[key].search(name):
                 found[key] = i

@@ -199,6 +199,7 @@ def clause_start(s: str, pos: int) -> int:
     return i
 
 
+_ONGOING = re.compile(r"\s*(?:持续|继续|不断|长期|常态化)")
 _SINCE = re.compile(r"\s*(?:以来|来|起|以后|之后|开始)")
 _STARTS_WORK = re.compile(r"[，,]\s*(?:启动|开展|实施|建设|建成|推进|推动|开工|完成|全面)")
 
@@ -215,6 +216,9 @@ def commitments(s: str, period_end: date | None = None) -> list[TimeExpr]:
                 continue
             # Nor a starting point: "2021年以来", "自2024年起免收…". But "2021年起，启动…"
             # opens a clause of its own with the date: that year's deliverable.
+            # Nor a year of ongoing work: "2024年持续推进…" has nothing due.
+            if not t.deadline and _ONGOING.match(s, t.end):
+                continue
             since = _SINCE.match(s, t.end)
             if (since and not _STARTS_WORK.match(s, since.end())) or (since and "自" in head):
                 continue

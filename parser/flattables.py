@@ -13,11 +13,13 @@ column are dropped, or become a group row. The result is a `Table` like a .docx 
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from parser.blocks import Block, Paragraph, Table
 from parser.columns import COLUMNS, recognise
+from parser.numbering import fold, heading_marker, marker_length
 
 _MAX_HEADER_CELL = 12
 # What an empty cell prints.
@@ -28,6 +30,8 @@ _UNIT_END = re.compile(
     r"(?:局|委|办|厅|部|院|会|府|中心|公司|集团|室|处|队|站|所|行|社|馆|团|联|署|部门|单位"
     r"|街道|街镇|乡镇|园区|专班|办公室|委员会|机关|机构)$"
 )
+# Local governments named as a body: "各区", "相关区县", "各街镇".
+_LOCALS = re.compile(r"^(?:各|相关|有关)(?:区|县|区县|市|乡镇|街镇|镇)$")
 _DATE = re.compile(
     r"\d{4}\s*年|\d{1,2}\s*月|季度|年底|年内|年中|长期|持续|常态|每年|每月|\d{4}[-.]"
 )
@@ -40,8 +44,11 @@ def lift_flat_tables(blocks: Sequence[Block]) -> list[Block]:
     """Replace each flattened task table in `blocks` by a `Table`; other blocks unchanged."""
     out: list[Block] = []
     i = 0
+    header_end = 0  # a header read in vain is not read again from each of its cells
     while i < len(blocks):
         found = _table_at(blocks, i)
+        if found is None and i >= header_end:
+            found, header_end = _marked_table_at(blocks, i)
         if found is None:
             out.append(blocks[i])
             i += 1
@@ -141,18 +148,34 @@ def _rows(cells: list[tuple[int, str]], kinds: list[str]) -> tuple[list[tuple[st
 
 
 def _row_cells(body: list[str], stop: bool = True) -> list[str]:
-    """A row's cells as printed: a cell broken after 、 continues in the next paragraph, and
-    cells after a group row ("行动五：…" then a category) belong to the rows that follow."""
+    """A row's cells as printed: a cell broken after 、 continues in the next paragraph, a
+    cell's numbered points ("1.…" "2.…" "3.…") are one cell, and cells after a group row
+    ("行动五：…" then a category) belong to the rows that follow."""
     out: list[str] = []
+    point: tuple[str, int] | None = None  # the numbered point the last cell ended with
     for text in body:
+        mark = _point(text)
         if out and out[-1].endswith(("、", "，", ",")):
             out[-1] += text
+        elif out and point and mark == (point[0], point[1] + 1):
+            out[-1] += text
+            point = mark
         elif out and stop and _GROUP.match(text):
             out.append(text)
             break
         else:
             out.append(text)
+            point = mark if mark and mark[1] == 1 else None
     return out
+
+
+def _point(text: str) -> tuple[str, int] | None:
+    """A numbered point opening a paragraph ("2.编制…"): its numbering style and number."""
+    found = _family(text)
+    if found is None or found[0][0] < 3:  # a sub-item's number, not a group's "二、"
+        return None
+    (_, kind, sep), number = found
+    return kind + sep, number
 
 
 def _join_unit_cells(body: list[str], columns: int) -> list[str]:
@@ -240,7 +263,10 @@ def _is_units(text: str) -> bool:
         bool(parts)
         and "。" not in text
         and not re.search(r"\d", text)  # "加装电梯700台" is a task, not a unit
-        and all(len(p) <= 24 and _UNIT_END.search(p.strip()) for p in parts)
+        and all(
+            len(p) <= 24 and (_UNIT_END.search(p.strip()) or _LOCALS.match(p.strip()))
+            for p in parts
+        )
     )
 
 
@@ -257,6 +283,8 @@ def _fit(text: str, kind: str) -> float:
         return 3.0 if date else -3.0
     if kind in ("lead", "coop", "resp"):
         return 3.0 if units else -3.0
+    if kind == "other" and _GROUP.match(text):
+        return -3.0  # "二、…" after a row's last cell: the next group, not a remark
     if kind == "name":
         if units or date:
             return -2.0
@@ -266,3 +294,274 @@ def _fit(text: str, kind: str) -> float:
             return -2.0
         return 3.0 if len(text) > 30 or "。" in text else 1.5
     return 0.0
+
+
+# --- Tables without a 序号 column, whose task cells carry the row's number: "（12）…" ---
+#
+# 任务分类 | 主要方向 | 重点任务 | 2024年 | 2025年 | 2026年 | 牵头部门 | 配合部门 | 实施主体
+# printed one cell per paragraph, a header name broken over two lines ("牵头" / "部门"),
+# the category cells ("（一）…", "1、…") printed once for the rows they span.
+
+# The second half of a column name printed over two lines: "牵头" / "部门".
+_HEADER_TAIL = re.compile(
+    r"^(?:部门|单位|处室|主体|分类|类别|名称|内容|事项|时限|时间|节点|要求)$"
+)
+_BRACKETED = re.compile(r"（[^（）]*）|\([^()]*\)")
+# Columns whose cells list units although their header is no 牵头/配合/责任 label.
+_UNIT_COLUMN = re.compile(r"主体$")
+# A cell's note printed as a paragraph of its own: it belongs to the cell above.
+_NOTE = re.compile(r"^(?:注|备注)\s*[：:]")
+_MAX_HEADER = 16
+
+
+def _iter_cells(blocks: Sequence[Block], start: int) -> Iterator[tuple[int, str]]:
+    """`_cells`, lazily: a header is read a few cells at a time."""
+    blank_separated = start + 1 < len(blocks) and _is_blank(blocks[start + 1])
+    pending: tuple[int, str] | None = None
+    joining = False
+    for k in range(start, len(blocks)):
+        b = blocks[k]
+        if not isinstance(b, Paragraph):
+            break
+        text = b.text.strip()
+        if not text:
+            joining = False
+            continue
+        if joining and blank_separated and pending is not None:
+            pending = (k, pending[1] + text)
+        else:
+            if pending is not None:
+                yield pending
+            pending = (k, text)
+        joining = True
+    if pending is not None:
+        yield pending
+
+
+def _header_name(text: str) -> bool:
+    """A short cell that may be (part of) a column name: no number, no sentence."""
+    bare = _BRACKETED.sub("", text)
+    return (
+        0 < len(bare) <= _MAX_HEADER_CELL
+        and len(text) <= _MAX_HEADER
+        and not text.isdigit()
+        and heading_marker(text) is None
+        and not re.search(r"[。；;，,：:]", text)
+    )
+
+
+def _marked_header(blocks: Sequence[Block], i: int) -> tuple[list[str], int, int] | None:
+    """The header starting at block i, names broken over two lines joined; how many cells
+    it has, and the block after its last one."""
+    b = blocks[i]
+    if not isinstance(b, Paragraph) or not _header_name(b.text.strip()):
+        return None
+    first = b.text.strip().replace(" ", "")
+    if not any(COLUMNS[k].search(first) for k in ("name", "task", "lead", "resp")):
+        return None
+    header: list[str] = []
+    used = 0
+    end = i + 1
+    for k, text in _iter_cells(blocks, i):
+        if not _header_name(text) or used > 30:
+            break
+        end = k + 1
+        name = text.replace(" ", "")
+        if header and _HEADER_TAIL.match(name) and not _HEADER_TAIL.match(header[-1]):
+            header[-1] += name
+        else:
+            header.append(name)
+        used += 1
+    return header, used, end
+
+
+def _family(text: str) -> tuple[tuple[int, str, str], int] | None:
+    """A cell's numbering style (level, kind, separator) and number, if it opens with one."""
+    mk = heading_marker(text)
+    if mk is None:
+        return None
+    sep = fold(text[: mk.body]).strip()[-1:]
+    return (int(mk.level), mk.kind, sep), mk.number
+
+
+def _marked_table_at(blocks: Sequence[Block], i: int) -> tuple[tuple[Table, int] | None, int]:
+    """A flattened task table with no 序号 column: its rows are found by the numbers its
+    task cells open with ("（1）" … "（35）"), the finest numbering that runs on in sequence;
+    the coarser ones ("（一）", "1、") are the category cells before the task column."""
+    found = _marked_header(blocks, i)
+    if found is None:
+        return None, i + 1
+    header, used, header_end = found
+    cols = recognise(tuple(header))
+    if len(header) < 3 or cols is None or cols.id is not None:
+        return None, header_end
+    # The first row's task cell, numbered 1, follows its category cells: look at those
+    # few cells before reading the rest of the document.
+    near = itertools.islice(_iter_cells(blocks, i), used, used + 2 * cols.task + 2)
+    if not any((m := _family(t)) is not None and m[1] == 1 for _, t in near):
+        return None, header_end
+    cells = list(_iter_cells(blocks, i))[used:]
+    marks = [_family(t) for _, t in cells]
+    width = len(header)
+    starts = _row_starts(marks, width, 2 * cols.task + 1)
+    if len(starts) < 2:
+        return None, header_end
+    kinds = ["unit" if _is_unit_column(h) else "text" for h in header]
+    families: list[tuple[int, str, str]] = []
+    for m in marks[: starts[0]]:
+        if m is not None and m[0] not in families:
+            families.append(m[0])
+    families = families[: cols.task]
+    expected = {f: 1 for f in families}
+    rows: list[tuple[str, ...]] = []
+    previous = [""] * width
+    lead_in = [t for _, t in cells[: starts[0]]]
+    end = starts[-1] + 1
+    for n, s in enumerate(starts):
+        for text in lead_in:  # this row's category cells: what numbers come next
+            mark = _family(text)
+            if mark is not None and mark[0] in expected:
+                expected[mark[0]] = mark[1] + 1
+        stop = starts[n + 1] if n + 1 < len(starts) else len(cells)
+        body = [t for _, t in cells[s + 1 : stop]]
+        cut = len(body)
+        for k, m in enumerate(marks[s + 1 : stop]):
+            if m is not None and expected.get(m[0]) == m[1]:
+                cut = k  # the next row's category cells start here
+                break
+        if n + 1 == len(starts):
+            cut = min(cut, _last_row_length(body, kinds[cols.task + 1 :]))
+            end = s + 1 + cut
+        categories, lead_in = lead_in, body[cut:]
+        row = _marked_row(categories, cells[s][1], body[:cut], kinds, cols.task, families)
+        for k in range(width):
+            if row[k] is None or (k < len(families) and not row[k]):
+                row[k] = previous[k]  # merged with the row above
+        if families and row[0] and row[0] != previous[0]:
+            rows.append(tuple([row[0] or ""] * width))  # a new group: "（二）…"
+        full = [v or "" for v in row]
+        rows.append(tuple(full))
+        previous = full
+    last = cells[end - 1][0] + 1
+    return (Table((tuple(header), *rows)), last), last
+
+
+def _is_unit_column(name: str) -> bool:
+    return any(COLUMNS[k].search(name) for k in ("lead", "coop", "resp")) or bool(
+        _UNIT_COLUMN.search(name)
+    )
+
+
+def _row_starts(
+    marks: list[tuple[tuple[int, str, str], int] | None], width: int, first_within: int
+) -> list[int]:
+    """Where the rows start: the numbering style that runs on longest (1, 2, 3 …) from a
+    row 1 near the header; on a tie the finer one, printed later in the row."""
+    best: list[int] = []
+    families = dict.fromkeys(m[0] for m in marks[: first_within + 1] if m is not None)
+    for family in families:
+        starts: list[int] = []
+        for k, m in enumerate(marks):
+            if m is None or m[0] != family or m[1] != len(starts) + 1:
+                continue
+            if (starts and k - starts[-1] > 3 * width) or (not starts and k > first_within):
+                break  # too far for one row: the table ended
+            starts.append(k)
+        if len(starts) >= len(best):
+            best = starts
+    return best
+
+
+def _last_row_length(body: list[str], kinds: list[str]) -> int:
+    """Where the last row ends (body text follows the table): after its run of unit
+    cells and one cell for each text column after the units; without unit cells, after
+    one cell per text column."""
+    units = [k for k, kind in enumerate(kinds) if kind == "unit"]
+    texts_after = sum(1 for k in kinds[units[-1] + 1 :] if k == "text") if units else 0
+    k = 0
+    while k < len(body) and not _unit_cell(body[k]) and k <= 3 * len(kinds):
+        k += 1
+    if k >= len(body) or not _unit_cell(body[k]):
+        return min(len(body), len(kinds) - len(units))
+    while k < len(body) and _unit_cell(body[k]):
+        k += 1
+    return min(len(body), k + texts_after)
+
+
+def _unit_cell(text: str) -> bool:
+    return text in _EMPTY or _is_units(text)
+
+
+def _marked_row(
+    categories: list[str],
+    task: str,
+    body: list[str],
+    kinds: list[str],
+    task_col: int,
+    families: list[tuple[int, str, str]],
+) -> list[str | None]:
+    """One row's values by column: "" for a text cell the row leaves empty, None for a
+    unit cell it does not print (merged with the row above)."""
+    row: list[str | None] = [""] * len(kinds)
+    row[task_col] = task
+    # Category cells: a bare "（一）" and its words are one cell; each goes to the column
+    # of its numbering style.
+    joined: list[str] = []
+    for text in categories:
+        if joined and heading_marker(joined[-1]) and not joined[-1][marker_length(joined[-1]) :]:
+            joined[-1] += text
+        else:
+            joined.append(text)
+    for text in joined:
+        mark = _family(text)
+        if mark is not None and mark[0] in families:
+            row[families.index(mark[0])] = text
+    cells = _paragraphs_to_cells(body)
+    after = list(range(task_col + 1, len(kinds)))
+    unit_cols = [k for k in after if kinds[k] == "unit"]
+    before_units = [k for k in after if kinds[k] == "text" and (not unit_cols or k < unit_cols[0])]
+    after_units = [k for k in after if kinds[k] == "text" and unit_cols and k > unit_cols[-1]]
+    # The row's unit cells: its last run of unit lists; text cells stand either side.
+    end = len(cells)
+    while end > 0 and not _unit_cell(cells[end - 1]):
+        end -= 1
+    begin = end
+    while begin > 0 and _unit_cell(cells[begin - 1]):
+        begin -= 1
+    if begin == end:  # no unit cell printed: all merged with the row above
+        begin = end = len(cells) if before_units or not after_units else 0
+    _fill_text(row, before_units, cells[:begin])
+    _fill_text(row, after_units, cells[end:])
+    unit_cells = cells[begin:end]
+    for k in unit_cols:
+        row[k] = None
+    if unit_cols and unit_cells:
+        # More lists than columns: the first cell (牵头) was printed over two lines.
+        while len(unit_cells) > len(unit_cols):
+            unit_cells[0:2] = [unit_cells[0].rstrip("、，,") + "、" + unit_cells[1]]
+        # Fewer: the cells merged with the row above are the first ones.
+        for k, text in zip(unit_cols[len(unit_cols) - len(unit_cells) :], unit_cells, strict=True):
+            row[k] = "" if text in _EMPTY else text
+    return row
+
+
+def _fill_text(row: list[str | None], columns: list[int], cells: list[str]) -> None:
+    """Text cells into text columns in order; paragraphs beyond them join the last one."""
+    if not columns:
+        return
+    head, rest = cells[: len(columns) - 1], cells[len(columns) - 1 :]
+    for k, text in zip(columns, [*head, "".join(rest)], strict=False):
+        row[k] = text
+
+
+def _paragraphs_to_cells(body: list[str]) -> list[str]:
+    """A cell printed over several paragraphs: a paragraph that ends in 、，； goes on in
+    the next one, and a note ("注：…") belongs to the cell above."""
+    out: list[str] = []
+    for text in body:
+        goes_on = out and (out[-1].endswith(("、", "，", ",", "；", ";")) or _NOTE.match(text))
+        if goes_on and not (_is_units(out[-1].rstrip("、，,；;")) and not _is_units(text)):
+            out[-1] += text
+            continue
+        out.append(text)
+    return out

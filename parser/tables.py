@@ -11,11 +11,12 @@ from datetime import date
 from itertools import zip_longest
 
 from parser.columns import COLUMNS, TaskColumns, recognise
+from parser.deadlines import find_times
 from parser.ids import IdRegistry
 from parser.milestones import deadline_cell_milestones, extract_milestones, reserve_ids
-from parser.model import Measure, ParseWarning
+from parser.model import Measure, Milestone, ParseWarning
 from parser.normalize import Cell, TableAt
-from parser.numbering import marker_length
+from parser.numbering import Level, fold, heading_marker, marker_length
 from parser.structure import heading_title
 from parser.units import UnitParser
 
@@ -45,7 +46,11 @@ def table_measures(
         cols = recognise(tuple(header)) or cols
     measures: list[Measure] = []
     section = chapter
+    above: tuple[Cell, ...] = ()
+    work = _work_columns(header, cols)
+    numbered = _task_numbers(table.rows[h + 1 :], cols)
     for row in table.rows[h + 1 :]:
+        row_above, above = above, row
         cells = [c.text for c in row]
         if not any(cells):
             continue
@@ -56,7 +61,9 @@ def table_measures(
             continue
         raw_id = row[cols.id].text if cols.id is not None and cols.id < len(row) else ""
         mid = raw_id.strip("．. ") if re.fullmatch(r"\d+(?:[.．]\d+)*[.．]?", raw_id) else ""
-        if not mid:  # no 序号: the next free row number
+        if not mid and numbered:  # no 序号: the number the task cell opens with
+            mid = str(numbered[id(row)])
+        if not mid:  # no 序号 at all: the next free row number
             n = len(measures) + 1
             while str(n) in ids.taken:
                 n += 1
@@ -96,13 +103,16 @@ def table_measures(
                 len(milestones) + 1,
             )
             milestones += [m for m in extra if m.due not in known]
+        milestones += _work_cell_milestones(
+            text, row, row_above, work, mid, period_end, {m.due for m in milestones}
+        )
         # The task cell is the sentence the measure came from: text[span] == text.
         start, end = task.start, task.end
         measures.append(
             Measure(
                 id=mid,
                 chapter=section,
-                title=_title(row, cols, task),
+                title=_title(row, cols, task, bool(numbered)),
                 lead=resp.lead if resp else None,
                 cooperating=tuple(coop),
                 milestones=tuple(reserve_ids(milestones, mid, ids)),
@@ -113,11 +123,89 @@ def table_measures(
     return measures
 
 
-def _title(row: tuple[Cell, ...], cols: TaskColumns, task: Cell) -> str:
-    """The task's name cell where the table has one, else the lead-in of what to do."""
+# Columns no commitment is written in: remarks, the basis of a task.
+_NOT_WORK = re.compile(r"备注|说明|依据|来源")
+
+
+def _work_columns(header: list[str], cols: TaskColumns) -> list[int]:
+    """Columns beside the task that say what is done when ("2024年工作任务", "2025年计划",
+    "预期成果"): every column that is not the number, the task, its name, a unit list or the
+    deadline, nor a remark."""
+    known = {cols.id, cols.task, cols.name, cols.lead, cols.coop, cols.resp, cols.due}
+    return [
+        i
+        for i, name in enumerate(header)
+        if i not in known
+        and not _NOT_WORK.search(name)
+        and not COLUMNS["lead"].search(name)
+        and not COLUMNS["coop"].search(name)
+        and not COLUMNS["resp"].search(name)
+        and not re.search(r"主体|分类|类别", name)
+    ]
+
+
+def _work_cell_milestones(
+    text: str,
+    row: tuple[Cell, ...],
+    above: tuple[Cell, ...],
+    columns: list[int],
+    mid: str,
+    period_end: date | None,
+    known: set[date | None],
+) -> list[Milestone]:
+    """Dated commitments the row writes in its other columns ("2024年年内创建30个…" under
+    "2024年工作任务"). Only a cell that names its own date counts: a year column's header
+    does not date the cells beneath it, and a cell merged down from the row above (printed
+    once, repeated here) was dated with that row."""
+    out: list[Milestone] = []
+    for i in columns:
+        if i >= len(row) or not row[i].text:
+            continue
+        cell = row[i]
+        if i < len(above) and above[i].text == cell.text:
+            continue
+        for m in extract_milestones(text, cell.start, cell.end, [], mid, period_end):
+            # "全年新增…" under "2025年工作计划": a date without its year is not written
+            # in the cell (the column's year would have to supply it).
+            written = any(t.due == m.due and not t.yearless for t in find_times(m.text))
+            if written and m.due not in known:
+                known.add(m.due)
+                out.append(m)
+    return out
+
+
+def _title(row: tuple[Cell, ...], cols: TaskColumns, task: Cell, numbered: bool) -> str:
+    """The task's name cell where the table has one, else the lead-in of what to do
+    (after the row's number when the task cell opens with it)."""
     if cols.name is not None and cols.name < len(row) and row[cols.name].text:
         return heading_title(row[cols.name].text)
-    return heading_title(task.text)
+    return heading_title(task.text[marker_length(task.text) :] if numbered else task.text)
+
+
+def _task_numbers(rows: tuple[tuple[Cell, ...], ...], cols: TaskColumns) -> dict[int, int]:
+    """Row numbers written inside the task cells of a table without a 序号 column
+    ("（1）建设…", "（2）推进…"): used when every task cell opens with one, in sequence."""
+    if cols.id is not None:
+        return {}
+    out: dict[int, int] = {}
+    style: tuple[str, str] | None = None
+    for row in rows:
+        cells = [c.text for c in row]
+        if not any(cells) or len(set(cells)) == 1:
+            continue
+        if cols.task >= len(row) or not row[cols.task].text:
+            continue
+        text = row[cols.task].text
+        mk = heading_marker(text)
+        if mk is None or mk.level != Level.SUB:
+            return {}
+        shape = (mk.kind, fold(text[: mk.body]).strip()[-1:])
+        if style is None:
+            style = shape
+        if shape != style or mk.number != len(out) + 1:
+            return {}
+        out[id(row)] = mk.number
+    return out if len(out) >= 2 else {}
 
 
 def _is_sub_header(row: list[str], above: list[str]) -> bool:

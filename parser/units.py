@@ -262,12 +262,17 @@ def _joins_level(item: str) -> bool:
     )
 
 
+_GENERIC = re.compile(r"^(?:单位|部门|机构|企业|组织|机关|社会组织)$")
+
+
 def _split_and(item: str) -> list[str]:
     parts: list[str] = []
     rest = item
     for m in reversed(list(_AND.finditer(item))):
         left, right = rest[: m.start()], rest[m.end() :]
         r = right.strip().lstrip("各")
+        if _GENERIC.match(r):
+            continue  # "有关部门和单位": one phrase; a bare "单位" names nobody
         if _UNIT_SUFFIX.search(left.strip()) and (
             _UNIT_SUFFIX.search(r) or _BARE_LEVEL.match(right.strip())
         ):

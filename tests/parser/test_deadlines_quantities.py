@@ -75,6 +75,11 @@ def test_not_a_due_date(text: str) -> None:
         ("2021年以来累计完成改造", False),
         ("自2024年起全面实施", False),
         ("比2020年下降13.5%", False),
+        # a year of ongoing work has nothing due; a deliverable in that year has
+        ("2024年持续推进平台建设，用户规模稳步提升", False),
+        ("2025年继续完善服务功能", False),
+        ("2024年完成平台一期建设", True),
+        ("2024年底前持续完善并上线", True),
     ],
 )
 def test_which_dates_are_commitments(text: str, dated: bool) -> None:
