@@ -62,6 +62,19 @@ WARNING_LABELS = {
 }
 
 
+EXCERPT = 80  # characters of the document a warning points at, shown beside it
+
+
+def _excerpt(text: str, span: Any) -> str:
+    """The words of the document a warning is about: what the admin checks, in Chinese
+    whatever language the parser's message is in."""
+    if not (isinstance(span, list | tuple) and len(span) == 2):
+        return ""
+    start, end = (int(x) for x in span)
+    words = " ".join(text[max(start, 0) : max(end, 0)].split())
+    return words if len(words) <= EXCERPT else words[: EXCERPT - 1] + "…"
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     task: DraftTask
@@ -78,7 +91,8 @@ def _page_data(s: Session, version_id: int) -> dict[str, Any]:
     by_measure: dict[str, list[str]] = {}
     for w in warnings:
         if w.get("measure"):
-            by_measure.setdefault(w["measure"], []).append(w.get("message", ""))
+            kind = w.get("kind", "")
+            by_measure.setdefault(w["measure"], []).append(WARNING_LABELS.get(kind, kind))
     listed = [
         Row(r, version.text[r.span_start : r.span_end], by_measure.get(r.key, [])) for r in rows
     ]
@@ -113,7 +127,11 @@ def _page_data(s: Session, version_id: int) -> dict[str, Any]:
         "plan": plan,
         "rows": listed,
         "warnings": [
-            {**w, "label": WARNING_LABELS.get(w.get("kind", ""), w.get("kind", ""))}
+            {
+                **w,
+                "label": WARNING_LABELS.get(w.get("kind", ""), w.get("kind", "")),
+                "excerpt": _excerpt(version.text, w.get("span")),
+            }
             for w in warnings
         ],
         "offered": offered,
