@@ -32,7 +32,7 @@ from bot.render import Renderer
 from bot.store import repo
 from bot.store.aio import Database
 from bot.store.contacts_import import import_contacts
-from bot.store.db import make_engine, open_store, session_scope
+from bot.store.db import make_engine, session_scope
 from bot.store.models import Outbox
 from bot.web.passwords import set_password
 from parser.units import canonicalize, is_known
@@ -67,11 +67,9 @@ def _plan_file(tmp_path: Path, name: str, *edits: tuple[str, str]) -> Path:
 
 
 @pytest.fixture
-def empty_engine(tmp_path: Path) -> Iterator[Engine]:
-    """No plan: only the contacts, and passwords for the admin."""
-    url = f"sqlite:///{tmp_path / 'review.db'}"
-    open_store(url).dispose()
-    engine = make_engine(url)
+def empty_engine(store_url: str) -> Iterator[Engine]:
+    """No plan: only the contacts, and passwords for the admin (SQLite and PostgreSQL)."""
+    engine = make_engine(store_url)
     hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     with session_scope(engine) as s:
         import_contacts(s, SEED_CONTACTS, canonicalize=canonicalize, is_known=is_known)
