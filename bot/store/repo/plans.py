@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
@@ -118,27 +119,7 @@ def insert_task(
     now: datetime | None = None,
 ) -> Task:
     """A new task in status `pending`, with its lead and cooperating departments."""
-    task = Task(
-        plan_id=plan_id,
-        key=spec.key,
-        kind=spec.kind,
-        parent_id=parent_id,
-        chapter=spec.chapter,
-        title=spec.title,
-        text=spec.text,
-        value=spec.value,
-        due=spec.due,
-        plan_due=spec.due,
-        status=TaskStatus.PENDING,
-        span_start=spec.span[0],
-        span_end=spec.span[1],
-        version_id=version_id,
-        created_version_id=version_id,
-        position=spec.position,
-        status_changed_at=utcnow(now),
-        lead_department_id=departments[spec.lead] if spec.lead else None,
-        cooperating_ids=_cooperating_ids(spec.lead, spec.cooperating, departments),
-    )
+    task = Task(**_task_values(spec, plan_id, version_id, parent_id, departments, utcnow(now)))
     session.add(task)
     session.flush()  # the id, for the assignments and for the milestones under this task
     assert task.id is not None
@@ -173,28 +154,7 @@ def insert_tasks(
         if not level:
             raise ValueError("the plan's tasks form a cycle")
         rows = [
-            {
-                "plan_id": plan_id,
-                "key": s.key,
-                "kind": s.kind,
-                "parent_id": ids.get(s.parent_key) if s.parent_key else None,
-                "chapter": s.chapter,
-                "title": s.title,
-                "text": s.text,
-                "value": s.value,
-                "due": s.due,
-                "plan_due": s.due,
-                "tracked": True,
-                "status": TaskStatus.PENDING,
-                "span_start": s.span[0],
-                "span_end": s.span[1],
-                "version_id": version_id,
-                "created_version_id": version_id,
-                "position": s.position,
-                "status_changed_at": at,
-                "lead_department_id": departments[s.lead] if s.lead else None,
-                "cooperating_ids": _cooperating_ids(s.lead, s.cooperating, departments),
-            }
+            _task_values(s, plan_id, version_id, ids.get(s.parent_key or ""), departments, at)
             for s in level
         ]
         new_ids = session.scalars(
@@ -281,6 +241,39 @@ def set_assignments(
     task.cooperating_ids = _cooperating_ids(lead, cooperating, departments)
     session.add(task)
     session.flush()
+
+
+def _task_values(
+    spec: TaskSpec,
+    plan_id: int,
+    version_id: int,
+    parent_id: int | None,
+    departments: dict[str, int],
+    at: datetime,
+) -> dict[str, Any]:
+    """The columns of a new task row for `spec`: pending, its dates as the plan gives them."""
+    return {
+        "plan_id": plan_id,
+        "key": spec.key,
+        "kind": spec.kind,
+        "parent_id": parent_id,
+        "chapter": spec.chapter,
+        "title": spec.title,
+        "text": spec.text,
+        "value": spec.value,
+        "due": spec.due,
+        "plan_due": spec.due,
+        "tracked": True,
+        "status": TaskStatus.PENDING,
+        "span_start": spec.span[0],
+        "span_end": spec.span[1],
+        "version_id": version_id,
+        "created_version_id": version_id,
+        "position": spec.position,
+        "status_changed_at": at,
+        "lead_department_id": departments[spec.lead] if spec.lead else None,
+        "cooperating_ids": _cooperating_ids(spec.lead, spec.cooperating, departments),
+    }
 
 
 def _wanted(
