@@ -18,6 +18,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from argon2 import PasswordHasher
+from browser import chromium, screenshots
 from dash_helpers import (
     ADMIN,
     COORDINATOR,
@@ -71,3 +72,15 @@ def seeded_engine(seeded_url: str) -> Iterator[Engine]:
 async def dash(seeded_engine: Engine) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     async with TestClient(TestServer(dashboard_app(seeded_engine))) as client:
         yield client
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[object]:
+    """Headless Chromium for the browser tests (tests/browser.py)."""
+    async with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    return screenshots(tmp_path)

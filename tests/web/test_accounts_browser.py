@@ -7,81 +7,21 @@ Skips loudly without Chromium; fails instead when TASKBOT_REQUIRE_BROWSER=1.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
+from browser import service
 from dash_helpers import ADMIN, PASSWORD
 from sqlalchemy import Engine
 
-from bot.app import build_app
-from bot.clock import make_clock
-from bot.config import Settings
 from bot.store import repo
 from bot.store.db import session_scope
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 FIRST = "first password 1"
-
-
-def _unavailable(reason: str) -> None:
-    message = f"!!! BROWSER TESTS NOT RUN: {reason} — run scripts/setup-system.sh !!!"
-    if os.environ.get("TASKBOT_REQUIRE_BROWSER") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    where = os.environ.get("TASKBOT_SCREENSHOTS")
-    path = Path(where) if where else tmp_path / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-@pytest.fixture
-async def served(seeded_engine: Engine) -> AsyncIterator[str]:
-    settings = Settings(database_url=str(seeded_engine.url), secret_key="browser-" + "s" * 24)
-    app = await build_app(
-        settings, make_clock("2024-01-05", settings.tz), seeded_engine, run_scheduler=False
-    )
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
-
-
-@pytest.fixture
-def chromium() -> str:
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"{CHROMIUM} is missing")
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium: str) -> AsyncIterator[object]:
-    from playwright.async_api import Error, async_playwright
-
-    async with async_playwright() as p:
-        try:
-            b = await p.chromium.launch(executable_path=chromium, args=ARGS, headless=True)
-        except Error as exc:
-            _unavailable(f"Chromium would not start: {str(exc).splitlines()[0]}")
-        try:
-            yield b
-        finally:
-            await b.close()
 
 
 async def _log_in(page: object, base: str, name: str, password: str) -> None:
@@ -141,3 +81,9 @@ async def test_admin_creates_a_coordinator_and_resets_the_password(
         ("create_account", f"{ADMIN} (dashboard)"),
         ("set_password", f"{ADMIN} (dashboard)"),
     ]
+
+
+@pytest.fixture
+async def served(seeded_engine: Engine) -> AsyncIterator[str]:
+    async with service(seeded_engine, "browser") as url:
+        yield url

@@ -13,7 +13,6 @@ when TASKBOT_REQUIRE_BROWSER=1 (CI sets it, after scripts/setup-system.sh instal
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,82 +20,13 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
-from aiohttp import web
+from browser import service
 from dash_helpers import ADMIN, COORDINATOR, PASSWORD, SEED_PLAN, revised_plan
 from sqlalchemy import Engine
 
-from bot.app import build_app
-from bot.clock import make_clock
-from bot.config import Settings
-
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 RED = "rgb(211, 47, 47)"
-
-
-def _unavailable(reason: str) -> None:
-    message = f"!!! BROWSER TESTS NOT RUN: {reason} — run scripts/setup-system.sh !!!"
-    if os.environ.get("TASKBOT_REQUIRE_BROWSER") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    where = os.environ.get("TASKBOT_SCREENSHOTS")
-    path = Path(where) if where else tmp_path / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-@pytest.fixture
-async def served(seeded_engine: Engine) -> AsyncIterator[str]:
-    """The whole service on 127.0.0.1:<free port>, its clock at 2024-01-05 09:00."""
-    settings = Settings(database_url=str(seeded_engine.url), secret_key="browser-" + "s" * 24)
-    app = await build_app(
-        settings, make_clock("2024-01-05", settings.tz), seeded_engine, run_scheduler=False
-    )
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
-
-
-@pytest.fixture
-def chromium() -> str:
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"{CHROMIUM} is missing")
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium: str) -> AsyncIterator[object]:
-    from playwright.async_api import Error, async_playwright
-
-    async with async_playwright() as p:
-        try:
-            b = await p.chromium.launch(executable_path=chromium, args=ARGS, headless=True)
-        except Error as exc:
-            _unavailable(f"Chromium would not start: {str(exc).splitlines()[0]}")
-        try:
-            yield b
-        finally:
-            await b.close()
 
 
 async def _login(page: object, base: str, name: str) -> None:
@@ -217,3 +147,9 @@ async def test_coordinator_cannot_apply_in_chromium(
     resp = await page.request.post(served + "/review/1/publish", form={"csrf": token or ""})
     assert resp.status == 403
     await context.close()
+
+
+@pytest.fixture
+async def served(seeded_engine: Engine) -> AsyncIterator[str]:
+    async with service(seeded_engine, "browser") as url:
+        yield url

@@ -10,7 +10,6 @@ rewrites it offers the correction for review. Screenshots as in test_dashboard_b
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
@@ -18,14 +17,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiohttp import web
 from argon2 import PasswordHasher
+from browser import service
 from dash_helpers import ADMIN, PASSWORD, SEED_CONTACTS, SEED_PLAN
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.app import build_app
-from bot.clock import make_clock
 from bot.config import Settings
 from bot.reminders.service import ReminderService
 from bot.render import Renderer
@@ -39,21 +36,12 @@ from parser.units import canonicalize, is_known
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 FRIDAY = datetime(2024, 1, 5, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 # In measure 3.8's sentence (milestone 3.8.5), and in measure 3.4's (milestone 3.4.2).
 IN_38 = "2023 年力争再新推动 1 个绿色开采试点建设"
 IN_34 = "2023年力争全市新建充电桩1万台"
 # A month without a year: the parser assumes one and warns (month_without_year).
 NO_YEAR = ("严格执行重点用能单位能源审计", "6月底前严格执行重点用能单位能源审计")
-
-
-def _unavailable(reason: str) -> None:
-    message = f"!!! BROWSER TESTS NOT RUN: {reason} — run scripts/setup-system.sh !!!"
-    if os.environ.get("TASKBOT_REQUIRE_BROWSER") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def _plan_file(tmp_path: Path, name: str, *edits: tuple[str, str]) -> Path:
@@ -78,48 +66,6 @@ def empty_engine(store_url: str) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
-
-
-@pytest.fixture
-async def served(empty_engine: Engine) -> AsyncIterator[str]:
-    settings = Settings(database_url=str(empty_engine.url), secret_key="review-" + "s" * 24)
-    app = await build_app(
-        settings, make_clock("2024-01-05", settings.tz), empty_engine, run_scheduler=False
-    )
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[object]:
-    if not os.path.exists(CHROMIUM):  # noqa: ASYNC240 (a fixture's one stat call)
-        _unavailable(f"{CHROMIUM} is missing")
-    from playwright.async_api import Error, async_playwright
-
-    async with async_playwright() as p:
-        try:
-            b = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        except Error as exc:
-            _unavailable(f"Chromium would not start: {str(exc).splitlines()[0]}")
-        try:
-            yield b
-        finally:
-            await b.close()
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    where = os.environ.get("TASKBOT_SCREENSHOTS")
-    path = Path(where) if where else tmp_path / "screenshots"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 async def _reminders(engine: Engine) -> dict[str, str]:
@@ -271,3 +217,9 @@ async def test_review_correct_publish_and_keep_the_correction_in_chromium(
         actions = {a.action for a in repo.list_audit(s) if a.actor == f"{ADMIN} (dashboard)"}
         assert {"review_edit", "correction_accepted", "publish", "regenerate"} <= actions
     await context.close()
+
+
+@pytest.fixture
+async def served(empty_engine: Engine) -> AsyncIterator[str]:
+    async with service(empty_engine, "review") as url:
+        yield url
