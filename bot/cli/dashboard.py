@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.state import open_database, state
+from bot.cli.state import command_clock, open_database, state
 from bot.errors import UserError
 from bot.rules.datebounds import check_date
 
@@ -152,7 +152,6 @@ def report(
 ) -> None:
     """Write the 督办通报 (.docx) or the 台账 (.xlsx)."""
     from bot.reports import build_report, collect
-    from bot.store.clock import resolve_clock
     from bot.store.db import session_scope
 
     settings = state(ctx).settings
@@ -165,10 +164,7 @@ def report(
             raise UserError(f"--as-of must be a date like 2024-01-05, not {as_of!r}") from None
         check_date(given, "--as-of")
     engine = open_database(ctx)
-    # The one clock (bot/store/clock.py): --as-of, else the demo's recorded clock, else now.
-    clock, note = resolve_clock(engine, as_of[:10] if as_of else None, settings.tz)
-    if note:
-        typer.echo(note, err=True)
+    clock = command_clock(ctx, as_of[:10] if as_of else None)
     day = clock.now().astimezone(settings.tz).date()
     with session_scope(engine) as session:
         data = collect(

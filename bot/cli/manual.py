@@ -19,7 +19,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.state import open_database, state
+from bot.cli.state import command_clock, open_database
 from bot.errors import UserError
 from bot.rules.datebounds import check_date
 
@@ -48,18 +48,14 @@ def tasks_add(
     ] = "",
 ) -> None:
     """Add a task that comes from no plan; it is reminded and reported like any other."""
-    from bot.store.clock import resolve_clock
     from bot.store.db import session_scope
     from bot.store.departments import match_department
     from bot.store.manual import ManualTask, add_manual_task, split_departments
     from parser.units import canonicalize, is_known
 
     deadline = _due(due)
-    settings = state(ctx).settings
     engine = open_database(ctx)
-    clock, note = resolve_clock(engine, None, settings.tz)
-    if note:
-        typer.echo(note, err=True)
+    clock = command_clock(ctx)
     entry = ManualTask(
         title=title,
         lead=lead,
@@ -103,7 +99,6 @@ def tasks_edit(
     """Correct a hand-made task; its departments are told what changed. (A plan's task is
     corrected in the plan's review.)"""
     from bot.render import Renderer
-    from bot.store.clock import resolve_clock
     from bot.store.db import session_scope
     from bot.store.departments import match_department
     from bot.store.manual import split_departments
@@ -122,11 +117,8 @@ def tasks_edit(
         raise UserError(
             "nothing to change: give --title, --lead, --coop, --due, --text or --source"
         )
-    settings = state(ctx).settings
     engine = open_database(ctx)
-    clock, note = resolve_clock(engine, None, settings.tz)
-    if note:
-        typer.echo(note, err=True)
+    clock = command_clock(ctx)
     render = Renderer().render
     with session_scope(engine) as session:
         task = find_manual_task(session, task_id)
@@ -157,15 +149,11 @@ def tasks_withdraw(
 ) -> None:
     """Withdraw (撤销) a hand-made task: no more reminders; replies and history are kept."""
     from bot.render import Renderer
-    from bot.store.clock import resolve_clock
     from bot.store.db import session_scope
     from bot.store.manual_changes import find_manual_task, withdraw_manual_task
 
-    settings = state(ctx).settings
     engine = open_database(ctx)
-    clock, note = resolve_clock(engine, None, settings.tz)
-    if note:
-        typer.echo(note, err=True)
+    clock = command_clock(ctx)
     render = Renderer().render
     with session_scope(engine) as session:
         task = find_manual_task(session, task_id)

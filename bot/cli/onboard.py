@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.state import open_database, state
+from bot.cli.state import command_clock, open_database, state
 from bot.errors import UserError
 
 
@@ -26,7 +26,6 @@ def contacts_link(
     no_qr: Annotated[bool, typer.Option("--no-qr", help="Print the link only.")] = False,
 ) -> None:
     """Issue a web chat login link for a contact (the previous link stops working)."""
-    from bot.store.clock import resolve_clock
     from bot.store.db import session_scope
     from bot.web.login_links import find_chat_contact, issue_chat_link, qr_path, qr_png
 
@@ -34,9 +33,7 @@ def contacts_link(
     if qr is not None and not no_qr and not qr.parent.is_dir():
         raise UserError(f"--qr: folder {qr.parent} does not exist")
     engine = open_database(ctx)
-    clock, note = resolve_clock(engine, None, settings.tz)
-    if note:
-        typer.echo(note, err=True)
+    clock = command_clock(ctx)
     with session_scope(engine) as session:
         contact = find_chat_contact(session, who)
         link = issue_chat_link(

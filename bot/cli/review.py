@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.state import open_database, state
+from bot.cli.state import command_clock, open_database
 from bot.errors import UserError
 
 if TYPE_CHECKING:
@@ -52,18 +52,14 @@ def publish(
     """Publish a draft: its tasks are created (or the revision applied) and reminded."""
     from bot.conversation.decisions import notify_revision
     from bot.render import Renderer
-    from bot.store.clock import resolve_clock
     from bot.store.db import session_scope
     from bot.store.loading import publish as publish_draft
     from bot.store.repo import corrections as rc
 
     if (version is None) == (plan is None):
         raise UserError("name the draft: taskbot publish VERSION_ID, or --plan PLAN_ID")
-    settings = state(ctx).settings
     engine = open_database(ctx)
-    clock, note = resolve_clock(engine, None, settings.tz)
-    if note:
-        typer.echo(note, err=True)
+    clock = command_clock(ctx)
     now = clock.now()
     with session_scope(engine) as session:
         if version is None:

@@ -17,6 +17,7 @@ from bot.errors import UserError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from bot.clock import Clock
     from bot.config import Settings
 
 
@@ -56,6 +57,18 @@ def open_database(ctx: typer.Context) -> Engine:
         obj.engine = open_store(obj.settings.database_url)
         ctx.call_on_close(obj.engine.dispose)
     return obj.engine
+
+
+def command_clock(ctx: typer.Context, as_of: str | None = None) -> Clock:
+    """The one clock of this command's database (bot/store/clock.py): `as_of`, else the
+    demo's clock recorded in it (said on stderr, so the answer's day is no surprise), else
+    now."""
+    from bot.store.clock import resolve_clock
+
+    clock, note = resolve_clock(open_database(ctx), as_of, state(ctx).settings.tz)
+    if note:
+        typer.echo(note, err=True)
+    return clock
 
 
 def global_options(

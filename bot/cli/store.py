@@ -22,7 +22,7 @@ import typer
 from bot.cli.manual import tasks_add, tasks_edit, tasks_withdraw
 from bot.cli.onboard import contacts_link
 from bot.cli.review import publish
-from bot.cli.state import open_database, state
+from bot.cli.state import command_clock, open_database, state
 from bot.errors import UserError
 from bot.rules.datebounds import check_date
 
@@ -45,14 +45,9 @@ def _engine(ctx: typer.Context) -> Engine:
 def _now(ctx: typer.Context, engine: Engine, as_of: str | None = None) -> datetime:
     """Now on the one clock (bot/store/clock.py): --as-of, the demo's clock recorded in this
     database (said on stderr), else the real time."""
-    from bot.store.clock import resolve_clock
-
     if as_of is not None:
         _date("--as-of", as_of)  # one clear message for a malformed date
-    clock, note = resolve_clock(engine, as_of, state(ctx).settings.tz)
-    if note:
-        typer.echo(note, err=True)
-    return clock.now()
+    return command_clock(ctx, as_of).now()
 
 
 def _today(ctx: typer.Context, engine: Engine, as_of: str | None) -> date:
