@@ -2,8 +2,9 @@
 and leaves committing to the caller, so several calls make one transaction.
 
 Departments: department_ids, find_department, add_department_alias, list_departments
-Plans:      find_version_by_text, create_plan, add_version, current_version, list_versions,
-            list_plans, get_plan, stored_tasks, insert_task, update_task, set_assignments
+Plans:      find_version_by_text, create_plan, current_version, list_versions,
+            list_plans, get_plan, stored_tasks, insert_task, insert_tasks, update_task,
+            set_assignments
 Tasks:      list_tasks(as_of=, department=, status=, overdue=) -> [TaskRow], find_task(key),
             get_task, task_row, open_tasks_for_department, department_stats, source_sentence,
             status_events, load_calendar (the stored working-day calendar), refresh_tracked
@@ -66,7 +67,6 @@ from bot.store.repo.outbox import (
     resend,
 )
 from bot.store.repo.plans import (
-    add_version,
     create_plan,
     current_version,
     find_version_by_text,
@@ -111,7 +111,6 @@ __all__ = [
     "DepartmentStats",
     "TaskRow",
     "add_department_alias",
-    "add_version",
     "audit",
     "backoff",
     "claim_outbox",

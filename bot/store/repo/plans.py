@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from bot.store.errors import NotFound
@@ -22,7 +22,6 @@ from bot.store.models import (
 )
 from bot.store.repo.common import utcnow
 from bot.store.specs import StoredTask, TaskSpec, text_sha256
-from parser.model import Plan
 
 # --- plans and versions ---------------------------------------------------------------
 
@@ -79,30 +78,6 @@ def create_plan(session: Session, title: str, *, now: datetime | None = None) ->
     session.add(plan)
     session.flush()
     return plan
-
-
-def add_version(
-    session: Session, plan_id: int, parsed: Plan, *, now: datetime | None = None
-) -> PlanVersion:
-    """Store a version's full text and make it the plan's current one."""
-    numbers = [v.number for v in list_versions(session, plan_id)]
-    session.exec(
-        update(PlanVersion).where(col(PlanVersion.plan_id) == plan_id).values(is_current=False)
-    )
-    version = PlanVersion(
-        plan_id=plan_id,
-        number=max(numbers, default=0) + 1,
-        title=parsed.document.title,
-        source=parsed.document.source,
-        sha256=text_sha256(parsed.text),
-        text=parsed.text,
-        period_end=parsed.document.period_end,
-        is_current=True,
-        loaded_at=utcnow(now),
-    )
-    session.add(version)
-    session.flush()
-    return version
 
 
 # --- task rows ------------------------------------------------------------------------
