@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from parser.blocks import Block, Paragraph, Table
-from parser.columns import COLUMNS, recognise
+from parser.columns import CATEGORY, COLUMNS, recognise
 from parser.numbering import fold, heading_marker, marker_length
 
 _MAX_HEADER_CELL = 12
@@ -357,7 +357,9 @@ def _marked_header(blocks: Sequence[Block], i: int) -> tuple[list[str], int, int
     if not isinstance(b, Paragraph) or not _header_name(b.text.strip()):
         return None
     first = b.text.strip().replace(" ", "")
-    if not any(COLUMNS[k].search(first) for k in ("name", "task", "lead", "resp")):
+    if not CATEGORY.search(first) and not any(
+        COLUMNS[k].search(first) for k in ("name", "task", "lead", "resp")
+    ):
         return None
     header: list[str] = []
     used = 0
@@ -395,15 +397,18 @@ def _marked_table_at(blocks: Sequence[Block], i: int) -> tuple[tuple[Table, int]
     cols = recognise(tuple(header))
     if len(header) < 3 or cols is None or cols.id is not None:
         return None, header_end
-    # The first row's task cell, numbered 1, follows its category cells: look at those
+    # The row's number opens its task cell, or the cell of the task's short name where
+    # one comes first ("项目 | 主要任务": "1.做好…" then what to do).
+    numbered = cols.name if cols.name is not None and cols.name < cols.task else cols.task
+    # The first row's numbered cell, number 1, follows its category cells: look at those
     # few cells before reading the rest of the document.
-    near = itertools.islice(_iter_cells(blocks, i), used, used + 2 * cols.task + 2)
+    near = itertools.islice(_iter_cells(blocks, i), used, used + 2 * numbered + 2)
     if not any((m := _family(t)) is not None and m[1] == 1 for _, t in near):
         return None, header_end
     cells = list(_iter_cells(blocks, i))[used:]
     marks = [_family(t) for _, t in cells]
     width = len(header)
-    starts = _row_starts(marks, width, 2 * cols.task + 1)
+    starts = _row_starts(marks, width, 2 * numbered + 1)
     if len(starts) < 2:
         return None, header_end
     kinds = ["unit" if _is_unit_column(h) else "text" for h in header]
@@ -411,7 +416,7 @@ def _marked_table_at(blocks: Sequence[Block], i: int) -> tuple[tuple[Table, int]
     for m in marks[: starts[0]]:
         if m is not None and m[0] not in families:
             families.append(m[0])
-    families = families[: cols.task]
+    families = families[:numbered]
     expected = {f: 1 for f in families}
     rows: list[tuple[str, ...]] = []
     previous = [""] * width
@@ -430,18 +435,18 @@ def _marked_table_at(blocks: Sequence[Block], i: int) -> tuple[tuple[Table, int]
                 cut = k  # the next row's category cells start here
                 break
         if n + 1 == len(starts):
-            cut = min(cut, _last_row_length(body, kinds[cols.task + 1 :]))
+            cut = min(cut, _last_row_length(body, kinds[numbered + 1 :]))
             end = s + 1 + cut
         categories, lead_in = lead_in, body[cut:]
-        row = _marked_row(categories, cells[s][1], body[:cut], kinds, cols.task, families)
-        for k in range(width):
-            if row[k] is None or (k < len(families) and not row[k]):
-                row[k] = previous[k]  # merged with the row above
-        if families and row[0] and row[0] != previous[0]:
-            rows.append(tuple([row[0] or ""] * width))  # a new group: "（二）…"
-        full = [v or "" for v in row]
-        rows.append(tuple(full))
-        previous = full
+        for row in _marked_rows(categories, cells[s][1], body[:cut], kinds, numbered, families):
+            for k in range(width):
+                if row[k] is None or (k < len(families) and not row[k]):
+                    row[k] = previous[k]  # merged with the row above
+            if families and row[0] and row[0] != previous[0]:
+                rows.append(tuple([row[0] or ""] * width))  # a new group: "（二）…"
+            full = [v or "" for v in row]
+            rows.append(tuple(full))
+            previous = full
     last = cells[end - 1][0] + 1
     return (Table((tuple(header), *rows)), last), last
 
@@ -475,33 +480,48 @@ def _row_starts(
 def _last_row_length(body: list[str], kinds: list[str]) -> int:
     """Where the last row ends (body text follows the table): after its run of unit
     cells and one cell for each text column after the units; without unit cells, after
-    one cell per text column."""
+    one cell per text column. A row of several task rows (sub-rows of one numbered item)
+    goes on while a few text cells are followed by unit cells of their own."""
     units = [k for k, kind in enumerate(kinds) if kind == "unit"]
     texts_after = sum(1 for k in kinds[units[-1] + 1 :] if k == "text") if units else 0
+    texts_before = sum(1 for k in kinds[: units[0]] if k == "text") if units else 0
     k = 0
     while k < len(body) and not _unit_cell(body[k]) and k <= 3 * len(kinds):
         k += 1
     if k >= len(body) or not _unit_cell(body[k]):
         return min(len(body), len(kinds) - len(units))
-    while k < len(body) and _unit_cell(body[k]):
-        k += 1
-    return min(len(body), k + texts_after)
+    while True:
+        while k < len(body) and _unit_cell(body[k]):
+            k += 1
+        end = min(len(body), k + texts_after)
+        nxt = end
+        while nxt < len(body) and nxt - end < texts_before and not _unit_cell(body[nxt]):
+            nxt += 1
+        if nxt == end or nxt >= len(body) or not _unit_cell(body[nxt]):
+            return end
+        k = nxt
 
 
 def _unit_cell(text: str) -> bool:
     return text in _EMPTY or _is_units(text)
 
 
-def _marked_row(
+def _marked_rows(
     categories: list[str],
     task: str,
     body: list[str],
     kinds: list[str],
     task_col: int,
     families: list[tuple[int, str, str]],
-) -> list[str | None]:
-    """One row's values by column: "" for a text cell the row leaves empty, None for a
-    unit cell it does not print (merged with the row above)."""
+) -> list[list[str | None]]:
+    """One numbered row's values by column: "" for a text cell the row leaves empty, None
+    for a unit cell it does not print (merged with the row above).
+
+    A numbered item may span several task rows, each with its own unit cells ("1.做好…" |
+    task | 牵头 | 配合, then task | 牵头 | 配合 beneath it): every run of text cells
+    followed by unit cells is one row, its numbered cell and categories repeated (as a
+    merged cell reads in a .docx table); text cells after the last run of unit cells are a
+    row whose unit cells are merged with the one above."""
     row: list[str | None] = [""] * len(kinds)
     row[task_col] = task
     # Category cells: a bare "（一）" and its words are one cell; each goes to the column
@@ -521,7 +541,47 @@ def _marked_row(
     unit_cols = [k for k in after if kinds[k] == "unit"]
     before_units = [k for k in after if kinds[k] == "text" and (not unit_cols or k < unit_cols[0])]
     after_units = [k for k in after if kinds[k] == "text" and unit_cols and k > unit_cols[-1]]
-    # The row's unit cells: its last run of unit lists; text cells stand either side.
+    out: list[list[str | None]] = []
+    for part in _sub_rows(cells, bool(before_units and unit_cols), len(after_units)):
+        sub = list(row)
+        _fill_row(sub, part, unit_cols, before_units, after_units)
+        out.append(sub)
+    return out
+
+
+def _sub_rows(cells: list[str], split: bool, texts_after: int) -> list[list[str]]:
+    """A numbered row's cells cut into its task rows: text cells, then a run of unit
+    cells, then the text cells after the unit columns. Without text columns before the
+    units there is one row (its unit cells are its last run of unit lists)."""
+    runs = 0
+    for k, text in enumerate(cells):
+        if _unit_cell(text) and (k == 0 or not _unit_cell(cells[k - 1])):
+            runs += 1
+    if not split or runs < 2 or _unit_cell(cells[0]):
+        return [cells]
+    out: list[list[str]] = []
+    k = 0
+    while k < len(cells):
+        j = k
+        while j < len(cells) and not _unit_cell(cells[j]):
+            j += 1
+        while j < len(cells) and _unit_cell(cells[j]):
+            j += 1
+        j = min(len(cells), j + texts_after)
+        out.append(cells[k:j])
+        k = j
+    return out
+
+
+def _fill_row(
+    row: list[str | None],
+    cells: list[str],
+    unit_cols: list[int],
+    before_units: list[int],
+    after_units: list[int],
+) -> None:
+    """One task row's cells into its columns: the unit cells are its last run of unit
+    lists; text cells stand either side."""
     end = len(cells)
     while end > 0 and not _unit_cell(cells[end - 1]):
         end -= 1
@@ -542,7 +602,6 @@ def _marked_row(
         # Fewer: the cells merged with the row above are the first ones.
         for k, text in zip(unit_cols[len(unit_cols) - len(unit_cells) :], unit_cells, strict=True):
             row[k] = "" if text in _EMPTY else text
-    return row
 
 
 def _fill_text(row: list[str | None], columns: list[int], cells: list[str]) -> None:
