@@ -44,7 +44,7 @@ def parse_text(text: str, source: str = "<text>") -> Plan:
 
 
 def _period_end(title: str, text: str, goal_ranges: list[tuple[int, int]]) -> date | None:
-    m = re.search(r"(\d{4})\s*[—\-~至到]\s*(\d{4})\s*年", title)
+    m = re.search(r"(\d{4})\s*[—\-－~至到]\s*(\d{4})\s*年", title)
     if m and _plausible(m.group(2)):
         return date(int(m.group(2)), 12, 31)
     five = five_year_end(title) or five_year_end(text[:3000])

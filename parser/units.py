@@ -219,7 +219,7 @@ def split_top(s: str, seps: str = _SEPARATORS) -> list[str]:
 
 
 _ONE_LEVEL = r"(?:县级市|地级市|[省市州盟县区旗乡镇]|县（市）|区（市）|市（县）|乡镇|街道|街镇)"
-_BARE_LEVEL = re.compile(rf"^各?{_ONE_LEVEL}(?:、{_ONE_LEVEL})*$")
+_BARE_LEVEL = re.compile(rf"^各?(?:有关|相关)?{_ONE_LEVEL}(?:、{_ONE_LEVEL})*$")
 # Statements of a convention inside a clause, not units: "排在第一位的部门为牵头部门，下同".
 _CONVENTION = re.compile(r"第一位|列第一|列首位|为牵头|^下同$|^以下同$|^同上$")
 _BARE_KIND = re.compile(r"^[委办局厅处室]$")
