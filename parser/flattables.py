@@ -312,6 +312,8 @@ _UNIT_COLUMN = re.compile(r"主体$")
 # A cell's note printed as a paragraph of its own: it belongs to the cell above.
 _NOTE = re.compile(r"^(?:注|备注)\s*[：:]")
 _MAX_HEADER = 16
+# The table's own title above its header ("重点任务清单", "任务分工表"): no column name.
+_TABLE_TITLE = re.compile(r"(?:清单|一览表|分工表|任务表|明细表)$")
 
 
 def _iter_cells(blocks: Sequence[Block], start: int) -> Iterator[tuple[int, str]]:
@@ -347,6 +349,7 @@ def _header_name(text: str) -> bool:
         and not text.isdigit()
         and heading_marker(text) is None
         and not re.search(r"[。；;，,：:]", text)
+        and not _TABLE_TITLE.search(text)
     )
 
 
