@@ -411,7 +411,8 @@ def _marked_table_at(blocks: Sequence[Block], i: int) -> tuple[tuple[Table, int]
     cells = list(_iter_cells(blocks, i))[used:]
     marks = [_family(t) for _, t in cells]
     width = len(header)
-    starts = _row_starts(marks, width, 2 * numbered + 1)
+    units = [_unit_cell(t) for _, t in cells]
+    starts = _row_starts(marks, width, 2 * numbered + 1, units)
     if len(starts) < 2:
         return None, header_end
     kinds = ["unit" if _is_unit_column(h) else "text" for h in header]
@@ -461,10 +462,14 @@ def _is_unit_column(name: str) -> bool:
 
 
 def _row_starts(
-    marks: list[tuple[tuple[int, str, str], int] | None], width: int, first_within: int
+    marks: list[tuple[tuple[int, str, str], int] | None],
+    width: int,
+    first_within: int,
+    units: list[bool],
 ) -> list[int]:
     """Where the rows start: the numbering style that runs on longest (1, 2, 3 …) from a
-    row 1 near the header; on a tie the finer one, printed later in the row."""
+    row 1 near the header; on a tie the finer one, printed later in the row. A row is a
+    few cells long, one row's width more for each further task row (run of unit cells)."""
     best: list[int] = []
     families = dict.fromkeys(m[0] for m in marks[: first_within + 1] if m is not None)
     for family in families:
@@ -472,8 +477,13 @@ def _row_starts(
         for k, m in enumerate(marks):
             if m is None or m[0] != family or m[1] != len(starts) + 1:
                 continue
-            if (starts and k - starts[-1] > 3 * width) or (not starts and k > first_within):
-                break  # too far for one row: the table ended
+            if starts and k - starts[-1] > 3 * width:
+                between = units[starts[-1] : k]
+                runs = sum(1 for a, b in itertools.pairwise([False, *between]) if b and not a)
+                if k - starts[-1] > 3 * width + width * max(0, runs - 1):
+                    break  # too far for one row: the table ended
+            if not starts and k > first_within:
+                break
             starts.append(k)
         if len(starts) >= len(best):
             best = starts

@@ -387,3 +387,20 @@ def test_a_date_without_a_year_takes_the_plan_s_own_year_only_when_stated() -> N
     # a date inside a sentence is not the plan's date; no date at all dates nothing
     assert dues("本方案自2020年1月1日起施行。") == [[], []]
     assert dues() == [[], []]
+
+
+def test_an_item_with_many_task_rows_does_not_end_the_table() -> None:
+    rows: list[str] = ["1.建设站点", "建设服务站点。", "区民政局", "各街道", "2.培训队伍"]
+    for n in range(1, 7):  # six task rows: longer than three rows of cells
+        rows += [f"开展第{n}轮护理员培训。", "区人社局", "区民政局"]
+    rows += ["3.完善监管", "开展安全检查。", "区民政局", "区消防救援支队"]
+    plan = parse_text("\n\n".join(["某区养老服务工作方案", *ITEM_HEADER, *rows]))
+    assert [m.id for m in plan.measures] == ["1", "2", "3"]
+    assert "开展第6轮护理员培训" in plan.measures[1].text
+    # a numbered list in the prose after a table is still not its rows
+    blocks = _lines(*ITEM_HEADER, "1.建设站点", "建设服务站点。", "区民政局", "各街道",
+                    "2.培训队伍", "开展培训。", "区人社局", "区民政局",
+                    *[f"说明第{n}段，各单位按要求执行，不另行通知。" for n in range(1, 16)],
+                    "3.本表由区民政局负责解释。")  # fmt: skip
+    (table,) = _tables(blocks)
+    assert [r[1][:2] for r in table.rows[1:] if len(set(r)) > 1] == ["1.", "2."]
