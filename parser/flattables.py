@@ -115,15 +115,28 @@ def _column_kind(name: str) -> str:
 
 
 def _rows(cells: list[tuple[int, str]], kinds: list[str]) -> tuple[list[tuple[str, ...]], int]:
-    """Rows from the cells after the header, and how many cells they used."""
+    """Rows from the cells after the header, and how many cells they used.
+
+    A numbered row may hold several task rows of one item (序号 and 项目 printed once, then
+    task | 牵头 | 配合 twice): each run of text cells followed by its own unit cells is a
+    row under the same number, the cells it does not print merged from the row above."""
     numbers = [k for k, (_, text) in enumerate(cells) if text.isdigit()]
     width = len(kinds) - 1
+    unit_cols = [k for k, kind in enumerate(kinds) if kind in ("lead", "coop", "resp")]
+    # Task rows need the task column before the units; the columns before the task column
+    # (序号, 项目) are the item's, printed once; the columns after the units follow each.
+    task = kinds.index("task") if "task" in kinds else len(kinds)
+    split = bool(unit_cols) and task < unit_cols[0]
+    texts_after = len(kinds) - 1 - unit_cols[-1] if unit_cols else 0
+    texts_before = unit_cols[0] - task if split else 0
     starts: list[int] = []
     expected = 1
     for k in numbers:
-        gap = starts and len(_row_cells([t for _, t in cells[starts[-1] + 1 : k]], stop=False))
-        if gap and gap > width + _SLACK:
-            break  # too far for one row: the table ended and other text follows
+        gap = starts and _row_cells([t for _, t in cells[starts[-1] + 1 : k]], stop=False)
+        if gap and len(gap) > width + _SLACK:
+            runs = _unit_runs(gap) if split and not any(map(_names_a_column, gap)) else 0
+            if len(gap) > width + _SLACK + width * max(0, runs - 1):
+                break  # too far for one row: the table ended and other text follows
         if int(cells[k][1]) == expected:
             starts.append(k)
             expected += 1
@@ -131,20 +144,59 @@ def _rows(cells: list[tuple[int, str]], kinds: list[str]) -> tuple[list[tuple[st
         return [], 0
     rows: list[tuple[str, ...]] = []
     previous = [""] * len(kinds)
+    used = 0
     for n, s in enumerate(starts):
-        stop = starts[n + 1] if n + 1 < len(starts) else min(len(cells), s + 1 + width)
+        last = n + 1 == len(starts)
+        stop = starts[n + 1] if not last else min(len(cells), s + 1 + width)
         body = _row_cells([text for _, text in cells[s + 1 : stop]])
-        if n + 1 == len(starts):
+        if last:
             body = _last_row(body, kinds[1:])
-        body = _join_unit_cells(body, sum(k in ("lead", "coop", "resp") for k in kinds))
-        row, before, after = _align(body, kinds[1:], previous[1:])
-        rows.extend(tuple([g] * len(kinds)) for g in before)
-        full = [cells[s][1], *row]
-        rows.append(tuple(full))
-        rows.extend(tuple([g] * len(kinds)) for g in after)
-        previous = full
-    used = starts[-1] + 1 + len(_last_row([t for _, t in cells[starts[-1] + 1 :]], kinds[1:]))
+            raw = [t for _, t in cells[s + 1 :]]
+            first = len(_last_row(raw, kinds[1:]))
+            more = _more_task_rows(raw, first, texts_before, texts_after) if split else first
+            body += _row_cells(raw[first:more])
+            used = s + 1 + more
+        parts = _sub_rows(body, split and not any(map(_names_a_column, body)), texts_after)
+        for p, part in enumerate(parts):
+            part = _join_unit_cells(part, len(unit_cols))
+            if p == 0:
+                row, before, after = _align(part, kinds[1:], previous[1:])
+            else:  # a further task row: the item's own cells stay as printed above
+                row, before, after = _align(part, kinds[task:], previous[task:])
+                row = [*previous[1:task], *row]
+            rows.extend(tuple([g] * len(kinds)) for g in before)
+            full = [cells[s][1], *row]
+            rows.append(tuple(full))
+            rows.extend(tuple([g] * len(kinds)) for g in after)
+            previous = full
     return rows, used
+
+
+def _names_a_column(text: str) -> bool:
+    """A header name repeated inside the cells ("序号", "责任单位"): a new table starts."""
+    name = text.replace(" ", "")
+    return len(name) <= 8 and any(
+        COLUMNS[k].search(name) for k in ("id", "lead", "coop", "resp", "due")
+    )
+
+
+def _unit_runs(cells: list[str]) -> int:
+    """How many runs of unit cells: one per task row that prints its units."""
+    return sum(1 for a, b in itertools.pairwise([False, *map(_unit_cell, cells)]) if b and not a)
+
+
+def _more_task_rows(cells: list[str], end: int, texts_before: int, texts_after: int) -> int:
+    """The last row goes on past `end` while a few text cells are followed by unit cells
+    of their own: the item's further task rows."""
+    while True:
+        k = end
+        while k < len(cells) and k - end < texts_before and not _unit_cell(cells[k]):
+            k += 1
+        if k == end or k >= len(cells) or not _unit_cell(cells[k]):
+            return end
+        while k < len(cells) and _unit_cell(cells[k]):
+            k += 1
+        end = min(len(cells), k + texts_after)
 
 
 def _row_cells(body: list[str], stop: bool = True) -> list[str]:

@@ -61,7 +61,7 @@ def table_measures(
             continue
         if cols.task >= len(row) or not row[cols.task].text:
             continue
-        if by_name and groups and _same_item(groups[-1][1][-1][0], row, cols):
+        if groups and _same_item(groups[-1][1][-1][0], row, cols, by_name):
             groups[-1][1].append((row, row_above))
         else:
             groups.append((section, [(row, row_above)]))
@@ -158,12 +158,27 @@ def _row_milestones(
     return out
 
 
-def _same_item(previous: tuple[Cell, ...], row: tuple[Cell, ...], cols: TaskColumns) -> bool:
-    """A task row under the numbered name cell of the row above (one merged cell)."""
-    if cols.name is None or cols.name >= len(row) or cols.name >= len(previous):
-        return False
-    name = row[cols.name].text
-    return bool(name) and name == previous[cols.name].text
+def _same_item(
+    previous: tuple[Cell, ...], row: tuple[Cell, ...], cols: TaskColumns, by_name: bool
+) -> bool:
+    """A task row under the item of the row above: its 序号 cell merged over both rows
+    (the same number; and the same name cell, where there is one), or without a 序号 its
+    numbered name cell ("1.做好…") merged so."""
+
+    def same(i: int | None) -> bool:
+        if i is None:
+            return True
+        if i >= len(row) or i >= len(previous):
+            return False
+        return bool(row[i].text) and row[i].text == previous[i].text
+
+    if cols.id is not None:
+        return (
+            same(cols.id)
+            and bool(re.fullmatch(r"\d+", row[cols.id].text.strip("．. ")))
+            and same(cols.name)
+        )
+    return by_name and cols.name is not None and same(cols.name)
 
 
 # Columns no commitment is written in: remarks, the basis of a task.
