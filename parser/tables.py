@@ -95,7 +95,7 @@ def table_measures(
         lead = resp.lead if resp else None
         # The item's later task rows: every unit they name works with the first row's lead.
         for later, _ in rows[1:]:
-            more = units.parse(_clause(later, cols).replace("牵头单位：", "配合单位："))
+            more = units.parse(_clause(later, cols))
             warnings.extend(ParseWarning("unknown_unit", w, span, mid) for w in more.warnings)
             coop += [u for u in (more.lead, *more.cooperating) if u and u not in coop]
             if lead is None:
