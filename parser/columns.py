@@ -1,6 +1,6 @@
 """The columns of a task table (重点任务分工表), recognised by their header names.
 
-序号/编号, 事项 (a task's short name), 重点任务/工作措施/主要内容 (what to do),
+序号/编号, 事项/项目 (a task's short name), 重点任务/工作措施/主要内容 (what to do),
 牵头单位, 配合单位, 责任单位/推进单位, 完成时限/时间节点.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 COLUMNS = {
     "id": re.compile(r"^(序号|编号|序)$"),
     # A short name of the task beside a column of what to do ("事项 | 工作措施").
-    "name": re.compile(r"^(事项|任务名称|项目名称|工作事项|重点事项|任务事项|名称)$"),
+    "name": re.compile(r"^(事项|任务名称|项目名称|项目|工作事项|重点事项|任务事项|名称)$"),
     "task": re.compile(
         r"(重点任务|工作任务|任务名称|主要任务|任务内容|主要内容|工作内容|具体措施|工作措施|措施|任务"
         r"|工作举措|举措|具体内容|^内容$|^工作$)"

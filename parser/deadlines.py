@@ -91,7 +91,7 @@ def _five_year(m: re.Match[str], pe: date | None) -> date | None:
 Strategy = tuple[re.Pattern[str], Callable[[re.Match[str], date | None], date | None]]
 
 STRATEGIES: tuple[Strategy, ...] = (
-    (re.compile(_YEAR + r"\s*年?\s*[—\-~至到]\s*" + _Y), _range),
+    (re.compile(_YEAR + r"\s*年?\s*[—\-－~至到]\s*" + _Y), _range),
     (
         re.compile(_Y + r"(?:起|开始)\s*(\d{1,2}|[一二三四五六七八九十])\s*年(?:内|间|时间内?)"),
         _years_from,

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from parser.blocks import Block, Paragraph, Table
-from parser.columns import COLUMNS, recognise
+from parser.columns import CATEGORY, COLUMNS, recognise
 from parser.numbering import fold, heading_marker, marker_length
 
 _MAX_HEADER_CELL = 12
@@ -115,15 +115,28 @@ def _column_kind(name: str) -> str:
 
 
 def _rows(cells: list[tuple[int, str]], kinds: list[str]) -> tuple[list[tuple[str, ...]], int]:
-    """Rows from the cells after the header, and how many cells they used."""
+    """Rows from the cells after the header, and how many cells they used.
+
+    A numbered row may hold several task rows of one item (序号 and 项目 printed once, then
+    task | 牵头 | 配合 twice): each run of text cells followed by its own unit cells is a
+    row under the same number, the cells it does not print merged from the row above."""
     numbers = [k for k, (_, text) in enumerate(cells) if text.isdigit()]
     width = len(kinds) - 1
+    unit_cols = [k for k, kind in enumerate(kinds) if kind in ("lead", "coop", "resp")]
+    # Task rows need the task column before the units; the columns before the task column
+    # (序号, 项目) are the item's, printed once; the columns after the units follow each.
+    task = kinds.index("task") if "task" in kinds else len(kinds)
+    split = bool(unit_cols) and task < unit_cols[0]
+    texts_after = len(kinds) - 1 - unit_cols[-1] if unit_cols else 0
+    texts_before = unit_cols[0] - task if split else 0
     starts: list[int] = []
     expected = 1
     for k in numbers:
-        gap = starts and len(_row_cells([t for _, t in cells[starts[-1] + 1 : k]], stop=False))
-        if gap and gap > width + _SLACK:
-            break  # too far for one row: the table ended and other text follows
+        gap = starts and _row_cells([t for _, t in cells[starts[-1] + 1 : k]], stop=False)
+        if gap and len(gap) > width + _SLACK:
+            runs = _unit_runs(gap) if split and not any(map(_names_a_column, gap)) else 0
+            if len(gap) > width + _SLACK + width * max(0, runs - 1):
+                break  # too far for one row: the table ended and other text follows
         if int(cells[k][1]) == expected:
             starts.append(k)
             expected += 1
@@ -131,20 +144,59 @@ def _rows(cells: list[tuple[int, str]], kinds: list[str]) -> tuple[list[tuple[st
         return [], 0
     rows: list[tuple[str, ...]] = []
     previous = [""] * len(kinds)
+    used = 0
     for n, s in enumerate(starts):
-        stop = starts[n + 1] if n + 1 < len(starts) else min(len(cells), s + 1 + width)
+        last = n + 1 == len(starts)
+        stop = starts[n + 1] if not last else min(len(cells), s + 1 + width)
         body = _row_cells([text for _, text in cells[s + 1 : stop]])
-        if n + 1 == len(starts):
+        if last:
             body = _last_row(body, kinds[1:])
-        body = _join_unit_cells(body, sum(k in ("lead", "coop", "resp") for k in kinds))
-        row, before, after = _align(body, kinds[1:], previous[1:])
-        rows.extend(tuple([g] * len(kinds)) for g in before)
-        full = [cells[s][1], *row]
-        rows.append(tuple(full))
-        rows.extend(tuple([g] * len(kinds)) for g in after)
-        previous = full
-    used = starts[-1] + 1 + len(_last_row([t for _, t in cells[starts[-1] + 1 :]], kinds[1:]))
+            raw = [t for _, t in cells[s + 1 :]]
+            first = len(_last_row(raw, kinds[1:]))
+            more = _more_task_rows(raw, first, texts_before, texts_after) if split else first
+            body += _row_cells(raw[first:more])
+            used = s + 1 + more
+        parts = _sub_rows(body, split and not any(map(_names_a_column, body)), texts_after)
+        for p, part in enumerate(parts):
+            part = _join_unit_cells(part, len(unit_cols))
+            if p == 0:
+                row, before, after = _align(part, kinds[1:], previous[1:])
+            else:  # a further task row: the item's own cells stay as printed above
+                row, before, after = _align(part, kinds[task:], previous[task:])
+                row = [*previous[1:task], *row]
+            rows.extend(tuple([g] * len(kinds)) for g in before)
+            full = [cells[s][1], *row]
+            rows.append(tuple(full))
+            rows.extend(tuple([g] * len(kinds)) for g in after)
+            previous = full
     return rows, used
+
+
+def _names_a_column(text: str) -> bool:
+    """A header name repeated inside the cells ("序号", "责任单位"): a new table starts."""
+    name = text.replace(" ", "")
+    return len(name) <= 8 and any(
+        COLUMNS[k].search(name) for k in ("id", "lead", "coop", "resp", "due")
+    )
+
+
+def _unit_runs(cells: list[str]) -> int:
+    """How many runs of unit cells: one per task row that prints its units."""
+    return sum(1 for a, b in itertools.pairwise([False, *map(_unit_cell, cells)]) if b and not a)
+
+
+def _more_task_rows(cells: list[str], end: int, texts_before: int, texts_after: int) -> int:
+    """The last row goes on past `end` while a few text cells are followed by unit cells
+    of their own: the item's further task rows."""
+    while True:
+        k = end
+        while k < len(cells) and k - end < texts_before and not _unit_cell(cells[k]):
+            k += 1
+        if k == end or k >= len(cells) or not _unit_cell(cells[k]):
+            return end
+        while k < len(cells) and _unit_cell(cells[k]):
+            k += 1
+        end = min(len(cells), k + texts_after)
 
 
 def _row_cells(body: list[str], stop: bool = True) -> list[str]:
@@ -312,6 +364,8 @@ _UNIT_COLUMN = re.compile(r"主体$")
 # A cell's note printed as a paragraph of its own: it belongs to the cell above.
 _NOTE = re.compile(r"^(?:注|备注)\s*[：:]")
 _MAX_HEADER = 16
+# The table's own title above its header ("重点任务清单", "任务分工表"): no column name.
+_TABLE_TITLE = re.compile(r"(?:清单|一览表|分工表|任务表|明细表)$")
 
 
 def _iter_cells(blocks: Sequence[Block], start: int) -> Iterator[tuple[int, str]]:
@@ -347,6 +401,7 @@ def _header_name(text: str) -> bool:
         and not text.isdigit()
         and heading_marker(text) is None
         and not re.search(r"[。；;，,：:]", text)
+        and not _TABLE_TITLE.search(text)
     )
 
 
@@ -357,7 +412,9 @@ def _marked_header(blocks: Sequence[Block], i: int) -> tuple[list[str], int, int
     if not isinstance(b, Paragraph) or not _header_name(b.text.strip()):
         return None
     first = b.text.strip().replace(" ", "")
-    if not any(COLUMNS[k].search(first) for k in ("name", "task", "lead", "resp")):
+    if not CATEGORY.search(first) and not any(
+        COLUMNS[k].search(first) for k in ("name", "task", "lead", "resp")
+    ):
         return None
     header: list[str] = []
     used = 0
@@ -395,15 +452,19 @@ def _marked_table_at(blocks: Sequence[Block], i: int) -> tuple[tuple[Table, int]
     cols = recognise(tuple(header))
     if len(header) < 3 or cols is None or cols.id is not None:
         return None, header_end
-    # The first row's task cell, numbered 1, follows its category cells: look at those
+    # The row's number opens its task cell, or the cell of the task's short name where
+    # one comes first ("项目 | 主要任务": "1.做好…" then what to do).
+    numbered = cols.name if cols.name is not None and cols.name < cols.task else cols.task
+    # The first row's numbered cell, number 1, follows its category cells: look at those
     # few cells before reading the rest of the document.
-    near = itertools.islice(_iter_cells(blocks, i), used, used + 2 * cols.task + 2)
+    near = itertools.islice(_iter_cells(blocks, i), used, used + 2 * numbered + 2)
     if not any((m := _family(t)) is not None and m[1] == 1 for _, t in near):
         return None, header_end
     cells = list(_iter_cells(blocks, i))[used:]
     marks = [_family(t) for _, t in cells]
     width = len(header)
-    starts = _row_starts(marks, width, 2 * cols.task + 1)
+    units = [_unit_cell(t) for _, t in cells]
+    starts = _row_starts(marks, width, 2 * numbered + 1, units)
     if len(starts) < 2:
         return None, header_end
     kinds = ["unit" if _is_unit_column(h) else "text" for h in header]
@@ -411,7 +472,7 @@ def _marked_table_at(blocks: Sequence[Block], i: int) -> tuple[tuple[Table, int]
     for m in marks[: starts[0]]:
         if m is not None and m[0] not in families:
             families.append(m[0])
-    families = families[: cols.task]
+    families = families[:numbered]
     expected = {f: 1 for f in families}
     rows: list[tuple[str, ...]] = []
     previous = [""] * width
@@ -430,18 +491,18 @@ def _marked_table_at(blocks: Sequence[Block], i: int) -> tuple[tuple[Table, int]
                 cut = k  # the next row's category cells start here
                 break
         if n + 1 == len(starts):
-            cut = min(cut, _last_row_length(body, kinds[cols.task + 1 :]))
+            cut = min(cut, _last_row_length(body, kinds[numbered + 1 :]))
             end = s + 1 + cut
         categories, lead_in = lead_in, body[cut:]
-        row = _marked_row(categories, cells[s][1], body[:cut], kinds, cols.task, families)
-        for k in range(width):
-            if row[k] is None or (k < len(families) and not row[k]):
-                row[k] = previous[k]  # merged with the row above
-        if families and row[0] and row[0] != previous[0]:
-            rows.append(tuple([row[0] or ""] * width))  # a new group: "（二）…"
-        full = [v or "" for v in row]
-        rows.append(tuple(full))
-        previous = full
+        for row in _marked_rows(categories, cells[s][1], body[:cut], kinds, numbered, families):
+            for k in range(width):
+                if row[k] is None or (k < len(families) and not row[k]):
+                    row[k] = previous[k]  # merged with the row above
+            if families and row[0] and row[0] != previous[0]:
+                rows.append(tuple([row[0] or ""] * width))  # a new group: "（二）…"
+            full = [v or "" for v in row]
+            rows.append(tuple(full))
+            previous = full
     last = cells[end - 1][0] + 1
     return (Table((tuple(header), *rows)), last), last
 
@@ -453,10 +514,14 @@ def _is_unit_column(name: str) -> bool:
 
 
 def _row_starts(
-    marks: list[tuple[tuple[int, str, str], int] | None], width: int, first_within: int
+    marks: list[tuple[tuple[int, str, str], int] | None],
+    width: int,
+    first_within: int,
+    units: list[bool],
 ) -> list[int]:
     """Where the rows start: the numbering style that runs on longest (1, 2, 3 …) from a
-    row 1 near the header; on a tie the finer one, printed later in the row."""
+    row 1 near the header; on a tie the finer one, printed later in the row. A row is a
+    few cells long, one row's width more for each further task row (run of unit cells)."""
     best: list[int] = []
     families = dict.fromkeys(m[0] for m in marks[: first_within + 1] if m is not None)
     for family in families:
@@ -464,8 +529,13 @@ def _row_starts(
         for k, m in enumerate(marks):
             if m is None or m[0] != family or m[1] != len(starts) + 1:
                 continue
-            if (starts and k - starts[-1] > 3 * width) or (not starts and k > first_within):
-                break  # too far for one row: the table ended
+            if starts and k - starts[-1] > 3 * width:
+                between = units[starts[-1] : k]
+                runs = sum(1 for a, b in itertools.pairwise([False, *between]) if b and not a)
+                if k - starts[-1] > 3 * width + width * max(0, runs - 1):
+                    break  # too far for one row: the table ended
+            if not starts and k > first_within:
+                break
             starts.append(k)
         if len(starts) >= len(best):
             best = starts
@@ -475,33 +545,48 @@ def _row_starts(
 def _last_row_length(body: list[str], kinds: list[str]) -> int:
     """Where the last row ends (body text follows the table): after its run of unit
     cells and one cell for each text column after the units; without unit cells, after
-    one cell per text column."""
+    one cell per text column. A row of several task rows (sub-rows of one numbered item)
+    goes on while a few text cells are followed by unit cells of their own."""
     units = [k for k, kind in enumerate(kinds) if kind == "unit"]
     texts_after = sum(1 for k in kinds[units[-1] + 1 :] if k == "text") if units else 0
+    texts_before = sum(1 for k in kinds[: units[0]] if k == "text") if units else 0
     k = 0
     while k < len(body) and not _unit_cell(body[k]) and k <= 3 * len(kinds):
         k += 1
     if k >= len(body) or not _unit_cell(body[k]):
         return min(len(body), len(kinds) - len(units))
-    while k < len(body) and _unit_cell(body[k]):
-        k += 1
-    return min(len(body), k + texts_after)
+    while True:
+        while k < len(body) and _unit_cell(body[k]):
+            k += 1
+        end = min(len(body), k + texts_after)
+        nxt = end
+        while nxt < len(body) and nxt - end < texts_before and not _unit_cell(body[nxt]):
+            nxt += 1
+        if nxt == end or nxt >= len(body) or not _unit_cell(body[nxt]):
+            return end
+        k = nxt
 
 
 def _unit_cell(text: str) -> bool:
     return text in _EMPTY or _is_units(text)
 
 
-def _marked_row(
+def _marked_rows(
     categories: list[str],
     task: str,
     body: list[str],
     kinds: list[str],
     task_col: int,
     families: list[tuple[int, str, str]],
-) -> list[str | None]:
-    """One row's values by column: "" for a text cell the row leaves empty, None for a
-    unit cell it does not print (merged with the row above)."""
+) -> list[list[str | None]]:
+    """One numbered row's values by column: "" for a text cell the row leaves empty, None
+    for a unit cell it does not print (merged with the row above).
+
+    A numbered item may span several task rows, each with its own unit cells ("1.做好…" |
+    task | 牵头 | 配合, then task | 牵头 | 配合 beneath it): every run of text cells
+    followed by unit cells is one row, its numbered cell and categories repeated (as a
+    merged cell reads in a .docx table); text cells after the last run of unit cells are a
+    row whose unit cells are merged with the one above."""
     row: list[str | None] = [""] * len(kinds)
     row[task_col] = task
     # Category cells: a bare "（一）" and its words are one cell; each goes to the column
@@ -521,7 +606,47 @@ def _marked_row(
     unit_cols = [k for k in after if kinds[k] == "unit"]
     before_units = [k for k in after if kinds[k] == "text" and (not unit_cols or k < unit_cols[0])]
     after_units = [k for k in after if kinds[k] == "text" and unit_cols and k > unit_cols[-1]]
-    # The row's unit cells: its last run of unit lists; text cells stand either side.
+    out: list[list[str | None]] = []
+    for part in _sub_rows(cells, bool(before_units and unit_cols), len(after_units)):
+        sub = list(row)
+        _fill_row(sub, part, unit_cols, before_units, after_units)
+        out.append(sub)
+    return out
+
+
+def _sub_rows(cells: list[str], split: bool, texts_after: int) -> list[list[str]]:
+    """A numbered row's cells cut into its task rows: text cells, then a run of unit
+    cells, then the text cells after the unit columns. Without text columns before the
+    units there is one row (its unit cells are its last run of unit lists)."""
+    runs = 0
+    for k, text in enumerate(cells):
+        if _unit_cell(text) and (k == 0 or not _unit_cell(cells[k - 1])):
+            runs += 1
+    if not split or runs < 2 or _unit_cell(cells[0]):
+        return [cells]
+    out: list[list[str]] = []
+    k = 0
+    while k < len(cells):
+        j = k
+        while j < len(cells) and not _unit_cell(cells[j]):
+            j += 1
+        while j < len(cells) and _unit_cell(cells[j]):
+            j += 1
+        j = min(len(cells), j + texts_after)
+        out.append(cells[k:j])
+        k = j
+    return out
+
+
+def _fill_row(
+    row: list[str | None],
+    cells: list[str],
+    unit_cols: list[int],
+    before_units: list[int],
+    after_units: list[int],
+) -> None:
+    """One task row's cells into its columns: the unit cells are its last run of unit
+    lists; text cells stand either side."""
     end = len(cells)
     while end > 0 and not _unit_cell(cells[end - 1]):
         end -= 1
@@ -542,7 +667,6 @@ def _marked_row(
         # Fewer: the cells merged with the row above are the first ones.
         for k, text in zip(unit_cols[len(unit_cols) - len(unit_cells) :], unit_cells, strict=True):
             row[k] = "" if text in _EMPTY else text
-    return row
 
 
 def _fill_text(row: list[str | None], columns: list[int], cells: list[str]) -> None:

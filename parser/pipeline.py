@@ -44,7 +44,7 @@ def parse_text(text: str, source: str = "<text>") -> Plan:
 
 
 def _period_end(title: str, text: str, goal_ranges: list[tuple[int, int]]) -> date | None:
-    m = re.search(r"(\d{4})\s*[—\-~至到]\s*(\d{4})\s*年", title)
+    m = re.search(r"(\d{4})\s*[—\-－~至到]\s*(\d{4})\s*年", title)
     if m and _plausible(m.group(2)):
         return date(int(m.group(2)), 12, 31)
     five = five_year_end(title) or five_year_end(text[:3000])
@@ -55,6 +55,19 @@ def _period_end(title: str, text: str, goal_ranges: list[tuple[int, int]]) -> da
         return date(int(m.group(1)), 12, 31)
     years = [t.due for a, b in goal_ranges for t in find_times(text[a:b])]
     return max(years) if years else None
+
+
+# The plan's own date: a line that is only a full date (where it is signed, "2022年11月
+# 22日"), else its document number ("…发〔2022〕12号").
+_SIGNED = re.compile(r"^[ \t]*((?:19|20|21)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日[ \t]*$", re.M)
+_DOC_NUMBER = re.compile(r"[〔（\[]((?:19|20|21)\d{2})[〕）\]]\s*\d{1,4}\s*号")
+
+
+def _plan_year_end(text: str) -> date | None:
+    """The end of the year the plan is dated: what a date with no year ("10月底前",
+    "年底前") means in a plan that states no period of its own."""
+    m = _SIGNED.search(text) or _DOC_NUMBER.search(text, 0, 2000)
+    return date(int(m.group(1)), 12, 31) if m and _plausible(m.group(1)) else None
 
 
 def _plausible(year: str) -> bool:
@@ -124,6 +137,8 @@ def _build(norm: Normalized, source: str) -> Plan:
     period_end = _period_end(outline.title, text, goal_ranges)
     units = UnitParser(_default_names())
     county, county_at = _county_declaration(text, units, warnings)
+    # Dates written without a year take the plan's last year, else the year it is dated.
+    dating = period_end or _plan_year_end(text)
 
     measures: list[Measure] = []
     table_notes: list[ParseWarning] = []
@@ -131,19 +146,19 @@ def _build(norm: Normalized, source: str) -> Plan:
     for table in tables:
         chapter = _chapter_before(outline, table.start) or "重点任务分工"
         cty = county if county_at is not None and county_at < table.start else ()
-        measures += table_measures(text, table, chapter, units, cty, period_end, table_notes, ids)
+        measures += table_measures(text, table, chapter, units, cty, dating, table_notes, ids)
     # A plan may hold its tasks twice: in the body with clauses and again in a task table
     # (分工表). The table is the measure set when it lists about as many tasks as the body
     # (the same tasks, by the corpus convention); a short summary table (six categories
     # beside 28 measures) is not.
     body_notes: list[ParseWarning] = []
-    body = _body_measures(text, outline, index, units, county, county_at, period_end, body_notes)
+    body = _body_measures(text, outline, index, units, county, county_at, dating, body_notes)
     if len(measures) < _TABLE_SHARE * len(body):
         measures = body
         warnings += body_notes
     elif measures:
         warnings += table_notes + _clauses_without_item(index, measures, goal_ranges, text)
-    warnings += _months_without_year(measures, period_end)
+    warnings += _months_without_year(measures, dating)
     if not measures:
         raise ParseError(
             f"{source}: no measures found (expected numbered items such as （一） with "

@@ -48,7 +48,9 @@ def table_measures(
     section = chapter
     above: tuple[Cell, ...] = ()
     work = _work_columns(header, cols)
-    numbered = _task_numbers(table.rows[h + 1 :], cols)
+    numbered, by_name = _task_numbers(table.rows[h + 1 :], cols)
+    # Rows of one measure: a numbered name cell ("1.做好…") merged over several task rows.
+    groups: list[tuple[str, list[tuple[tuple[Cell, ...], tuple[Cell, ...]]]]] = []
     for row in table.rows[h + 1 :]:
         row_above, above = above, row
         cells = [c.text for c in row]
@@ -59,9 +61,15 @@ def table_measures(
             continue
         if cols.task >= len(row) or not row[cols.task].text:
             continue
+        if groups and _same_item(groups[-1][1][-1][0], row, cols, by_name):
+            groups[-1][1].append((row, row_above))
+        else:
+            groups.append((section, [(row, row_above)]))
+    for section, rows in groups:
+        row = rows[0][0]
         raw_id = row[cols.id].text if cols.id is not None and cols.id < len(row) else ""
         mid = raw_id.strip("．. ") if re.fullmatch(r"\d+(?:[.．]\d+)*[.．]?", raw_id) else ""
-        if not mid and numbered:  # no 序号: the number the task cell opens with
+        if not mid and numbered:  # no 序号: the number the task (or name) cell opens with
             mid = str(numbered[id(row)])
         if not mid:  # no 序号 at all: the next free row number
             n = len(measures) + 1
@@ -70,57 +78,107 @@ def table_measures(
             mid = str(n)
         written = mid
         mid, renumbered = ids.claim(mid)
+        span = (row[0].start, rows[-1][0][-1].end)
         if renumbered:
             warnings.append(
                 ParseWarning(
-                    "renumbered_id",
-                    f"序号 {written} appears twice; this row is {mid}",
-                    (row[0].start, row[-1].end),
-                    mid,
+                    "renumbered_id", f"序号 {written} appears twice; this row is {mid}", span, mid
                 )
             )
-        task = row[cols.task]
         clause = _clause(row, cols)
         resp = units.parse(clause) if clause else None
         if resp is None or resp.lead is None:
-            span = (row[0].start, row[-1].end)
             warnings.append(ParseWarning("no_clause", "no responsible unit found", span, mid))
         else:
-            span = (row[0].start, row[-1].end)
             warnings.extend(ParseWarning("unknown_unit", w, span, mid) for w in resp.warnings)
         coop = list(resp.cooperating) if resp else []
-        coop += [u for u in county if u not in coop and (resp is None or u != resp.lead)]
-        milestones = extract_milestones(text, task.start, task.end, [], mid, period_end)
-        if cols.due is not None and cols.due < len(row):
-            dcell = row[cols.due]
-            known = {m.due for m in milestones}
+        lead = resp.lead if resp else None
+        # The item's later task rows: every unit they name works with the first row's lead.
+        for later, _ in rows[1:]:
+            more = units.parse(_clause(later, cols))
+            warnings.extend(ParseWarning("unknown_unit", w, span, mid) for w in more.warnings)
+            coop += [u for u in (more.lead, *more.cooperating) if u and u not in coop]
+            if lead is None:
+                lead = coop.pop(0) if coop else None
+        coop = [u for u in coop if u != lead]
+        coop += [u for u in county if u not in coop and u != lead]
+        milestones: list[Milestone] = []
+        for k, (r, r_above) in enumerate(rows):
+            milestones += _row_milestones(
+                text, r, r_above, cols, work, mid, period_end, milestones, k > 0
+            )
+        # The task cells are the text the measure came from: text[span] == text.
+        start, end = row[cols.task].start, rows[-1][0][cols.task].end
+        measures.append(
+            Measure(
+                id=mid,
+                chapter=section,
+                title=_title(row, cols, row[cols.task], bool(numbered), by_name),
+                lead=lead,
+                cooperating=tuple(coop),
+                milestones=tuple(reserve_ids(milestones, mid, ids)),
+                span=(start, end),
+                text=text[start:end],
+            )
+        )
+    return measures
+
+
+def _row_milestones(
+    text: str,
+    row: tuple[Cell, ...],
+    row_above: tuple[Cell, ...],
+    cols: TaskColumns,
+    work: list[int],
+    mid: str,
+    period_end: date | None,
+    before: list[Milestone],
+    later: bool,
+) -> list[Milestone]:
+    """One task row's milestones: its task cell's dates, its 完成时限 cell, and dated
+    commitments in its other columns; numbered on from the measure's `before`. A `later`
+    task row of the same item whose 完成时限 repeats the row above (merged) adds no date."""
+    task = row[cols.task]
+    out = extract_milestones(text, task.start, task.end, [], mid, period_end, len(before) + 1)
+    if cols.due is not None and cols.due < len(row):
+        dcell = row[cols.due]
+        merged = later and cols.due < len(row_above) and row_above[cols.due].text == dcell.text
+        if not merged:
+            known = {m.due for m in out}
             extra = deadline_cell_milestones(
                 dcell.text,
                 dcell.start,
                 task.text,
                 mid,
                 period_end,
-                len(milestones) + 1,
+                len(before) + len(out) + 1,
             )
-            milestones += [m for m in extra if m.due not in known]
-        milestones += _work_cell_milestones(
-            text, row, row_above, work, mid, period_end, {m.due for m in milestones}
+            out += [m for m in extra if m.due not in known]
+    out += _work_cell_milestones(text, row, row_above, work, mid, period_end, {m.due for m in out})
+    return out
+
+
+def _same_item(
+    previous: tuple[Cell, ...], row: tuple[Cell, ...], cols: TaskColumns, by_name: bool
+) -> bool:
+    """A task row under the item of the row above: its 序号 cell merged over both rows
+    (the same number; and the same name cell, where there is one), or without a 序号 its
+    numbered name cell ("1.做好…") merged so."""
+
+    def same(i: int | None) -> bool:
+        if i is None:
+            return True
+        if i >= len(row) or i >= len(previous):
+            return False
+        return bool(row[i].text) and row[i].text == previous[i].text
+
+    if cols.id is not None:
+        return (
+            same(cols.id)
+            and bool(re.fullmatch(r"\d+", row[cols.id].text.strip("．. ")))
+            and same(cols.name)
         )
-        # The task cell is the sentence the measure came from: text[span] == text.
-        start, end = task.start, task.end
-        measures.append(
-            Measure(
-                id=mid,
-                chapter=section,
-                title=_title(row, cols, task, bool(numbered)),
-                lead=resp.lead if resp else None,
-                cooperating=tuple(coop),
-                milestones=tuple(reserve_ids(milestones, mid, ids)),
-                span=(start, end),
-                text=task.text,
-            )
-        )
-    return measures
+    return by_name and cols.name is not None and same(cols.name)
 
 
 # Columns no commitment is written in: remarks, the basis of a task.
@@ -174,38 +232,61 @@ def _work_cell_milestones(
     return out
 
 
-def _title(row: tuple[Cell, ...], cols: TaskColumns, task: Cell, numbered: bool) -> str:
+def _title(
+    row: tuple[Cell, ...], cols: TaskColumns, task: Cell, numbered: bool, by_name: bool
+) -> str:
     """The task's name cell where the table has one, else the lead-in of what to do
-    (after the row's number when the task cell opens with it)."""
+    (after the row's number when the task or name cell opens with it)."""
     if cols.name is not None and cols.name < len(row) and row[cols.name].text:
-        return heading_title(row[cols.name].text)
+        name = row[cols.name].text
+        return heading_title(name[marker_length(name) :] if by_name else name)
     return heading_title(task.text[marker_length(task.text) :] if numbered else task.text)
 
 
-def _task_numbers(rows: tuple[tuple[Cell, ...], ...], cols: TaskColumns) -> dict[int, int]:
-    """Row numbers written inside the task cells of a table without a 序号 column
-    ("（1）建设…", "（2）推进…"): used when every task cell opens with one, in sequence."""
+def _task_numbers(
+    rows: tuple[tuple[Cell, ...], ...], cols: TaskColumns
+) -> tuple[dict[int, int], bool]:
+    """Row numbers written inside the cells of a table without a 序号 column: the name
+    cells ("1.做好…", a cell merged over the item's task rows, so repeated) or else the
+    task cells ("（1）建设…", "（2）推进…"); used when every such cell opens with one, in
+    sequence. Whether the numbers are the name cells'."""
     if cols.id is not None:
-        return {}
+        return {}, False
+    if cols.name is not None:
+        by_name = _numbers_in(rows, cols, cols.name, merged=True)
+        if by_name:
+            return by_name, True
+    return _numbers_in(rows, cols, cols.task, merged=False), False
+
+
+def _numbers_in(
+    rows: tuple[tuple[Cell, ...], ...], cols: TaskColumns, col: int, merged: bool
+) -> dict[int, int]:
     out: dict[int, int] = {}
     style: tuple[str, str] | None = None
+    last = ""
+    count = 0
     for row in rows:
         cells = [c.text for c in row]
         if not any(cells) or len(set(cells)) == 1:
             continue
-        if cols.task >= len(row) or not row[cols.task].text:
+        if cols.task >= len(row) or not row[cols.task].text or col >= len(row):
             continue
-        text = row[cols.task].text
+        text = row[col].text
+        if merged and text and text == last:
+            out[id(row)] = count  # the same item's next task row
+            continue
         mk = heading_marker(text)
         if mk is None or mk.level != Level.SUB:
             return {}
         shape = (mk.kind, fold(text[: mk.body]).strip()[-1:])
         if style is None:
             style = shape
-        if shape != style or mk.number != len(out) + 1:
+        if shape != style or mk.number != count + 1:
             return {}
+        count, last = mk.number, text
         out[id(row)] = mk.number
-    return out if len(out) >= 2 else {}
+    return out if count >= 2 else {}
 
 
 def _is_sub_header(row: list[str], above: list[str]) -> bool:

@@ -219,9 +219,10 @@ def split_top(s: str, seps: str = _SEPARATORS) -> list[str]:
 
 
 _ONE_LEVEL = r"(?:县级市|地级市|[省市州盟县区旗乡镇]|县（市）|区（市）|市（县）|乡镇|街道|街镇)"
-_BARE_LEVEL = re.compile(rf"^各?{_ONE_LEVEL}(?:、{_ONE_LEVEL})*$")
+_BARE_LEVEL = re.compile(rf"^各?(?:有关|相关)?{_ONE_LEVEL}(?:、{_ONE_LEVEL})*$")
 # Statements of a convention inside a clause, not units: "排在第一位的部门为牵头部门，下同".
 _CONVENTION = re.compile(r"第一位|列第一|列首位|为牵头|^下同$|^以下同$|^同上$")
+_BARE_KIND = re.compile(r"^[委办局厅处室]$")
 _SHARED_SUFFIX = re.compile(r"(?:人民政府|党委和政府|党委|政府|管委会)$")
 _LOCAL_GOV = re.compile(
     r"^(?:有关|相关)?[省市州盟县区旗乡镇街道（）〔〕、]+(?:人民政府|政府|党委和政府|党委|管委会)$"
@@ -245,6 +246,15 @@ def split_units(s: str, seps: str = "、 /") -> list[str]:
             out[-1] = out[-1].strip() + "、" + item.strip()
         else:
             out.append(item)
+    # "各委、办、局", "相关委、办、局": the kinds of department after the first name no
+    # unit on their own; one collective phrase, like the levels before a government.
+    kinds: list[str] = []
+    for item in out:
+        if kinds and _BARE_KIND.match(item.strip()):
+            kinds[-1] = kinds[-1].strip() + "、" + item.strip()
+        else:
+            kinds.append(item)
+    out = kinds
     # "各市、县" ... "政府" came as separate items: fold the bare levels into the next.
     merged: list[str] = []
     for item in reversed(out):

@@ -298,6 +298,21 @@ def test_body_sentences_about_units_are_not_clauses(sentence: str) -> None:
         ("太原海关市商务局负责", "太原海关市商务局", (), ("太原海关市商务局",)),
         ("市委、市政府督查室负责", "市委", ("市政府督查室",), ()),
         ("各乡镇（街道）、各开发区管委会负责", "乡镇（街道）", ("开发区管委会",), ()),
+        # the kinds of department after one name are one collective phrase
+        (
+            "市民政局牵头，各街道、相关委、办、局配合",
+            "市民政局",
+            ("街道", "相关委、办、局"),
+            ("街道", "相关委、办、局"),
+        ),
+        ("市民政局、市财政局负责", "市民政局", ("市财政局",), ()),
+        # local governments as one phrase, also "有关" ones
+        (
+            "市民政局牵头，各有关区、县级市政府配合",
+            "市民政局",
+            ("有关区、县级市政府",),
+            ("有关区、县级市政府",),
+        ),
     ],
 )
 def test_unit_names(

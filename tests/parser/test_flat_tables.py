@@ -79,3 +79,44 @@ def test_a_flattened_table_becomes_measures() -> None:
         ("2", "加强组织领导", "区委组织部", ("区绿化市容局",)),
     ]
     assert [[x.text for x in m.milestones] for m in plan.measures] == [["2019年3月"], ["2019年"]]
+
+
+def test_a_numbered_row_over_several_task_rows() -> None:
+    # 序号 and 项目 printed once for an item's task rows, each with its own unit cells
+    blocks = _paragraphs(
+        "序号", "项目", "主要任务", "牵头单位", "配合单位",
+        "1", "建设站点", "建设服务站点。", "区民政局", "各街道",
+        "年底前完成站点改造。", "区财政局", "区民政局",
+        "开展站点评估。", "区审计局", "区民政局",
+        "2", "培训队伍", "开展护理员轮训。", "区人社局", "区民政局",
+        "3", "完善监管", "开展安全检查。", "区民政局", "区消防救援支队",
+        "完善投诉处理机制。", "区信访办", "区民政局",
+        "各单位要抓好落实。",
+    )  # fmt: skip
+    (table,) = _tables(blocks)
+    rows = table.rows[1:]
+    assert [r[:2] for r in rows] == [("1", "建设站点")] * 3 + [("2", "培训队伍")] + [
+        ("3", "完善监管")
+    ] * 2
+    assert rows[1][2:] == ("年底前完成站点改造。", "区财政局", "区民政局")
+    assert rows[5][2:] == ("完善投诉处理机制。", "区信访办", "区民政局")  # the last item too
+
+
+def test_a_numbered_row_over_several_task_rows_is_one_measure() -> None:
+    text = "\n\n".join(
+        [
+            "某区养老服务工作方案",
+            "序号", "项目", "主要任务", "牵头单位", "配合单位",
+            "1", "建设站点", "建设服务站点。", "区民政局", "各街道",
+            "2024年底前完成站点改造。", "区财政局", "区民政局",
+            "2", "培训队伍", "开展护理员轮训。", "区人社局", "区民政局",
+        ]
+    )  # fmt: skip
+    plan = parse_text(text)
+    got = [(m.id, m.title, m.lead, m.cooperating) for m in plan.measures]
+    assert got == [
+        ("1", "建设站点", "区民政局", ("街道", "区财政局")),
+        ("2", "培训队伍", "区人社局", ("区民政局",)),
+    ]
+    assert [ms.due.isoformat() for ms in plan.measures[0].milestones if ms.due] == ["2024-12-31"]
+    assert not [w for w in plan.warnings if w.kind == "renumbered_id"]

@@ -257,3 +257,150 @@ def test_rows_are_the_finest_numbering_near_the_header() -> None:
     assert table.rows[0] == ("任务类别", "重点任务", "牵头部门", "配合部门")
     assert [r[1][:3] for r in rows] == ["（1）", "（2）"]
     assert rows[1] == ("2、改善慢行", "（2）新建非机动车道8公里。", "交通委", "各街镇")
+
+
+# A numbered item (项目) printed once over its task rows, each row with its own unit
+# cells: 类别 | 项目 | 主要任务 | 牵头单位 | 配合单位, one cell per paragraph, a cell's own
+# lines kept together between blank lines.
+ITEM_HEADER = ("类别", "项目", "主要任务", "牵头单位", "配合单位")
+ITEM_ROWS = (
+    "一、夯实基础",
+    "1.编制专项\n规划",  # a name cell broken over two lines
+    "编制社区养老设施专项规划，明确布点要求。", "区民政局", "区规划局、各街道",
+    "2.健全工作制度",
+    "9月底前，出台社区养老服务管理办法。", "区民政局", "各街道",
+    "建立养老服务质量季度通报制度。", "区市场监管局", "区民政局、\n各街道",
+    "二、提升服务",
+    "3.建设服务站点",
+    "年底前，每个街道建成1家综合为老服务中心。", "各街道", "区民政局",
+    "4.加强队伍建设",
+    "开展养老护理员轮训。", "区人社局", "区民政局",
+    "组织护理技能竞赛。", "区总工会", "区人社局",
+    # the third task row prints no unit cells: merged with the row above
+    "评选优秀护理员，并予以表彰。",
+    "5.完善监管机制",
+    "开展养老机构安全检查。", "区民政局", "区消防救援支队",
+)  # fmt: skip
+
+
+def _lines(*cells: str) -> list[Paragraph]:
+    """Cells separated by blank lines, a cell's own lines one paragraph each."""
+    out: list[Paragraph] = []
+    for c in cells:
+        out += [*map(Paragraph, c.split("\n")), Paragraph("")]
+    return out
+
+
+def test_a_numbered_item_over_several_task_rows_is_read_row_by_row() -> None:
+    (table,) = _tables(_lines("附件", "重点任务清单", *ITEM_HEADER, *ITEM_ROWS))
+    assert table.rows[0] == ITEM_HEADER
+    rows = [r for r in table.rows[1:] if len(set(r)) > 1]
+    assert [r[1][:2] for r in rows] == ["1.", "2.", "2.", "3.", "4.", "4.", "4.", "5."]
+    assert rows[0][1] == "1.编制专项规划"  # the cell's two lines
+    assert rows[2] == ("一、夯实基础", "2.健全工作制度", "建立养老服务质量季度通报制度。",
+                       "区市场监管局", "区民政局、各街道")  # fmt: skip
+    assert rows[3][0] == "二、提升服务"  # the category cell after row 2's task rows
+    assert rows[6][2:] == ("评选优秀护理员，并予以表彰。", "区总工会", "区人社局")  # merged
+    assert rows[7][2:] == ("开展养老机构安全检查。", "区民政局", "区消防救援支队")
+
+
+def test_a_numbered_item_over_several_task_rows_is_one_measure() -> None:
+    text = "\n\n".join(["某区养老服务工作方案", "2023年3月1日", *ITEM_HEADER, *ITEM_ROWS])
+    plan = parse_text(text)
+    got = [(m.id, m.title, m.lead, m.cooperating) for m in plan.measures]
+    assert got == [
+        ("1", "编制专项规划", "区民政局", ("区规划局", "街道")),
+        # the first row's lead leads; every other unit of the item's rows cooperates
+        ("2", "健全工作制度", "区民政局", ("街道", "区市场监管局")),
+        ("3", "建设服务站点", "街道", ("区民政局",)),
+        ("4", "加强队伍建设", "区人社局", ("区民政局", "区总工会")),
+        ("5", "完善监管机制", "区民政局", ("区消防救援支队",)),
+    ]
+    assert [m.chapter for m in plan.measures] == ["夯实基础"] * 2 + ["提升服务"] * 3
+    four = plan.measures[3]
+    assert "组织护理技能竞赛" in four.text and "评选优秀护理员" in four.text
+    assert plan.text[four.span[0] : four.span[1]] == four.text
+    # "9月底前", "年底前": no year written, the plan is dated 2023
+    dues = {m.id: [ms.due.isoformat() for ms in m.milestones if ms.due] for m in plan.measures}
+    assert dues == {"1": [], "2": ["2023-09-30"], "3": ["2023-12-31"], "4": [], "5": []}
+    assert plan.measures[1].milestones[0].text.startswith("9月底前，出台")
+    assert {w.kind for w in plan.warnings} >= {"month_without_year"}
+
+
+def test_items_with_one_task_row_each_stay_apart() -> None:
+    # every row numbered: no row continues the one above, even with the same units
+    rows = ("1.编制规划", "编制规划。", "区民政局", "各街道",
+            "2.健全制度", "健全制度。", "区民政局", "各街道")  # fmt: skip
+    plan = parse_text("\n\n".join(["某区养老服务工作方案", *ITEM_HEADER, *rows]))
+    assert [(m.id, m.title) for m in plan.measures] == [("1", "编制规划"), ("2", "健全制度")]
+
+
+def test_a_repeated_name_cell_without_a_number_is_no_item() -> None:
+    # a 项目 cell merged over rows but not numbered: each row stays a measure, as before
+    text = "某区工作方案\n" + _pipe_table(
+        ("项目", "主要任务", "牵头单位", "配合单位"),
+        ("养老服务", "建设服务站点。", "区民政局", "各街道"),
+        ("养老服务", "开展护理员轮训。", "区人社局", "区民政局"),
+    )
+    plan = parse_text(text)
+    assert [(m.id, m.lead) for m in plan.measures] == [("1", "区民政局"), ("2", "区人社局")]
+
+
+def test_a_grid_table_with_a_merged_numbered_item_cell() -> None:
+    # the same layout read from a grid (.docx/.html repeat a merged cell's text)
+    text = "某区工作方案\n" + _pipe_table(
+        ("项目", "主要任务", "牵头单位", "配合单位"),
+        ("1.建设站点", "建设服务站点。", "区民政局", "各街道"),
+        ("1.建设站点", "完善站点功能。", "区财政局", "区民政局"),
+        ("2.培训队伍", "开展护理员轮训。", "区人社局", "区民政局"),
+    )
+    plan = parse_text(text)
+    got = [(m.id, m.title, m.lead, m.cooperating) for m in plan.measures]
+    assert got == [
+        ("1", "建设站点", "区民政局", ("街道", "区财政局")),
+        ("2", "培训队伍", "区人社局", ("区民政局",)),
+    ]
+
+
+def test_a_category_heading_in_prose_is_no_table() -> None:
+    blocks = _paragraphs(
+        "类别",
+        "项目",
+        "1.养老服务方面，各街道要建设服务站点。",
+        "2.医疗服务方面，区卫健委牵头推进。",
+        "3.其他事项另行通知。",
+    )
+    assert _tables(blocks) == []
+
+
+def test_a_date_without_a_year_takes_the_plan_s_own_year_only_when_stated() -> None:
+    rows = ("1.编制规划", "10月底前，完成规划编制。", "区民政局", "各街道",
+            "2.健全制度", "年底前，出台管理办法。", "区民政局", "各街道")  # fmt: skip
+
+    def dues(*head: str) -> list[list[str]]:
+        plan = parse_text("\n\n".join(["某区养老服务工作方案", *head, *ITEM_HEADER, *rows]))
+        return [[ms.due.isoformat() for ms in m.milestones if ms.due] for m in plan.measures]
+
+    # signed on a date line of its own; or numbered 〔2021〕
+    assert dues("某区人民政府办公室", "2022年11月22日") == [["2022-10-31"], ["2022-12-31"]]
+    assert dues("某府办发〔2021〕5号") == [["2021-10-31"], ["2021-12-31"]]
+    # a date inside a sentence is not the plan's date; no date at all dates nothing
+    assert dues("本方案自2020年1月1日起施行。") == [[], []]
+    assert dues() == [[], []]
+
+
+def test_an_item_with_many_task_rows_does_not_end_the_table() -> None:
+    rows: list[str] = ["1.建设站点", "建设服务站点。", "区民政局", "各街道", "2.培训队伍"]
+    for n in range(1, 7):  # six task rows: longer than three rows of cells
+        rows += [f"开展第{n}轮护理员培训。", "区人社局", "区民政局"]
+    rows += ["3.完善监管", "开展安全检查。", "区民政局", "区消防救援支队"]
+    plan = parse_text("\n\n".join(["某区养老服务工作方案", *ITEM_HEADER, *rows]))
+    assert [m.id for m in plan.measures] == ["1", "2", "3"]
+    assert "开展第6轮护理员培训" in plan.measures[1].text
+    # a numbered list in the prose after a table is still not its rows
+    blocks = _lines(*ITEM_HEADER, "1.建设站点", "建设服务站点。", "区民政局", "各街道",
+                    "2.培训队伍", "开展培训。", "区人社局", "区民政局",
+                    *[f"说明第{n}段，各单位按要求执行，不另行通知。" for n in range(1, 16)],
+                    "3.本表由区民政局负责解释。")  # fmt: skip
+    (table,) = _tables(blocks)
+    assert [r[1][:2] for r in table.rows[1:] if len(set(r)) > 1] == ["1.", "2."]
