@@ -309,6 +309,7 @@ def tasks(
     from bot.store import repo
     from bot.store.db import session_scope
     from bot.store.models import STATUS_LABELS
+    from bot.store.repo import corrections as rc
 
     _check_format(fmt)
     if status is not None and status not in STATUS_LABELS:
@@ -323,6 +324,14 @@ def tasks(
             status=status,
             overdue=overdue,
             plan_id=plan,
+        )
+        drafts = [(v.id, v.plan_id) for v in rc.open_drafts(session)]
+    # A draft's tasks are not listed (nothing is reminded from it): say where they wait, on
+    # stderr, so the list a script reads is unchanged.
+    for version_id, plan_id in drafts:
+        typer.echo(
+            f"plan {plan_id} has a draft waiting for review: taskbot publish {version_id}",
+            err=True,
         )
     if fmt == "json":
         _print_json([r.to_json() for r in rows])

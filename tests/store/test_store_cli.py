@@ -129,3 +129,14 @@ def test_bad_input_is_one_line_and_exit_2(store_url: str, tmp_path: Path) -> Non
         assert needle in proc.stderr, proc.stderr
     real = taskbot(store_url, "update", "9.9", "完成")  # the real entry point: one line, exit 2
     assert real.returncode == 2 and real.stderr == "taskbot: error: no task 9.9\n"
+
+
+def test_tasks_names_the_draft_that_waits_for_review(store_url: str) -> None:
+    loaded = taskbot(store_url, "load", str(SEED))
+    assert loaded.returncode == 0, loaded.stderr
+    listed = taskbot(store_url, "tasks", "--format", "json")
+    assert json.loads(listed.stdout) == []  # a draft's tasks are nobody's yet
+    assert "draft waiting for review: taskbot publish 1" in listed.stderr
+    assert taskbot(store_url, "publish", "1").returncode == 0
+    listed = taskbot(store_url, "tasks", "--format", "json")
+    assert len(json.loads(listed.stdout)) == 45 and "draft" not in listed.stderr
