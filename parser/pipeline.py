@@ -14,7 +14,7 @@ from parser.errors import ParseError
 from parser.goals import extract_goals
 from parser.ids import IdRegistry
 from parser.milestones import extract_milestones, reserve_ids
-from parser.model import DocumentInfo, Goal, Measure, Milestone, ParseWarning, Plan
+from parser.model import DocumentInfo, Goal, Measure, Milestone, ParseWarning, Plan, Span
 from parser.normalize import Normalized, normalize
 from parser.reading import Paragraph, read_blocks
 from parser.structure import Node, Outline, build_outline
@@ -179,14 +179,17 @@ def _build(norm: Normalized, source: str) -> Plan:
         sha256=hashlib.sha256(full.encode("utf-8")).hexdigest(),
         period_end=period_end,
     )
-    return Plan(info, county, tuple(goals), tuple(measures), full, _fold_unit_warnings(warnings))
+    return Plan(
+        info, county, tuple(goals), tuple(measures), full, _fold_unit_warnings(warnings, text)
+    )
 
 
 _UNKNOWN = "unknown unit kept verbatim: "
 
 
-def _fold_unit_warnings(warnings: list[ParseWarning]) -> tuple[ParseWarning, ...]:
-    """One warning per unknown name, at its first use, saying how often it occurs.
+def _fold_unit_warnings(warnings: list[ParseWarning], text: str) -> tuple[ParseWarning, ...]:
+    """One warning per unknown name, at its first use, saying how often it occurs; its span
+    is the name itself where the clause writes it, so a reviewer sees which name is meant.
 
     A name with a unit's ending (…厅, …部) is a department the alias table has not met:
     worth a note (`new_unit`). A name without one may be a misread (`unknown_unit`).
@@ -210,8 +213,17 @@ def _fold_unit_warnings(warnings: list[ParseWarning]) -> tuple[ParseWarning, ...
         message = (
             f"{'new' if kind == 'new_unit' else 'unknown'} unit kept as written: {name}{times}"
         )
-        out[at] = ParseWarning(kind, message, w.span, w.measure)
+        out[at] = ParseWarning(kind, message, _name_span(text, w.span, name), w.measure)
     return tuple(out)
+
+
+def _name_span(text: str, span: Span | None, name: str) -> Span | None:
+    """Where `name` is written inside `span` (the clause); the clause if it is not, as a
+    name may have been joined from a chain or read from an alias."""
+    if span is None:
+        return None
+    at = text.find(name, span[0], span[1])
+    return (at, at + len(name)) if at >= 0 else span
 
 
 def _clauses_without_item(

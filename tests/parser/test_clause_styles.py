@@ -195,6 +195,8 @@ def test_unknown_unit_is_kept_verbatim_with_a_warning() -> None:
     assert units_of(m) == ("青岛港集团", ("市交通局",))
     (w,) = [w for w in plan.warnings if "青岛港集团" in w.message]
     assert (w.kind, w.measure) == ("new_unit", "1.1")
+    # The span is the name as the clause writes it: what a reviewer is shown.
+    assert w.span is not None and plan.text[w.span[0] : w.span[1]] == "青岛港集团"
 
 
 def test_asides_in_brackets_are_not_clauses() -> None:
