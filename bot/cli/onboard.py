@@ -8,7 +8,7 @@ revokes it (bot/web/login_links.py).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -53,3 +53,63 @@ def contacts_link(
     typer.echo(f"  works once, until {expires:%Y-%m-%d %H:%M}; any earlier link is revoked")
     if path is not None:
         typer.echo(f"  QR code: {path}")
+
+
+def _person_rows(session: Any, who: str, dept: str | None) -> list[Any]:
+    """Every contact row of the person `who` names (a name, or a user id on any platform),
+    in `dept` if given; UserError when none, or when the name is in several departments."""
+    from bot.store import repo
+
+    who = who.strip()
+    everyone = repo.list_contacts(session, with_disabled=True)
+    named = [
+        c
+        for c in everyone
+        if who in (c.name, c.user_id) and (dept is None or c.department == dept)
+    ]
+    people = sorted({(c.department, c.name) for c in named})
+    if not people:
+        raise UserError(f"no contact named {who} (see `taskbot contacts list`)")
+    if len(people) > 1:
+        depts = ", ".join(d for d, _ in people)
+        raise UserError(f"{who} is a contact of {depts}; say which with --dept")
+    # A person is every row of theirs: each platform account in that department.
+    return [c for c in everyone if (c.department, c.name) == people[0]]
+
+
+def _set_enabled(ctx: typer.Context, who: str, dept: str | None, *, enabled: bool) -> None:
+    from bot.store import repo
+    from bot.store.db import session_scope
+
+    engine = open_database(ctx)
+    clock = command_clock(ctx)
+    with session_scope(engine) as session:
+        rows = _person_rows(session, who, dept)
+        changed = repo.set_contacts_enabled(
+            session, [c.id for c in rows], enabled=enabled, actor="operator (cli)", now=clock.now()
+        )
+    first = rows[0]
+    word = "enabled" if enabled else "disabled"
+    if not changed:
+        typer.echo(f"{first.department} {first.name}: already {word}")
+        return
+    typer.echo(f"{first.department} {first.name}: {word} ({changed} of {len(rows)} account(s))")
+    if not enabled:
+        typer.echo("  no longer reminded or recognised in chat; web chat links and sessions ended")
+
+
+Who = Annotated[str, typer.Argument(metavar="NAME|USER_ID", help="The contact.")]
+Dept = Annotated[
+    str | None, typer.Option("--dept", help="The department, if the name is in several.")
+]
+
+
+def contacts_disable(ctx: typer.Context, who: Who, dept: Dept = None) -> None:
+    """Disable a contact (e.g. left the department): no more reminders, not recognised in
+    chat, web chat ended; the history stays."""
+    _set_enabled(ctx, who, dept, enabled=False)
+
+
+def contacts_enable(ctx: typer.Context, who: Who, dept: Dept = None) -> None:
+    """Enable a disabled contact again (a new web chat link is needed to log in)."""
+    _set_enabled(ctx, who, dept, enabled=True)

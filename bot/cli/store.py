@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bot.cli.manual import tasks_add, tasks_edit, tasks_withdraw
-from bot.cli.onboard import contacts_link
+from bot.cli.onboard import contacts_disable, contacts_enable, contacts_link
 from bot.cli.review import publish
 from bot.cli.state import command_clock, open_database, state
 from bot.errors import UserError
@@ -230,6 +230,8 @@ def _short(v: Any, n: int = 24) -> str:
 
 contacts_app = typer.Typer(help="Who is reached where.", no_args_is_help=True)
 contacts_app.command("link")(contacts_link)  # issue a web chat login link (bot/cli/onboard.py)
+contacts_app.command("disable")(contacts_disable)
+contacts_app.command("enable")(contacts_enable)
 
 
 @contacts_app.command("import")
@@ -269,15 +271,16 @@ def contacts_list(
 
     _check_format(fmt)
     with session_scope(_engine(ctx)) as session:
-        found = repo.list_contacts(session, department=_canonical(dept))
+        found = repo.list_contacts(session, department=_canonical(dept), with_disabled=True)
     if fmt == "json":
         _print_json([{k: getattr(c, k) for k in c.__slots__} for c in found])
         return
     table = Table(title=f"{len(found)} contacts")
-    for col in ("department", "name", "role", "platform", "user_id"):
+    for col in ("department", "name", "role", "platform", "user_id", "state"):
         table.add_column(col)
     for c in found:
-        table.add_row(c.department, c.name, c.role, c.platform, c.user_id)
+        state_ = "disabled" if c.disabled else ""
+        table.add_row(c.department, c.name, c.role, c.platform, c.user_id, state_)
     Console().print(table)
 
 

@@ -90,6 +90,9 @@ class Contact(SQLModel, table=True):
     role: str = Field(default=Role.CONTACT, max_length=20)
     password_hash: str | None = Field(default=None, max_length=300)
     created_at: datetime = _ts()
+    # Set when an admin disables the contact (left the department, …): no longer reminded,
+    # told or recognised in chat; the row and its history stay.
+    disabled_at: datetime | None = _ts(nullable=True)
 
 
 class PlanKind(StrEnum):

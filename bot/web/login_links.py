@@ -57,7 +57,7 @@ def find_chat_contact(session: Session, who: str) -> ContactView:
     who = who.strip()
     if not who:
         raise UserError("say whose link: a contact's name or web chat user id")
-    everyone = repo.list_contacts(session)
+    everyone = repo.list_contacts(session, with_disabled=True)
     chat = [c for c in everyone if c.platform == WEBCHAT]
     by_id = [c for c in chat if c.user_id == who]
     found = by_id or [c for c in chat if c.name == who]
@@ -87,6 +87,11 @@ def issue_chat_link(
     """A new login link for `contact` (the old one stops working)."""
     if contact.platform != WEBCHAT:
         raise UserError(f"{contact.name} ({contact.platform}) is not a web chat contact")
+    if contact.disabled:
+        raise UserError(
+            f"{contact.name} is disabled; enable the contact first "
+            f"(taskbot contacts enable {contact.user_id})"
+        )
     token, expires = issue_login_link(
         session,
         contact.id,

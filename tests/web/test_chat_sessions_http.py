@@ -8,12 +8,13 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from dash_helpers import ADMIN, PASSWORD, csrf_in
+from dash_helpers import ADMIN, PASSWORD, csrf_in, login
 from seeded import SHANGHAI, FixedClock
 from sqlalchemy import Engine
 
@@ -161,3 +162,29 @@ async def test_chat_session_lasts_the_configured_days(
             assert (await phone.get("/chat")).status == 401
     finally:
         await client.close()
+
+
+async def test_admin_disables_and_enables_a_contact_from_the_contacts_page(
+    dash: Any, seeded_engine: Engine
+) -> None:
+    csrf = await login(dash, ADMIN)
+    cid = _zhangwei(seeded_engine)
+    page = await (await dash.get("/contacts")).text()
+    assert f'action="/contacts/{cid}/disable"' in page
+    # CSRF and the admin role are required; nothing changes without them.
+    assert (await dash.post(f"/contacts/{cid}/disable", data={})).status == 403
+    resp = await dash.post(f"/contacts/{cid}/disable", data={"csrf": csrf})
+    html = await resp.text()
+    assert resp.status == 200 and "已停用该联络人" in html
+    assert f'action="/contacts/{cid}/enable"' in html and "data-disabled" in html
+    with session_scope(seeded_engine) as s:
+        assert all(c.id != cid for c in repo.list_contacts(s))
+        assert any(c.id == cid and c.disabled for c in repo.list_contacts(s, with_disabled=True))
+    resp = await dash.post(f"/contacts/{cid}/enable", data={"csrf": csrf})
+    assert resp.status == 200 and "已重新启用该联络人" in await resp.text()
+    with session_scope(seeded_engine) as s:
+        assert any(c.id == cid for c in repo.list_contacts(s))
+        actions = [a.action for a in repo.list_audit(s)]
+    assert actions.count("contact_disabled") == 1 and actions.count("contact_enabled") == 1
+    missing = await dash.post("/contacts/999999/disable", data={"csrf": csrf})
+    assert missing.status == 404

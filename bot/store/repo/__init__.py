@@ -38,6 +38,7 @@ from bot.store.repo.contacts import (
     get_contact,
     list_contacts,
     password_hash,
+    set_contacts_enabled,
     set_password_hash,
     upsert_contacts,
 )
@@ -160,6 +161,7 @@ __all__ = [
     "requeue_stale",
     "resend",
     "set_assignments",
+    "set_contacts_enabled",
     "set_password_hash",
     "source_sentence",
     "status_events",

@@ -87,6 +87,7 @@ def department_contacts(session: Session, department_id: int) -> list[Contact]:
         .where(
             Contact.department_id == department_id,
             col(Contact.role).in_(("contact", "leader")),
+            col(Contact.disabled_at).is_(None),
         )
         .order_by(col(Contact.id))
     )

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from bot.store.errors import NotFound
 from bot.store.models import Assignment, Contact, Department, Role
+from bot.store.repo.audit import audit
 from bot.store.repo.common import utcnow
 from bot.store.repo.departments import department_ids
+from bot.store.repo.links import end_chat_access
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +29,7 @@ class ContactView:
     role: str
     department_id: int
     department: str
+    disabled: bool = False
 
     @property
     def is_coordinator(self) -> bool:
@@ -55,9 +60,15 @@ def _views(session: Session, stmt: object) -> list[ContactView]:
                 role=c.role,
                 department_id=c.department_id,
                 department=dept_name,
+                disabled=c.disabled_at is not None,
             )
         )
     return out
+
+
+def _enabled() -> ColumnElement[bool]:
+    """Contacts an admin has not disabled: the ones reminded, told and recognised in chat."""
+    return col(Contact.disabled_at).is_(None)
 
 
 def _base() -> object:
@@ -69,8 +80,9 @@ def _base() -> object:
 
 
 def find_contacts(session: Session, platform: str, user_id: str) -> list[ContactView]:
-    """Every row for this platform account (one person may serve several departments)."""
-    stmt = _base().where(Contact.platform == platform, Contact.user_id == user_id)  # type: ignore[attr-defined]
+    """Every enabled row for this platform account (one person may serve several
+    departments); a disabled contact is a stranger to the chat."""
+    stmt = _base().where(Contact.platform == platform, Contact.user_id == user_id, _enabled())  # type: ignore[attr-defined]
     return _views(session, stmt)
 
 
@@ -85,16 +97,22 @@ def find_contacts_by_name(session: Session, name: str) -> list[ContactView]:
     return _views(session, _base().where(Contact.name == name))  # type: ignore[attr-defined]
 
 
-def list_contacts(session: Session, *, department: str | None = None) -> list[ContactView]:
-    stmt = _base()
+def list_contacts(
+    session: Session, *, department: str | None = None, with_disabled: bool = False
+) -> list[ContactView]:
+    """The enabled contacts (the ones reminders go to); `with_disabled` adds the others, for
+    the lists an admin manages."""
+    stmt: Any = _base()
+    if not with_disabled:
+        stmt = stmt.where(_enabled())
     if department is not None:
-        stmt = stmt.where(Department.name == department)  # type: ignore[attr-defined]
+        stmt = stmt.where(Department.name == department)
     return _views(session, stmt)
 
 
 def coordinators(session: Session) -> list[ContactView]:
     """Contacts who confirm, return and decide on extensions (coordinators and admins)."""
-    stmt = _base().where(col(Contact.role).in_([Role.COORDINATOR, Role.ADMIN]))  # type: ignore[attr-defined]
+    stmt = _base().where(col(Contact.role).in_([Role.COORDINATOR, Role.ADMIN]), _enabled())  # type: ignore[attr-defined]
     return _views(session, stmt)
 
 
@@ -107,7 +125,7 @@ def contacts_for_task(session: Session, task_pk: int) -> list[tuple[ContactView,
         select(Contact, Department.name, Assignment.role)
         .join(Department, col(Department.id) == Contact.department_id)
         .join(Assignment, col(Assignment.department_id) == Contact.department_id)
-        .where(Assignment.task_id == task_pk)
+        .where(Assignment.task_id == task_pk, _enabled())
         .order_by(col(Assignment.position), col(Contact.id))
     )
     out = []
@@ -177,3 +195,39 @@ def set_password_hash(session: Session, contact_id: int, password_hash: str | No
 def password_hash(session: Session, contact_id: int) -> str | None:
     contact = session.get(Contact, contact_id)
     return contact.password_hash if contact is not None else None
+
+
+def set_contacts_enabled(
+    session: Session,
+    contact_ids: Sequence[int],
+    *,
+    enabled: bool,
+    actor: str,
+    now: datetime | None = None,
+) -> int:
+    """Disable (someone left the department) or enable again a person's contact rows;
+    returns how many changed. A disabled contact is no longer reminded, told or recognised
+    in chat, and its web chat links and sessions end now; its history stays. Audited."""
+    at = utcnow(now)
+    changed = 0
+    for contact_id in contact_ids:
+        contact = session.get(Contact, contact_id)
+        if contact is None:
+            raise NotFound(f"no contact with id {contact_id}")
+        if (contact.disabled_at is None) == enabled:
+            continue
+        contact.disabled_at = None if enabled else at
+        session.add(contact)
+        if not enabled:
+            end_chat_access(session, contact_id, actor=actor, now=at)
+        changed += 1
+    if changed:
+        audit(
+            session,
+            actor=actor,
+            action="contact_enabled" if enabled else "contact_disabled",
+            detail={"contact_ids": list(contact_ids)},
+            now=at,
+        )
+    session.flush()
+    return changed

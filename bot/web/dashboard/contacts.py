@@ -40,6 +40,8 @@ NOTICES = {
     "requeued": "已重新排队发送。",
     "gone": "该消息已不在失败列表中。",
     "chat-off": "已停用该联络人的网页聊天：登录链接已作废，会话已结束。",
+    "disabled": "已停用该联络人：不再提醒，聊天中不再识别；网页聊天已结束，记录保留。",
+    "enabled": "已重新启用该联络人；网页聊天需重新生成登录链接。",
 }
 
 
@@ -78,7 +80,7 @@ async def _import(
 def routes(ctx: DashContext) -> list[web.RouteDef]:
     def data(s: Session) -> dict[str, Any]:
         people: dict[tuple[str, str], dict[str, Any]] = {}
-        for c in repo.list_contacts(s):
+        for c in repo.list_contacts(s, with_disabled=True):
             p = people.setdefault(
                 (c.department, c.name),
                 {
@@ -87,10 +89,13 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
                     "role": c.role,
                     "on": defaultdict(list),
                     "chat": [],
+                    "id": c.id,  # any of the person's rows names the person
+                    "disabled": True,
                 },
             )
             p["on"][c.platform].append(c.user_id)
-            if c.platform == WEBCHAT:
+            p["disabled"] = p["disabled"] and c.disabled
+            if c.platform == WEBCHAT and not c.disabled:
                 p["chat"].append((c.id, c.user_id))  # an admin may issue a login link
         dead = repo.list_dead(s)
         return {"people": list(people.values()), "dead": dead}
@@ -212,8 +217,38 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
             return await page(user, error="该联络人没有网页聊天账号。", status=404)
         raise web.HTTPSeeOther("/contacts?notice=chat-off")
 
+    async def set_enabled(request: web.Request) -> web.StreamResponse:
+        """Disable a person's contact rows (someone left the department: no reminders, not
+        recognised in chat, web chat ended) or enable them again; audited."""
+        user = await ctx.form_user(request, admin=True)
+        raw = request.match_info["id"]
+        if len(raw) > 18:
+            raise web.HTTPNotFound(text="没有这个联络人")
+        enabled = request.match_info["what"] == "enable"
+        contact_id = int(raw)
+        now = ctx.clock.now()
+        actor = f"{user.name} (dashboard)"
+
+        def work(s: Session) -> bool:
+            try:
+                one = repo.get_contact(s, contact_id)
+            except NotFound:
+                return False
+            rows = [
+                c.id
+                for c in repo.list_contacts(s, department=one.department, with_disabled=True)
+                if c.name == one.name
+            ]
+            repo.set_contacts_enabled(s, rows, enabled=enabled, actor=actor, now=now)
+            return True
+
+        if not await ctx.db.run(work):
+            return await page(user, error="没有这个联络人。", status=404)
+        raise web.HTTPSeeOther(f"/contacts?notice={'enabled' if enabled else 'disabled'}")
+
     return [
         web.get("/contacts", contacts),
+        web.post(r"/contacts/{id:\d+}/{what:disable|enable}", set_enabled),
         web.post(r"/contacts/{id:\d+}/chat-off", chat_off),
         web.post(r"/contacts/{id:\d+}/link", issue_link),
         web.post("/contacts/import", import_sheet),
