@@ -61,10 +61,9 @@ def _person_rows(session: Any, who: str, dept: str | None) -> list[Any]:
     from bot.store import repo
 
     who = who.strip()
-    everyone = repo.list_contacts(session, with_disabled=True)
     named = [
         c
-        for c in everyone
+        for c in repo.list_contacts(session, with_disabled=True)
         if who in (c.name, c.user_id) and (dept is None or c.department == dept)
     ]
     people = sorted({(c.department, c.name) for c in named})
@@ -73,8 +72,7 @@ def _person_rows(session: Any, who: str, dept: str | None) -> list[Any]:
     if len(people) > 1:
         depts = ", ".join(d for d, _ in people)
         raise UserError(f"{who} is a contact of {depts}; say which with --dept")
-    # A person is every row of theirs: each platform account in that department.
-    return [c for c in everyone if (c.department, c.name) == people[0]]
+    return repo.person_contacts(session, named[0])
 
 
 def _set_enabled(ctx: typer.Context, who: str, dept: str | None, *, enabled: bool) -> None:

@@ -197,6 +197,13 @@ def password_hash(session: Session, contact_id: int) -> str | None:
     return contact.password_hash if contact is not None else None
 
 
+def person_contacts(session: Session, one: ContactView) -> list[ContactView]:
+    """Every account of the person `one` is: the rows of the same name in the same
+    department, one per platform, disabled ones included."""
+    rows = list_contacts(session, department=one.department, with_disabled=True)
+    return [c for c in rows if c.name == one.name]
+
+
 def set_contacts_enabled(
     session: Session,
     contact_ids: Sequence[int],

@@ -28,7 +28,7 @@ from bot.store.contacts_import import (
 from bot.store.departments import match_department
 from bot.store.errors import ImportRejected, NotFound
 from bot.store.repo.links import end_chat_access
-from bot.web.dashboard.context import DashContext, User
+from bot.web.dashboard.context import DashContext, User, row_id
 from bot.web.login_links import ChatLink, issue_chat_link, public_base, qr_data_uri
 from bot.worker import LimitExceeded
 from parser.units import canonicalize, is_known
@@ -146,10 +146,7 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
 
     async def resend(request: web.Request) -> web.StreamResponse:
         await ctx.form_user(request)
-        raw = request.match_info["id"]
-        if len(raw) > 18:  # past 64 bits: no such row, and the driver cannot bind it
-            raise web.HTTPNotFound(text="没有这条消息")
-        outbox_id = int(raw)
+        outbox_id = row_id(request, "id", "没有这条消息")
         ok = await ctx.db.run(lambda s: repo.resend(s, outbox_id, now=ctx.clock.now()))
         raise web.HTTPSeeOther("/contacts?notice=" + ("requeued" if ok else "gone"))
 
@@ -157,10 +154,7 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
         """A new web chat login link for one contact, shown once with its QR code; the
         link is never put in a URL or a log, only in this page."""
         user = await ctx.form_user(request, admin=True)
-        raw = request.match_info["id"]
-        if len(raw) > 18:
-            raise web.HTTPNotFound(text="没有这个联络人")
-        contact_id = int(raw)
+        contact_id = row_id(request, "id", "没有这个联络人")
         now = ctx.clock.now()
         # [server] public_url when configured (production: the address contacts reach);
         # else the address the admin reached this page at, which --port may have changed.
@@ -196,10 +190,7 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
     async def chat_off(request: web.Request) -> web.StreamResponse:
         """Disable a contact's web chat: links revoked, sessions ended (a new link undoes it)."""
         user = await ctx.form_user(request, admin=True)
-        raw = request.match_info["id"]
-        if len(raw) > 18:
-            raise web.HTTPNotFound(text="没有这个联络人")
-        contact_id = int(raw)
+        contact_id = row_id(request, "id", "没有这个联络人")
         now = ctx.clock.now()
         actor = f"{user.name} (dashboard)"
 
@@ -221,11 +212,8 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
         """Disable a person's contact rows (someone left the department: no reminders, not
         recognised in chat, web chat ended) or enable them again; audited."""
         user = await ctx.form_user(request, admin=True)
-        raw = request.match_info["id"]
-        if len(raw) > 18:
-            raise web.HTTPNotFound(text="没有这个联络人")
         enabled = request.match_info["what"] == "enable"
-        contact_id = int(raw)
+        contact_id = row_id(request, "id", "没有这个联络人")
         now = ctx.clock.now()
         actor = f"{user.name} (dashboard)"
 
@@ -234,11 +222,7 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
                 one = repo.get_contact(s, contact_id)
             except NotFound:
                 return False
-            rows = [
-                c.id
-                for c in repo.list_contacts(s, department=one.department, with_disabled=True)
-                if c.name == one.name
-            ]
+            rows = [c.id for c in repo.person_contacts(s, one)]
             repo.set_contacts_enabled(s, rows, enabled=enabled, actor=actor, now=now)
             return True
 

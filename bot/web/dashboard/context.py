@@ -70,6 +70,15 @@ class User:
         return self.role == Role.ADMIN
 
 
+def row_id(request: web.Request, name: str, missing: str) -> int:
+    """A row id from the path (`{name:\\d+}` in the route), or 404 saying `missing`: past
+    64 bits there is no such row, and the database driver could not bind the number."""
+    raw = request.match_info[name]
+    if len(raw) > 18:
+        raise web.HTTPNotFound(text=missing)
+    return int(raw)
+
+
 def make_environment(templates_dir: Path | None = None) -> Environment:
     """The dashboard's environment: the one factory's HTML one, with the labels as filters."""
     env = make_template_environment(templates_dir or find_templates_dir() / "dashboard", html=True)

@@ -33,7 +33,7 @@ from bot.store.manual_changes import (
     manual_task,
     withdraw_manual_task,
 )
-from bot.web.dashboard.context import DashContext, User
+from bot.web.dashboard.context import DashContext, User, row_id
 from parser.units import canonicalize, is_known
 
 FIELDS = ("title", "lead", "coop", "due", "text", "source")
@@ -47,13 +47,6 @@ def _due(raw: str) -> date:
     if not in_bounds(due):
         raise UserError(f"完成时限应在{MIN_YEAR}年至{MAX_YEAR}年之间")
     return due
-
-
-def _pk(request: web.Request) -> int:
-    raw = request.match_info["pk"]
-    if len(raw) > 18:  # past 64 bits: no such row
-        raise web.HTTPNotFound(text="没有这项任务")
-    return int(raw)
 
 
 def routes(ctx: DashContext) -> list[web.RouteDef]:
@@ -150,11 +143,11 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
         user = await ctx.page_user(request)
         if not user.is_admin:
             raise web.HTTPForbidden(text="只有管理员可以修改任务 (admins only)")
-        return await edit_page(user, _pk(request), None)
+        return await edit_page(user, row_id(request, "pk", "没有这项任务"), None)
 
     async def edit(request: web.Request) -> web.StreamResponse:
         user = await ctx.form_user(request, admin=True)
-        pk = _pk(request)
+        pk = row_id(request, "pk", "没有这项任务")
         form = await request.post()
         values = {k: v if isinstance(v := form.get(k, ""), str) else "" for k in FIELDS}
         actor, now = f"{user.name} (dashboard)", ctx.clock.now()
@@ -188,7 +181,7 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
 
     async def withdraw(request: web.Request) -> web.StreamResponse:
         user = await ctx.form_user(request, admin=True)
-        pk = _pk(request)
+        pk = row_id(request, "pk", "没有这项任务")
         form = await request.post()
         raw = form.get("reason", "")
         reason = raw if isinstance(raw, str) else ""

@@ -21,7 +21,7 @@ from bot.store.departments import match_department
 from bot.store.errors import NotFound
 from bot.store.models import STATUS_LABELS
 from bot.store.repo import DepartmentOverview, TaskRow
-from bot.web.dashboard.context import DashContext
+from bot.web.dashboard.context import DashContext, row_id
 
 # The task list shows this many rows; more are counted, and filters narrow them down.
 PAGE_SIZE = 500  # rows per page of the task list
@@ -203,10 +203,7 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
 
     async def task_detail(request: web.Request) -> web.StreamResponse:
         user = await ctx.page_user(request)
-        raw = request.match_info["pk"]
-        if len(raw) > 18:  # past 64 bits: no such row, and the driver cannot bind it
-            raise web.HTTPNotFound(text="没有这项任务")
-        pk = int(raw)
+        pk = row_id(request, "pk", "没有这项任务")
         today = ctx.today()
         tz = ctx.settings.tz
 

@@ -45,7 +45,7 @@ from bot.store.review import (
     drop_task,
     edit_task,
 )
-from bot.web.dashboard.context import SECURITY_HEADERS, DashContext, User
+from bot.web.dashboard.context import SECURITY_HEADERS, DashContext, User, row_id
 from bot.web.dashboard.versions import changes_for_page
 from parser.units import canonicalize, is_known
 
@@ -212,7 +212,7 @@ def routes(ctx: DashContext) -> list[web.RouteDef]:
         return resp
 
     def version_of(request: web.Request) -> int:
-        return int(request.match_info["vid"])
+        return row_id(request, "vid", "没有这个方案版本")
 
     async def show(request: web.Request) -> web.StreamResponse:
         user = await ctx.page_user(request)
