@@ -21,7 +21,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import Engine
 
-from bot.adapters import WEBCHAT, find_platform, platform_names
+from bot.adapters import WEBCHAT, platforms
 from bot.adapters.base import AdapterDeps, ChatAdapter, MessageHandler
 from bot.adapters.webchat.store import transcribe
 from bot.clock import Clock
@@ -115,12 +115,11 @@ def make_adapters(
         transcribed=core.conversation.transcript is not None,
     )
     adapters: dict[str, ChatAdapter] = {}
-    for name in platform_names():
-        section = settings.webchat if name == WEBCHAT else settings.platform(name)
-        spec = find_platform(name)
-        if spec is None or section is None or (name == WEBCHAT and not settings.webchat.enabled):
+    for spec in platforms():
+        section = settings.webchat if spec.name == WEBCHAT else settings.platform(spec.name)
+        if section is None or (spec.name == WEBCHAT and not settings.webchat.enabled):
             continue
-        adapters[name] = spec.load().build(section, deps)
+        adapters[spec.name] = spec.load().build(section, deps)
     return adapters
 
 

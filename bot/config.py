@@ -196,11 +196,11 @@ def _env_value(raw: str) -> Any:
 
 
 def _merge_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
+    sections = _sections()
     for name, raw in env.items():
         if not name.startswith("TASKBOT_"):
             continue
         rest = name[len("TASKBOT_") :].lower()
-        sections = _sections()
         section = next((s for s in sections if rest.startswith(s + "_")), None)
         if section is not None:
             key = rest[len(section) + 1 :]

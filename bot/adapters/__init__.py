@@ -50,18 +50,23 @@ PLATFORMS: tuple[PlatformSpec, ...] = (
 )
 
 
+def platforms() -> tuple[PlatformSpec, ...]:
+    """The registry as it stands now (read at call time, so a test can add a line)."""
+    return PLATFORMS
+
+
 def platform_names() -> tuple[str, ...]:
-    return tuple(p.name for p in PLATFORMS)
+    return tuple(p.name for p in platforms())
 
 
 def find_platform(name: str) -> PlatformSpec | None:
-    return next((p for p in PLATFORMS if p.name == name), None)
+    return next((p for p in platforms() if p.name == name), None)
 
 
 def platform_by_word(word: str) -> str | None:
     """The platform a person's word names: its id (any case), its title or one of its words."""
     folded = word.strip().lower()
-    for p in PLATFORMS:
+    for p in platforms():
         if folded == p.name or word.strip() in (p.title, *p.words):
             return p.name
     return None
