@@ -27,9 +27,8 @@ from bot.store import repo
 from bot.store.models import Role
 from bot.store.repo import accounts as store
 from bot.store.repo.sessions import revoke_contact_sessions
-from bot.web.passwords import DASHBOARD_ROLES, MIN_LENGTH
+from bot.web.passwords import DASHBOARD_ROLES, password_problem
 
-MAX_PASSWORD = 1000  # the login form reads no more than this
 MAX_NAME, MAX_USER_ID = 100, 200
 # Generated passwords: no 0/O, 1/l/I, so one read aloud or copied by hand still works.
 _ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -59,17 +58,10 @@ class Account:
 
 
 def check_password(password: str) -> None:
-    """The password policy (bot/web/passwords.py), in both languages."""
-    if len(password) < MIN_LENGTH:
-        raise AccountRefused(
-            f"password too short: use at least {MIN_LENGTH} characters",
-            f"密码太短：至少{MIN_LENGTH}个字符",
-        )
-    if len(password) > MAX_PASSWORD:
-        raise AccountRefused(
-            f"password longer than {MAX_PASSWORD} characters",
-            f"密码不能超过{MAX_PASSWORD}个字符",
-        )
+    """The password policy (bot/web/passwords.py), refused in both languages."""
+    problem = password_problem(password)
+    if problem is not None:
+        raise AccountRefused(*problem)
 
 
 def new_password() -> str:

@@ -19,6 +19,7 @@ from bot.store.repo import ContactView
 from bot.store.repo.sessions import revoke_contact_sessions
 
 MIN_LENGTH = 8
+MAX_LENGTH = 1000  # the login form reads no more than this
 DASHBOARD_ROLES = (Role.COORDINATOR.value, Role.ADMIN.value)
 
 
@@ -27,9 +28,26 @@ def make_hasher() -> PasswordHasher:
     return PasswordHasher()
 
 
-def check_new_password(password: str) -> None:
+def password_problem(password: str) -> tuple[str, str] | None:
+    """The one password policy, for the command line and the dashboard: what is wrong with
+    `password` (English, Chinese), or None."""
     if len(password) < MIN_LENGTH:
-        raise UserError(f"password too short: use at least {MIN_LENGTH} characters")
+        return (
+            f"password too short: use at least {MIN_LENGTH} characters",
+            f"密码太短：至少{MIN_LENGTH}个字符",
+        )
+    if len(password) > MAX_LENGTH:
+        return (
+            f"password longer than {MAX_LENGTH} characters",
+            f"密码不能超过{MAX_LENGTH}个字符",
+        )
+    return None
+
+
+def check_new_password(password: str) -> None:
+    problem = password_problem(password)
+    if problem is not None:
+        raise UserError(problem[0])
 
 
 def accounts_named(session: Session, name: str) -> list[ContactView]:
