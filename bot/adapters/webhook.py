@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
+from multidict import CIMultiDict
 
 from bot.adapters.base import AdapterError, ChatAdapter, MessageHandler
 from bot.adapters.replay import WINDOW, ReplayGuard
@@ -183,9 +184,9 @@ async def call_api(
                 data = await resp.json(content_type=None)
             except ValueError:
                 data = None
-            return ApiReply(
-                resp.status, data if isinstance(data, dict) else None, dict(resp.headers)
-            )
+            # A copy that stays case-insensitive: a platform spells its own headers as it likes.
+            headers = CIMultiDict(resp.headers)
+            return ApiReply(resp.status, data if isinstance(data, dict) else None, headers)
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise AdapterError(f"{platform}: {urlsplit(url).path} failed: {exc!r}") from exc
 

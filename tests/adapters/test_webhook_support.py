@@ -1,15 +1,18 @@
-"""The pieces the webhook adapters share: replay guard, token cache, limiter, text split."""
+"""The pieces the webhook adapters share: replay guard, token cache, limiter, text split,
+the one API call."""
 
 from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import pytest
 from standins import FakeClock
 
+from bot.adapters.base import AdapterError
 from bot.adapters.replay import ReplayGuard
 from bot.adapters.tokens import TokenCache
-from bot.adapters.webhook import split_utf8
+from bot.adapters.webhook import call_api, split_utf8
 from bot.ratelimit import MemberRateLimiter
 
 
@@ -100,3 +103,30 @@ def test_split_utf8_keeps_characters_whole(text: str) -> None:
     assert "".join(parts) == text
     assert all(len(p.encode()) <= 2048 for p in parts)
     assert all(len(p.encode()) > 2048 - 4 for p in parts[:-1])  # packed, not just cut
+
+
+async def test_call_api_keeps_headers_case_insensitive_and_maps_transport_failures() -> None:
+    # A raw server, so the header goes out spelled exactly as some platforms spell it.
+    body = b'{"code": 0}'
+    head = (
+        b"HTTP/1.1 429 Too Many Requests\r\nX-Ogw-Ratelimit-Reset: 7\r\n"
+        b"content-type: application/json\r\nconnection: close\r\n"
+        b"content-length: %d\r\n\r\n" % len(body)
+    )
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(head + body)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/api"
+    async with server, aiohttp.ClientSession() as http:
+        reply = await call_api(http, "POST", url, platform="test")
+    assert reply.status == 429 and reply.body == {"code": 0}
+    # Feishu's own header, looked up as its docs spell it, whatever case the server sent.
+    assert reply.headers.get("x-ogw-ratelimit-reset") == "7"
+    with pytest.raises(AdapterError, match="test: /api failed"):
+        async with aiohttp.ClientSession() as http:
+            await call_api(http, "POST", url, platform="test")  # the server is gone
