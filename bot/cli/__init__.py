@@ -72,13 +72,12 @@ def _invoked_command(argv: list[str]) -> str | None:
     return None
 
 
-def _register_subcommands(argv: list[str]) -> None:
+def _register_subcommands(command: str | None) -> None:
     """Attach the command groups that live in their own modules (see bot.cli.commands).
 
     `parse` is defined here and needs none of them: it is run over many files in
     scripts and must start in well under a second.
     """
-    command = _invoked_command(argv)
     if command == "parse":
         return
     from bot.cli import commands
@@ -113,7 +112,7 @@ def main() -> None:
         # A one-shot command lives for a second: the cyclic collector would only walk the
         # objects its imports create (SQLAlchemy, pydantic), again and again, and free none.
         gc.disable()
-    _register_subcommands(sys.argv[1:])
+    _register_subcommands(command)
     debug = "--debug" in sys.argv
     try:
         _run(debug)
